@@ -1,0 +1,12 @@
+import type { Command } from '../command';
+
+// Placeholder until the issue that owns this command lands; it says so instead of pretending.
+export const command: Command = {
+  name: 'status',
+  summary: 'not available yet',
+  usage: 'Usage: spillway status (not available in this build yet)',
+  async run() {
+    process.stderr.write("spillway: 'status' is not available in this build yet\n");
+    return 1;
+  },
+};

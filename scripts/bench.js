@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// `npm run bench <name>`: runs one benchmark (or all, with no name) through tsx.
+// Each benchmark prints a table and ends with one line per figure.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const { join } = require('node:path');
+const { existsSync } = require('node:fs');
+
+const benches = {
+  emulator: 'platform/emulator/bench/emulator.bench.ts',
+  runtime: 'platform/runtime/bench/runtime.bench.ts',
+  autoscale: 'platform/autoscaler/bench/autoscale.bench.ts',
+};
+
+const [name, ...rest] = process.argv.slice(2);
+if (name !== undefined && !Object.hasOwn(benches, name)) {
+  process.stderr.write(`bench: unknown benchmark '${name}' (known: ${Object.keys(benches).join(', ')})\n`);
+  process.exit(2);
+}
+const chosen = name === undefined ? Object.keys(benches) : [name];
+let failed = 0;
+for (const bench of chosen) {
+  const file = join(__dirname, '..', benches[bench]);
+  if (!existsSync(file)) {
+    process.stderr.write(`bench: ${bench} has no benchmark file yet (${benches[bench]})\n`);
+    failed++;
+    continue;
+  }
+  const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', file, ...rest], { stdio: 'inherit' });
+  if (run.status !== 0) failed++;
+}
+process.exit(failed === 0 ? 0 : 1);
