@@ -1,0 +1,60 @@
+/**
+ * The emulator's event store as the gRPC services see it. The streams services
+ * (`src/streams/`) and the persistent-subscription subsystem (`src/persistent/`) use
+ * only this interface; the durable log and the in-memory mode both implement it.
+ */
+
+/** One event as stored: what Streams.Read returns. */
+export interface RecordedEvent {
+  readonly streamId: string;
+  /** The event's number within its stream. */
+  readonly revision: bigint;
+  /** Its place in `$all`; commit and prepare positions are the same value here. */
+  readonly position: bigint;
+  readonly id: string;
+  readonly type: string;
+  readonly contentType: string;
+  readonly data: Uint8Array;
+  readonly metadata: Uint8Array;
+  /** Ticks (100 ns) since the Unix epoch, as EventStoreDB reports `created`. */
+  readonly created: bigint;
+}
+
+export type ExpectedState =
+  | { readonly kind: 'any' | 'no_stream' | 'stream_exists' }
+  | { readonly kind: 'revision'; readonly revision: bigint };
+
+export interface ProposedEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly contentType: string;
+  readonly data: Uint8Array;
+  readonly metadata: Uint8Array;
+}
+
+export type AppendOutcome =
+  | { readonly kind: 'success'; readonly nextRevision: bigint; readonly position: bigint }
+  /** `actual` is the stream's current revision, or undefined when it does not exist. */
+  | { readonly kind: 'wrong_expected_version'; readonly actual: bigint | undefined }
+  | { readonly kind: 'stream_deleted' };
+
+export interface StreamState {
+  /** Revision of the last event, or undefined when the stream has none (never written, or soft-deleted with nothing after). */
+  readonly lastRevision: bigint | undefined;
+  readonly tombstoned: boolean;
+}
+
+export interface Store {
+  append(streamId: string, expected: ExpectedState, events: readonly ProposedEvent[]): Promise<AppendOutcome>;
+  /** Events of one stream in revision order (honouring $maxCount / $maxAge / $tb / soft delete). */
+  readStream(streamId: string, from: bigint, direction: 'forwards' | 'backwards', maxCount: bigint): readonly RecordedEvent[];
+  /** Events of `$all` from a position (inclusive), in log order. */
+  readAll(from: bigint, direction: 'forwards' | 'backwards', maxCount: bigint): readonly RecordedEvent[];
+  streamState(streamId: string): StreamState;
+  /** The position just after the last event in `$all`. */
+  headPosition(): bigint;
+  /** Called after each durable append, in log order. Returns an unsubscribe function. */
+  onAppended(listener: (events: readonly RecordedEvent[]) => void): () => void;
+  /** Flushes and releases files. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,47 @@
+import type { AppendResult, EventStoreDBClient } from '@eventstore/db-client';
+
+/** How a stream's current revision is stated on append (EventStoreDB's expected revision). */
+export type ExpectedRevision = bigint | 'no_stream' | 'stream_exists' | 'any';
+
+/** An event to append; `id` is derived deterministically when omitted (see `eventId`). */
+export interface NewEvent {
+  readonly type: string;
+  readonly data: unknown;
+  readonly id?: string;
+  readonly metadata?: Record<string, unknown>;
+}
+
+/** A decider's fold: how to rebuild state from a stream. */
+export interface Fold<S, Ev> {
+  initialState(): S;
+  evolve(state: S, event: Ev): S;
+}
+
+export interface Loaded<S> {
+  readonly state: S;
+  /** The revision to pass as the expected revision of the next append. */
+  readonly revision: ExpectedRevision;
+}
+
+/**
+ * Reading and appending as a handler should: every append states its expected revision,
+ * ids are deterministic from the cause, and `$correlationId` / `$causationId` are propagated.
+ */
+export interface EventStoreAccess {
+  readonly client: EventStoreDBClient;
+  /** Reads a stream (empty when it does not exist) and folds it. */
+  load<S, Ev>(streamId: string, fold: Fold<S, Ev>, parse?: (type: string, data: unknown) => Ev): Promise<Loaded<S>>;
+  append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
+  /**
+   * Load, decide, append; on a wrong expected revision, reload and decide again
+   * (bounded, jittered retries). Returns the appended events.
+   */
+  decideAndAppend<S, Ev>(
+    streamId: string,
+    fold: Fold<S, Ev>,
+    decide: (state: S) => readonly NewEvent[],
+    parse?: (type: string, data: unknown) => Ev,
+  ): Promise<readonly NewEvent[]>;
+  /** A UUID v5 from the cause (the event being handled, or the idempotency key) and a purpose. */
+  eventId(purpose: string): string;
+}
