@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 // `npm run bench <name>`: runs one benchmark (or all, with no name) through tsx.
 // Each benchmark prints a table and ends with one line per figure.
-'use strict';
+
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 const { existsSync } = require('node:fs');
 
 const benches = {
-  emulator: 'platform/emulator/bench/emulator.bench.ts',
-  runtime: 'platform/runtime/bench/runtime.bench.ts',
-  autoscale: 'platform/autoscaler/bench/autoscale.bench.ts',
+  emulator: ['platform/emulator/bench/emulator.bench.ts', 'platform/emulator/bench/persistent.bench.ts'],
+  runtime: ['platform/runtime/bench/runtime.bench.ts'],
+  autoscale: ['platform/autoscaler/bench/autoscale.bench.ts'],
 };
 
 const [name, ...rest] = process.argv.slice(2);
@@ -20,13 +20,15 @@ if (name !== undefined && !Object.hasOwn(benches, name)) {
 const chosen = name === undefined ? Object.keys(benches) : [name];
 let failed = 0;
 for (const bench of chosen) {
-  const file = join(__dirname, '..', benches[bench]);
-  if (!existsSync(file)) {
-    process.stderr.write(`bench: ${bench} has no benchmark file yet (${benches[bench]})\n`);
-    failed++;
-    continue;
+  for (const relative of benches[bench]) {
+    const file = join(__dirname, '..', relative);
+    if (!existsSync(file)) {
+      process.stderr.write(`bench: ${bench}: missing ${relative}\n`);
+      failed++;
+      continue;
+    }
+    const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', file, ...rest], { stdio: 'inherit' });
+    if (run.status !== 0) failed++;
   }
-  const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', file, ...rest], { stdio: 'inherit' });
-  if (run.status !== 0) failed++;
 }
 process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,16 @@
+import type * as grpc from '@grpc/grpc-js';
+
+/** One method as ServerFeatures.GetSupportedMethods advertises it. */
+export interface SupportedMethod {
+  readonly serviceName: string;
+  readonly methodName: string;
+  readonly features: readonly string[];
+}
+
+/** A gRPC service the emulator serves, with what it advertises and what it must release on close. */
+export interface ServiceModule {
+  readonly definition: grpc.ServiceDefinition;
+  readonly implementation: grpc.UntypedServiceImplementation;
+  readonly methods: readonly SupportedMethod[];
+  close(): Promise<void>;
+}
