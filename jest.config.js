@@ -1,5 +1,8 @@
 // One Jest config for every workspace. TypeScript runs through SWC, so tests need no
 // build step; ESM-only dependencies (the Kubernetes client and its own) are transformed too.
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
 const esmOnly = [
   '@kubernetes/client-node',
   'openid-client',
@@ -16,7 +19,7 @@ const esmOnly = [
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/platform', '<rootDir>/functions', '<rootDir>/charts', '<rootDir>/scripts'],
+  roots: ['platform', 'functions', 'charts', 'scripts'].filter((dir) => existsSync(join(__dirname, dir))).map((dir) => `<rootDir>/${dir}`),
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: {
