@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+// Kubernetes sends SIGKILL 30 s after SIGTERM by default: drain well inside that.
+const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
+// Commands are small JSON documents; anything larger is a mistake or an attack.
+const DEFAULT_BODY_LIMIT_BYTES = 100 * 1024;
+
+const csv = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((token) => token.trim())
+      .filter((token) => token.length > 0),
+  );
+
+const schema = z.object({
+  ESDB_CONNECTION_STRING: z
+    .string()
+    .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\/\S+$/, 'expected an esdb:// connection string')
+    .default('esdb://127.0.0.1:2113?tls=false'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DRAIN_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_DRAIN_TIMEOUT_MS),
+  API_TOKENS: csv,
+  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(DEFAULT_BODY_LIMIT_BYTES),
+  /** Overrides the function's declared subscription concurrency (events handled at once per replica). */
+  CONCURRENCY: z.coerce.number().int().positive().optional(),
+});
+
+/** The runtime's settings, parsed once per process. */
+export interface RuntimeConfig {
+  readonly esdbConnectionString: string;
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly drainTimeoutMs: number;
+  /** Bearer tokens accepted on function routes; empty means no authentication. */
+  readonly apiTokens: readonly string[];
+  readonly bodyLimitBytes: number;
+  readonly concurrency?: number;
+  /** The whole environment, handed to the function's `init`. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Start-up stops with this: one message naming every wrong variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+/** Parses the environment (process.env by default); throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): RuntimeConfig {
+  // An empty variable means "unset", as in a Kubernetes manifest that leaves a value blank.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const c = parsed.data;
+  return {
+    esdbConnectionString: c.ESDB_CONNECTION_STRING,
+    host: c.HOST,
+    port: c.PORT,
+    logLevel: c.LOG_LEVEL,
+    drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
+    apiTokens: c.API_TOKENS,
+    bodyLimitBytes: c.BODY_LIMIT_BYTES,
+    concurrency: c.CONCURRENCY,
+    env: { ...env },
+  };
+}

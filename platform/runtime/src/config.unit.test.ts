@@ -1,0 +1,53 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  test('an empty environment gives the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      esdbConnectionString: 'esdb://127.0.0.1:2113?tls=false',
+      port: 8080,
+      logLevel: 'info',
+      drainTimeoutMs: 25_000,
+      apiTokens: [],
+      bodyLimitBytes: 102_400,
+    });
+  });
+
+  test('parses every variable', () => {
+    const config = loadConfig({
+      ESDB_CONNECTION_STRING: 'esdb://db:2113?tls=false',
+      PORT: '9000',
+      LOG_LEVEL: 'debug',
+      DRAIN_TIMEOUT_MS: '1000',
+      API_TOKENS: ' a , b,,',
+      BODY_LIMIT_BYTES: '2048',
+      CONCURRENCY: '4',
+    });
+    expect(config).toMatchObject({
+      esdbConnectionString: 'esdb://db:2113?tls=false',
+      port: 9000,
+      logLevel: 'debug',
+      drainTimeoutMs: 1000,
+      apiTokens: ['a', 'b'],
+      bodyLimitBytes: 2048,
+      concurrency: 4,
+    });
+  });
+
+  test('one error names every wrong variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', ESDB_CONNECTION_STRING: 'http://x', DRAIN_TIMEOUT_MS: '-1' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['DRAIN_TIMEOUT_MS', 'ESDB_CONNECTION_STRING', 'LOG_LEVEL', 'PORT']);
+    expect((error as ConfigError).message).toMatch(/^invalid configuration: /);
+  });
+
+  test('an empty value counts as unset', () => {
+    expect(loadConfig({ PORT: '' }).port).toBe(8080);
+  });
+});

@@ -1,0 +1,99 @@
+import {
+  type AppendExpectedRevision,
+  type EventStoreDBClient,
+  jsonEvent,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from '@eventstore/db-client';
+import { ConcurrencyError } from '../errors/errors';
+import { jitteredDelay, sleep } from './backoff';
+import { type Cause, causeMetadata, effectId } from './cause';
+import type { EventStoreAccess, ExpectedRevision, Fold, Loaded, NewEvent } from './event-store-access';
+
+// A conflict means another writer won the race; a handful of reloads settles all but pathological contention.
+const CONFLICT_RETRIES = 5;
+// Small base so that the common single retry costs little; the cap keeps a hot stream from stalling a handler.
+const CONFLICT_BACKOFF_BASE_MS = 10;
+const CONFLICT_BACKOFF_CAP_MS = 250;
+
+interface LoadedWithIds<S> extends Loaded<S> {
+  readonly ids: ReadonlySet<string>;
+}
+
+function defaultParse<Ev>(type: string, data: unknown): Ev {
+  return { type, data } as Ev;
+}
+
+/** EventStoreAccess bound to one cause: ids and correlation metadata of every append derive from it. */
+export function createEventStoreAccess(client: EventStoreDBClient, cause: Cause): EventStoreAccess {
+  function toEventData(streamId: string, events: readonly NewEvent[]) {
+    const metadata = causeMetadata(cause);
+    return events.map((event, index) =>
+      jsonEvent({
+        id: event.id ?? effectId(cause, `${streamId}/${index}/${event.type}`),
+        type: event.type,
+        // biome-ignore lint/suspicious/noExplicitAny: event data is any JSON value the function chose; jsonEvent's type is narrower.
+        data: event.data as any,
+        metadata: { ...metadata, ...event.metadata },
+      }),
+    );
+  }
+
+  async function loadWithIds<S, Ev>(
+    streamId: string,
+    fold: Fold<S, Ev>,
+    parse: (type: string, data: unknown) => Ev = defaultParse,
+  ): Promise<LoadedWithIds<S>> {
+    let state = fold.initialState();
+    let revision: ExpectedRevision = 'no_stream';
+    const ids = new Set<string>();
+    try {
+      for await (const resolved of client.readStream(streamId)) {
+        const event = resolved.event;
+        if (!event) continue;
+        state = fold.evolve(state, parse(event.type, event.data));
+        revision = event.revision;
+        ids.add(event.id);
+      }
+    } catch (err) {
+      if (!(err instanceof StreamNotFoundError)) throw new Error(`loading stream '${streamId}'`, { cause: err });
+    }
+    return { state, revision, ids };
+  }
+
+  async function append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }) {
+    return client.appendToStream(streamId, toEventData(streamId, events), {
+      expectedRevision: options.expectedRevision as AppendExpectedRevision,
+    });
+  }
+
+  return {
+    client,
+    eventId: (purpose) => effectId(cause, purpose),
+    async load(streamId, fold, parse) {
+      const { state, revision } = await loadWithIds(streamId, fold, parse);
+      return { state, revision };
+    },
+    append,
+    async decideAndAppend(streamId, fold, decide, parse) {
+      for (let attempt = 0; ; attempt++) {
+        const { state, revision, ids } = await loadWithIds(streamId, fold, parse);
+        const decided = decide(state);
+        if (decided.length === 0) return [];
+        const withIds = toEventData(streamId, decided);
+        // A redelivered cause finds its own effects already in the stream: writing them again would duplicate them.
+        if (withIds.some((event) => ids.has(event.id))) return [];
+        try {
+          await client.appendToStream(streamId, withIds, { expectedRevision: revision as AppendExpectedRevision });
+          return decided.map((event, index) => ({ ...event, id: withIds[index]!.id }));
+        } catch (err) {
+          if (!(err instanceof WrongExpectedVersionError)) throw err;
+          if (attempt >= CONFLICT_RETRIES) {
+            throw new ConcurrencyError(`stream '${streamId}' kept changing: gave up after ${CONFLICT_RETRIES + 1} attempts`);
+          }
+          await sleep(jitteredDelay(attempt, CONFLICT_BACKOFF_BASE_MS, CONFLICT_BACKOFF_CAP_MS));
+        }
+      }
+    },
+  };
+}

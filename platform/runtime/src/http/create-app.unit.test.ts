@@ -1,0 +1,192 @@
+import { EventStoreDBClient } from '@eventstore/db-client';
+import pino from 'pino';
+import request from 'supertest';
+import { z } from 'zod';
+import { defineFunction } from '../contract/define-function';
+import { BusinessRuleError, NotFoundError } from '../errors/errors';
+import { createMetrics } from '../observability/metrics';
+import { createApp } from './create-app';
+
+const CreateOrder = z.object({ sku: z.string().min(1), qty: z.number().int().positive() });
+
+const fn = defineFunction({
+  name: 'orders-test',
+  routes: [
+    {
+      method: 'POST',
+      path: '/orders',
+      summary: 'Create an order',
+      body: CreateOrder,
+      async handle(req, ctx) {
+        if (req.body.sku === 'GONE') throw new BusinessRuleError('SKU_DISCONTINUED', 'this product is no longer sold');
+        return { status: 201, body: { id: ctx.eventStore.eventId('order'), qty: req.body.qty, key: req.idempotencyKey ?? null } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/orders/:id',
+      query: z.object({ verbose: z.enum(['yes', 'no']).optional() }),
+      async handle(req) {
+        if (req.params.id === 'missing') throw new NotFoundError(`no order '${req.params.id}'`);
+        return { status: 200, body: { id: req.params.id, verbose: req.query.verbose ?? 'no' } };
+      },
+    },
+  ],
+});
+
+// Never dialled: these routes do not touch the event store, and the client connects lazily.
+const client = EventStoreDBClient.connectionString('esdb://127.0.0.1:1?tls=false');
+afterAll(() => client.dispose());
+
+function app(options: { tokens?: string[]; reasons?: string[] } = {}) {
+  return createApp({
+    definition: fn,
+    client,
+    log: pino({ level: 'silent' }),
+    metrics: createMetrics(fn.name),
+    apiTokens: options.tokens ?? [],
+    bodyLimitBytes: 1024,
+    readiness: { notReadyReasons: async () => options.reasons ?? [] },
+    deps: () => undefined,
+  });
+}
+
+function expectProblem(res: request.Response, status: number, code: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.body).toMatchObject({ status, code, type: expect.stringMatching(/^https:\/\/spillway\.dev\/problems\//) });
+}
+
+describe('HTTP ingress', () => {
+  test('a valid command reaches the handler', async () => {
+    const res = await request(app()).post('/orders').send({ sku: 'A', qty: 2 });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ qty: 2, key: null });
+  });
+
+  test('the same Idempotency-Key derives the same ids; another key does not', async () => {
+    const server = app();
+    const first = await request(server).post('/orders').set('Idempotency-Key', 'k-1').send({ sku: 'A', qty: 1 });
+    const again = await request(server).post('/orders').set('Idempotency-Key', 'k-1').send({ sku: 'A', qty: 1 });
+    const other = await request(server).post('/orders').set('Idempotency-Key', 'k-2').send({ sku: 'A', qty: 1 });
+    expect(first.body.id).toBe(again.body.id);
+    expect(other.body.id).not.toBe(first.body.id);
+    expect(first.body.key).toBe('k-1');
+  });
+
+  test('malformed JSON is a 400 problem', async () => {
+    const res = await request(app()).post('/orders').set('Content-Type', 'application/json').send('{"sku": ');
+    expectProblem(res, 400, 'MALFORMED_JSON');
+  });
+
+  test('wrong types are a 400 problem naming each field', async () => {
+    const res = await request(app()).post('/orders').send({ sku: 5, qty: 'two' });
+    expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.qty', 'body.sku']);
+  });
+
+  test('a body over the limit is a 413 problem', async () => {
+    const res = await request(app())
+      .post('/orders')
+      .send({ sku: 'x'.repeat(4096), qty: 1 });
+    expectProblem(res, 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  test('a non-JSON body is a 415 problem', async () => {
+    const res = await request(app()).post('/orders').set('Content-Type', 'text/plain').send('sku=A');
+    expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  test('an invalid Idempotency-Key is a 400 problem', async () => {
+    const res = await request(app()).post('/orders').set('Idempotency-Key', 'x'.repeat(300)).send({ sku: 'A', qty: 1 });
+    expectProblem(res, 400, 'VALIDATION_FAILED');
+  });
+
+  test('a broken business rule is a 422 problem with its code', async () => {
+    const res = await request(app()).post('/orders').send({ sku: 'GONE', qty: 1 });
+    expectProblem(res, 422, 'SKU_DISCONTINUED');
+    expect(res.body.detail).toBe('this product is no longer sold');
+  });
+
+  test('path params and validated query reach a query route; NotFoundError is a 404', async () => {
+    const ok = await request(app()).get('/orders/7?verbose=yes');
+    expect(ok.body).toEqual({ id: '7', verbose: 'yes' });
+    expectProblem(await request(app()).get('/orders/7?verbose=maybe'), 400, 'VALIDATION_FAILED');
+    expectProblem(await request(app()).get('/orders/missing'), 404, 'NOT_FOUND');
+  });
+
+  test('an unknown route is a 404 problem', async () => {
+    expectProblem(await request(app()).get('/nope'), 404, 'NO_SUCH_ROUTE');
+  });
+
+  test('security headers are set and x-powered-by is not', async () => {
+    const res = await request(app()).get('/livez');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+});
+
+describe('bearer auth when API_TOKENS is set', () => {
+  const secured = () => app({ tokens: ['s3cret', 'other'] });
+
+  test('no token is a 401 problem with WWW-Authenticate', async () => {
+    const res = await request(secured()).post('/orders').send({ sku: 'A', qty: 1 });
+    expectProblem(res, 401, 'UNAUTHORIZED');
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  test('a wrong token is a 401 problem', async () => {
+    const res = await request(secured()).post('/orders').set('Authorization', 'Bearer s3cre').send({ sku: 'A', qty: 1 });
+    expectProblem(res, 401, 'UNAUTHORIZED');
+  });
+
+  test('any listed token passes', async () => {
+    const res = await request(secured()).post('/orders').set('Authorization', 'Bearer other').send({ sku: 'A', qty: 1 });
+    expect(res.status).toBe(201);
+  });
+
+  test('health, metrics and the OpenAPI document stay open', async () => {
+    for (const path of ['/livez', '/readyz', '/metrics', '/openapi.json']) {
+      expect((await request(secured()).get(path)).status).toBe(200);
+    }
+  });
+});
+
+describe('operational endpoints', () => {
+  test('/readyz is 503 with the reasons while not ready', async () => {
+    const res = await request(app({ reasons: ['subscription not live'] })).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ status: 'not ready', reasons: ['subscription not live'] });
+  });
+
+  test('/metrics counts requests by declared route and status', async () => {
+    const server = app();
+    await request(server).get('/orders/1');
+    await request(server).get('/orders/2');
+    const text = (await request(server).get('/metrics')).text;
+    expect(text).toMatch(/spillway_http_requests_total\{method="GET",route="\/orders\/:id",status="200",fn="orders-test"\} 2/);
+    expect(text).toContain('process_cpu_seconds_total');
+  });
+
+  test('/openapi.json describes each route from its zod schemas', async () => {
+    const doc = (await request(app({ tokens: ['t'] })).get('/openapi.json')).body;
+    expect(doc.openapi).toBe('3.1.0');
+    const post = doc.paths['/orders'].post;
+    expect(post.summary).toBe('Create an order');
+    expect(post.requestBody.content['application/json'].schema).toMatchObject({
+      type: 'object',
+      required: ['sku', 'qty'],
+      properties: { sku: { type: 'string', minLength: 1 }, qty: { type: 'integer' } },
+    });
+    expect(post.security).toEqual([{ bearer: [] }]);
+    const get = doc.paths['/orders/{id}'].get;
+    expect(get.parameters).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'id', in: 'path', required: true }),
+        expect.objectContaining({ name: 'verbose', in: 'query', required: false }),
+      ]),
+    );
+  });
+});

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { EventStoreDBClient } from '@eventstore/db-client';
+import type { Request, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { RouteDefinition } from '../contract/define-function';
+import { SpillwayError, ValidationError } from '../errors/errors';
+import type { Cause } from '../event-store/cause';
+import { createEventStoreAccess } from '../event-store/create-event-store-access';
+
+// Long enough for any UUID or ULID a client might use, short enough to bound the id derivation input.
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+
+class UnsupportedMediaTypeError extends SpillwayError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  readonly status = 415;
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+}
+
+function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return value as T;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  throw new ValidationError(`the request ${where} is invalid`, problems);
+}
+
+function idempotencyKey(req: Request): string | undefined {
+  const key = req.get('idempotency-key');
+  if (key === undefined) return undefined;
+  if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !VISIBLE_ASCII.test(key)) {
+    throw new ValidationError('the Idempotency-Key header is invalid', [
+      { path: 'headers.idempotency-key', message: `expected 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters` },
+    ]);
+  }
+  return key;
+}
+
+function headers(req: Request): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
+}
+
+export interface RouteRuntime<D> {
+  readonly fn: string;
+  readonly client: EventStoreDBClient;
+  readonly log: Logger;
+  deps(): D;
+}
+
+/**
+ * Validates a route's input, derives the request's cause (ids from the Idempotency-Key, so a retried
+ * request writes the same event ids; correlation from `x-correlation-id`), and sends the route's response.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a function's routes each carry their own schema types.
+export function routeHandler<D>(route: RouteDefinition<any, any, D>, runtime: RouteRuntime<D>): RequestHandler {
+  return async (req, res) => {
+    if (route.body && !req.is('application/json')) {
+      throw new UnsupportedMediaTypeError('the request body must be JSON (Content-Type: application/json)');
+    }
+    const key = idempotencyKey(req);
+    const body = validate(route.body, req.body, 'body');
+    const query = validate(route.query, req.query, 'query');
+    const requestId = randomUUID();
+    const correlationId = req.get('x-correlation-id') ?? requestId;
+    const cause: Cause = {
+      fn: runtime.fn,
+      // The route is part of the cause: one key reused on two endpoints must not collide.
+      id: key === undefined ? requestId : `${route.method} ${route.path} ${key}`,
+      correlationId,
+      causationId: requestId,
+      traceparent: req.get('traceparent'),
+    };
+    const log = runtime.log.child({ correlationId, requestId });
+    const response = await route.handle(
+      { params: req.params as Record<string, string>, body, query, headers: headers(req), idempotencyKey: key },
+      { deps: runtime.deps(), log, eventStore: createEventStoreAccess(runtime.client, cause) },
+    );
+    res.status(response.status);
+    res.setHeader('x-correlation-id', correlationId);
+    for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
+    if (response.body === undefined) res.end();
+    else res.json(response.body);
+  };
+}

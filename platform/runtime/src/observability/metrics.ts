@@ -1,0 +1,76 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Outcomes of one delivered event, as counted by `spillway_events_processed_total`. */
+export type EventOutcome = 'acked' | 'retried' | 'parked' | 'unknown_type';
+
+/** Every metric one function process exposes, in its own registry (several functions can share a test process). */
+export interface RuntimeMetrics {
+  readonly registry: Registry;
+  readonly eventsProcessed: Counter<'outcome' | 'type'>;
+  readonly handlerDuration: Histogram<'type'>;
+  readonly eventsInFlight: Gauge;
+  readonly retries: Counter<'type'>;
+  readonly parks: Counter<'type' | 'reason'>;
+  readonly subscriptionLive: Gauge;
+  readonly reconnects: Counter;
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route'>;
+}
+
+export function createMetrics(fn: string, group?: string): RuntimeMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels(group ? { fn, group } : { fn });
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    eventsProcessed: new Counter({
+      name: 'spillway_events_processed_total',
+      help: 'Delivered events by outcome',
+      labelNames: ['outcome', 'type'],
+      registers: [registry],
+    }),
+    handlerDuration: new Histogram({
+      name: 'spillway_handler_duration_seconds',
+      help: 'Event handler duration, failures included',
+      labelNames: ['type'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    eventsInFlight: new Gauge({ name: 'spillway_events_in_flight', help: 'Events being handled now', registers: [registry] }),
+    retries: new Counter({
+      name: 'spillway_event_retries_total',
+      help: 'Events nacked for retry (handler error or timeout)',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
+    parks: new Counter({
+      name: 'spillway_events_parked_total',
+      help: 'Events parked by this process',
+      labelNames: ['type', 'reason'],
+      registers: [registry],
+    }),
+    subscriptionLive: new Gauge({
+      name: 'spillway_subscription_live',
+      help: '1 while the persistent subscription is confirmed, else 0',
+      registers: [registry],
+    }),
+    reconnects: new Counter({
+      name: 'spillway_subscription_reconnects_total',
+      help: 'Times the subscription was lost and resubscribed',
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: 'spillway_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'spillway_http_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['method', 'route'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+  };
+}
