@@ -1,0 +1,31 @@
+/** Which persistent subscription a workload follows: a group on one stream, or on `$all`. */
+export type SubscriptionRef =
+  | { readonly kind: 'stream'; readonly stream: string; readonly group: string }
+  | { readonly kind: 'all'; readonly group: string };
+
+/** Stream-name and event-type prefixes of a filtered `$all` subscription (the runtime's `SubscriptionSource`). */
+export interface AllFilter {
+  readonly streamNamePrefixes?: readonly string[];
+  readonly eventTypePrefixes?: readonly string[];
+}
+
+const SEPARATOR = '::';
+
+/**
+ * Parses `<stream>::<group>` or `$all::<group>`. The last `::` splits, so a stream name may
+ * itself contain `::`; a group name may not.
+ */
+export function parseSubscriptionRef(value: string): SubscriptionRef | { readonly error: string } {
+  const at = value.lastIndexOf(SEPARATOR);
+  if (at <= 0 || at + SEPARATOR.length >= value.length) {
+    return { error: `expected '<stream>::<group>' or '$all::<group>', got '${value}'` };
+  }
+  const source = value.slice(0, at);
+  const group = value.slice(at + SEPARATOR.length);
+  if (group.trim() !== group || source.trim() !== source) return { error: `no spaces around '::' in '${value}'` };
+  return source === '$all' ? { kind: 'all', group } : { kind: 'stream', stream: source, group };
+}
+
+export function formatSubscriptionRef(ref: SubscriptionRef): string {
+  return `${ref.kind === 'all' ? '$all' : ref.stream}${SEPARATOR}${ref.group}`;
+}

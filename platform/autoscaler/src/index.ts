@@ -1,0 +1,11 @@
+export type { AnnotationProblem, ParsedAnnotations, PolicyName, ScalingSpec } from './annotations/annotations';
+export { ANNOTATIONS, DEFAULTS, parseScalingAnnotations, scalingAnnotationsSchema } from './annotations/annotations';
+export type { AllFilter, SubscriptionRef } from './annotations/subscription-ref';
+export { formatSubscriptionRef, parseSubscriptionRef } from './annotations/subscription-ref';
+export type { LagMeasurement, LagSource } from './lag/lag-source';
+export { choosePolicy } from './policy/choose-policy';
+export { decideByDrainTime } from './policy/drain-time-policy';
+export { decideOnFailure } from './policy/fallback';
+export { decideByLag } from './policy/lag-policy';
+export type { Decision, Policy, PolicyInput, PolicyState } from './policy/policy';
+export { initialPolicyState } from './policy/policy';
