@@ -16,6 +16,8 @@ export interface LagMeasurement {
   readonly caughtUp: boolean;
   /** The group's limit on consumers; undefined when unbounded. */
   readonly maxSubscriberCount?: number;
+  /** Consumers connected to the group now: the replicas actually taking work (a starting replica is not one yet). */
+  readonly consumers?: number;
   /** The server's running count of events the group processed; it restarts at zero with the server. */
   readonly processedTotal?: number;
 }

@@ -11,8 +11,19 @@ const ewma = (previous: number | undefined, sample: number, weight: number) =>
 
 const rate = (value: number) => value.toFixed(1);
 
-/** Nothing left to do: no backlog, nothing in flight or waiting for a retry, and the checkpoint has caught up. */
-export const isIdle = (m: LagMeasurement) => m.lag === 0 && m.inFlight === 0 && m.retryBuffer === 0 && m.caughtUp;
+/**
+ * Nothing to do: no backlog, nothing in flight or waiting for a retry, the checkpoint has caught up,
+ * and nothing was processed since the previous reading (a group that keeps up with a steady trickle
+ * shows zero lag at every reading, yet it is busy).
+ */
+export function isIdle(m: LagMeasurement, previous: PolicyState['previous']): boolean {
+  const processedSince =
+    m.processedTotal !== undefined && previous?.processedTotal !== undefined && m.processedTotal !== previous.processedTotal;
+  return m.lag === 0 && m.inFlight === 0 && m.retryBuffer === 0 && m.caughtUp && !processedSince;
+}
+
+/** Consumers taking work: connected consumers when the source reports them, else the replicas running. */
+const workersOf = (m: LagMeasurement, replicas: number) => m.consumers ?? replicas;
 
 /** Updates the arrival and per-replica processing rates from the previous reading to this one. */
 function estimateRates(input: Parameters<Policy>[0], state: PolicyState): Pick<PolicyState, 'arrivalRate' | 'capacityPerReplica'> {
@@ -28,13 +39,16 @@ function estimateRates(input: Parameters<Policy>[0], state: PolicyState): Pick<P
   // arrived = growth of the backlog + what was taken off it; without a processed count the growth is a lower bound.
   const arrived = Math.max(0, m.lag - previous.lag + (processed ?? 0));
   const arrivalRate = ewma(state.arrivalRate, arrived / seconds, ARRIVAL_SMOOTHING);
-  // Only replicas with work waiting throughout show their capacity; otherwise they processed what arrived.
-  const busy =
-    previous.replicas > 0 && previous.replicas === currentReplicas && previous.lag > previous.replicas && m.lag > previous.replicas;
-  const capacityPerReplica =
-    busy && processed !== undefined && processed > 0
-      ? ewma(state.capacityPerReplica, processed / seconds / previous.replicas, CAPACITY_SMOOTHING)
-      : state.capacityPerReplica;
+  // Only consumers with work waiting throughout show their capacity; idle ones processed just what arrived.
+  const workers = workersOf(m, currentReplicas);
+  const busy = previous.workers > 0 && previous.workers === workers && previous.lag > workers && m.lag > workers;
+  const sample = processed !== undefined && previous.workers > 0 ? processed / seconds / previous.workers : undefined;
+  let capacityPerReplica = state.capacityPerReplica;
+  if (sample !== undefined && sample > 0) {
+    if (busy) capacityPerReplica = ewma(capacityPerReplica, sample, CAPACITY_SMOOTHING);
+    // What a consumer processed is a floor on what it can process, busy or not.
+    else if (capacityPerReplica !== undefined && sample > capacityPerReplica) capacityPerReplica = sample;
+  }
   return { arrivalRate, capacityPerReplica };
 }
 
@@ -47,22 +61,30 @@ function estimateRates(input: Parameters<Policy>[0], state: PolicyState): Pick<P
 export const decideByDrainTime: Policy = (input, state) => {
   const { measurement: m, currentReplicas: current, spec, now } = input;
   const rates = estimateRates(input, state);
-  const idleSince = isIdle(m) ? (state.idleSince ?? now) : undefined;
+  const idleSince = isIdle(m, state.previous) ? (state.idleSince ?? now) : undefined;
   const base: PolicyState = {
     ...state,
     ...rates,
     idleSince,
     lastActiveAt: m.lag > spec.activationLag ? now : state.lastActiveAt,
-    previous: { at: now, lag: m.lag, processedTotal: m.processedTotal, replicas: current },
+    previous: { at: now, lag: m.lag, processedTotal: m.processedTotal, workers: workersOf(m, current) },
   };
   const upper = upperBound(input);
 
-  // Until a busy replica has been observed, assume one replica drains its lag-per-replica share within the target time.
-  const perReplica = rates.capacityPerReplica ?? spec.lagPerReplica / spec.targetDrainSeconds;
   const arrivals = rates.arrivalRate ?? 0;
   const excess = Math.max(0, m.lag - spec.activationLag);
-  const needed = Math.ceil((excess / spec.targetDrainSeconds + arrivals) / perReplica);
-  const sizing = `lag ${m.lag}, arriving ${rate(arrivals)}/s, ${rate(perReplica)}/s per replica: ceil((${excess} / ${spec.targetDrainSeconds}s + ${rate(arrivals)}) / ${rate(perReplica)}) = ${needed}`;
+  const perReplica = rates.capacityPerReplica;
+  // Until a busy consumer has shown its capacity, size by lag / lag-per-replica as the lag policy does:
+  // a guessed capacity that is too low would never be corrected (replicas that keep up never look busy),
+  // while too few replicas let the lag build until they are busy and measurable.
+  const needed =
+    perReplica === undefined
+      ? Math.ceil(m.lag / spec.lagPerReplica)
+      : Math.ceil((excess / spec.targetDrainSeconds + arrivals) / perReplica);
+  const sizing =
+    perReplica === undefined
+      ? `lag ${m.lag}, capacity not measured yet: ${m.lag} / ${spec.lagPerReplica} per replica = ${needed}`
+      : `lag ${m.lag}, arriving ${rate(arrivals)}/s, ${rate(perReplica)}/s per replica: ceil((${excess} / ${spec.targetDrainSeconds}s + ${rate(arrivals)}) / ${rate(perReplica)}) = ${needed}`;
 
   if (current === 0 && m.lag <= spec.activationLag) {
     const replicas = Math.min(spec.minReplicas, upper.limit);

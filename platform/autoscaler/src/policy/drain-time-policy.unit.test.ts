@@ -43,12 +43,11 @@ interface Row {
 const rows: Row[] = [
   { name: 'no lag at zero replicas stays at zero', measurement: reading(0), current: 0, expected: 0 },
   {
-    name: 'activation without history uses the prior (lag-per-replica drained in the target time)',
+    name: 'before any capacity is measured it sizes by lag / lag-per-replica',
     measurement: reading(500),
     current: 0,
-    // prior 100 / 50 s = 2/s per replica; 500 / 50 s = 10/s -> 5 replicas
     expected: 5,
-    reason: /2\.0\/s per replica/,
+    reason: /capacity not measured yet: 500 \/ 100 per replica = 5/,
   },
   {
     name: 'a measured capacity replaces the prior',
@@ -75,16 +74,49 @@ const rows: Row[] = [
     // previous reading 10 s ago: lag 400, processed 800, 4 busy replicas.
     // processed 400 in 10 s by 4 replicas -> 10/s each; arrived 200 + 400 = 600 -> 60/s.
     // (600 / 50 + 60) / 10 = 7.2 -> 8
-    state: { recommendations: [], previous: { at: s(0), lag: 400, processedTotal: 800, replicas: 4 } },
+    state: { recommendations: [], previous: { at: s(0), lag: 400, processedTotal: 800, workers: 4 } },
     expected: 8,
     reason: /arriving 60\.0\/s, 10\.0\/s per replica/,
+  },
+  {
+    name: 'connected consumers, not starting replicas, divide what was processed',
+    measurement: reading(600, { processedTotal: 1200, consumers: 2 }),
+    current: 4,
+    now: s(10),
+    // 2 of 4 replicas connected: 400 in 10 s by 2 -> 20/s each; arrived 600 -> 60/s; (12 + 60) / 20 = 3.6 -> 4
+    state: { recommendations: [], previous: { at: s(0), lag: 400, processedTotal: 800, workers: 2 } },
+    expected: 4,
+    reason: /20\.0\/s per replica/,
+  },
+  {
+    name: 'replicas that keep up raise a too-low capacity estimate (what they did is a floor)',
+    measurement: reading(0, { processedTotal: 3000 }),
+    current: 6,
+    now: s(10),
+    // 6 replicas processed 300/s = 50/s each while estimated at 10/s; arrivals 300/s -> 6
+    state: { recommendations: [], capacityPerReplica: 10, arrivalRate: 300, previous: { at: s(0), lag: 0, processedTotal: 0, workers: 6 } },
+    expected: 6,
+    reason: /50\.0\/s per replica/,
+  },
+  {
+    name: 'a steady trickle with zero lag at each reading is not idle',
+    measurement: reading(0, { processedTotal: 1100 }),
+    current: 1,
+    now: s(1000),
+    state: {
+      recommendations: [],
+      idleSince: s(0),
+      capacityPerReplica: 10,
+      previous: { at: s(998), lag: 0, processedTotal: 1080, workers: 1 },
+    },
+    expected: 1,
   },
   {
     name: 'a server restart (processed count going down) gives no capacity sample',
     measurement: reading(600, { processedTotal: 5 }),
     current: 4,
     now: s(10),
-    state: { recommendations: [], capacityPerReplica: 10, previous: { at: s(0), lag: 400, processedTotal: 800, replicas: 4 } },
+    state: { recommendations: [], capacityPerReplica: 10, previous: { at: s(0), lag: 400, processedTotal: 800, workers: 4 } },
     // arrived >= 200 -> 20/s; (12 + 20) / 10 -> 4
     expected: 4,
     reason: /10\.0\/s per replica/,

@@ -23,7 +23,13 @@ export interface PolicyState {
   readonly lastActiveAt?: number;
   /** Since when the group has had nothing at all to do (drain-time policy). */
   readonly idleSince?: number;
-  readonly previous?: { readonly at: number; readonly lag: number; readonly processedTotal?: number; readonly replicas: number };
+  readonly previous?: {
+    readonly at: number;
+    readonly lag: number;
+    readonly processedTotal?: number;
+    /** Consumers taking work at that reading: connected consumers when reported, else replicas. */
+    readonly workers: number;
+  };
   /** Smoothed arrival rate, events per second. */
   readonly arrivalRate?: number;
   /** Smoothed events per second one busy replica processes. */
