@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { CurrencyCode, Price } from './money';
+
+/** At most this many lines per order: bounds the work of one reservation. */
+export const MAX_ORDER_LINES = 100;
+/** Per-line cap; large enough for any shop, small enough that totals stay exact. */
+export const MAX_LINE_QUANTITY = 1_000_000;
+
+/** A SKU becomes part of a stream name (`inventory-<sku>`), hence the narrow alphabet. */
+export const Sku = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dot, dash or underscore');
+
+export const Quantity = z.int('must be an integer').positive('must be positive').max(MAX_LINE_QUANTITY);
+
+export const OrderLine = z.object({ sku: Sku, quantity: Quantity, unitPrice: Price });
+export type OrderLine = z.infer<typeof OrderLine>;
+
+export const CreateOrder = z
+  .object({
+    customerId: z.string().trim().min(1, 'must not be empty').max(100),
+    items: z.array(OrderLine).min(1, 'an order needs at least one line').max(MAX_ORDER_LINES, `at most ${MAX_ORDER_LINES} lines`),
+    currency: CurrencyCode,
+  })
+  .superRefine((order, ctx) => {
+    // One line per SKU, so a reservation holds one amount per SKU and order.
+    const seen = new Set<string>();
+    order.items.forEach((line, index) => {
+      if (seen.has(line.sku))
+        ctx.addIssue({ code: 'custom', path: ['items', index, 'sku'], message: 'duplicate sku; use one line per sku' });
+      seen.add(line.sku);
+    });
+  });
+export type CreateOrder = z.infer<typeof CreateOrder>;
+
+export const CancelOrder = z.object({ reason: z.string().max(500).optional() });
+export type CancelOrder = z.infer<typeof CancelOrder>;
+
+export const RestockItem = z.object({ quantity: Quantity });
+export type RestockItem = z.infer<typeof RestockItem>;

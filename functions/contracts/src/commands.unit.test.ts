@@ -1,0 +1,49 @@
+import { CreateOrder, MAX_ORDER_LINES } from './index';
+
+const valid = { customerId: 'c-1', items: [{ sku: 'apple', quantity: 2, unitPrice: 1.5 }], currency: 'EUR' };
+
+function problems(input: unknown): string[] {
+  const result = CreateOrder.safeParse(input);
+  return result.success ? [] : result.error.issues.map((issue) => issue.path.join('.'));
+}
+
+describe('CreateOrder validation', () => {
+  test('a well-formed order passes', () => {
+    expect(problems(valid)).toEqual([]);
+  });
+
+  test.each([
+    { name: 'zero quantity', patch: { items: [{ sku: 'a', quantity: 0, unitPrice: 1 }] }, path: 'items.0.quantity' },
+    { name: 'fractional quantity', patch: { items: [{ sku: 'a', quantity: 1.5, unitPrice: 1 }] }, path: 'items.0.quantity' },
+    { name: 'negative price', patch: { items: [{ sku: 'a', quantity: 1, unitPrice: -1 }] }, path: 'items.0.unitPrice' },
+    { name: 'three decimals', patch: { items: [{ sku: 'a', quantity: 1, unitPrice: 1.005 }] }, path: 'items.0.unitPrice' },
+    { name: 'unknown currency', patch: { currency: 'XYZ' }, path: 'currency' },
+    { name: 'lower-case currency', patch: { currency: 'eur' }, path: 'currency' },
+    { name: 'no lines', patch: { items: [] }, path: 'items' },
+    {
+      name: 'too many lines',
+      patch: { items: Array.from({ length: MAX_ORDER_LINES + 1 }, (_, i) => ({ sku: `s${i}`, quantity: 1, unitPrice: 1 })) },
+      path: 'items',
+    },
+    { name: 'sku unfit for a stream name', patch: { items: [{ sku: 'a b/c', quantity: 1, unitPrice: 1 }] }, path: 'items.0.sku' },
+    {
+      name: 'duplicate sku',
+      patch: {
+        items: [
+          { sku: 'a', quantity: 1, unitPrice: 1 },
+          { sku: 'a', quantity: 2, unitPrice: 1 },
+        ],
+      },
+      path: 'items.1.sku',
+    },
+    { name: 'empty customer', patch: { customerId: ' ' }, path: 'customerId' },
+  ])('$name is refused at $path', ({ patch, path }) => {
+    expect(problems({ ...valid, ...patch })).toEqual([path]);
+  });
+
+  test('every bad field is named at once', () => {
+    expect(problems({ customerId: '', items: [{ sku: 'a', quantity: -1, unitPrice: 0.001 }], currency: 'ZZZ' }).sort()).toEqual(
+      ['currency', 'customerId', 'items.0.quantity', 'items.0.unitPrice'].sort(),
+    );
+  });
+});

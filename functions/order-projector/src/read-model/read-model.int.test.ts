@@ -1,0 +1,136 @@
+import { type ProjectedEvent, project } from '../decider';
+import { databaseKinds } from '../testing/pglite-in-jest';
+import { type ScratchDatabase, scratchDatabase } from '../testing/scratch-database';
+import { applyEvent, EventAheadError } from './apply-changes';
+import { migrate } from './migrations';
+import { openDatabase } from './open-database';
+import { getInventory, getOrder, InvalidCursorError, listOrders } from './queries';
+import type { SqlDatabase } from './sql-database';
+
+const createdAt = (minute: number) => `2026-03-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
+
+function orderCreated(orderId: string, customerId: string, minute: number): ProjectedEvent {
+  return {
+    streamId: `order-${orderId}`,
+    type: 'OrderCreated',
+    data: {
+      orderId,
+      customerId,
+      items: [{ sku: 'apple', quantity: 2, unitPrice: 0.35 }],
+      totalAmount: 0.7,
+      currency: 'EUR',
+      createdAt: createdAt(minute),
+    },
+  };
+}
+
+async function apply(db: SqlDatabase, event: ProjectedEvent, revision: bigint) {
+  return applyEvent(db, { streamId: event.streamId, revision }, project(event));
+}
+
+// PGlite runs here only when Jest can load it (see pglite-in-jest.ts); the e2e tests cover it in real processes.
+describe.each(databaseKinds())('read model on %s', (kind) => {
+  let scratch: ScratchDatabase;
+  let db: SqlDatabase;
+
+  beforeAll(async () => {
+    scratch = await scratchDatabase(kind);
+    db = await openDatabase(scratch);
+    expect(await migrate(db)).toEqual([1]);
+  });
+
+  afterAll(async () => {
+    await db?.close();
+    await scratch?.drop();
+  });
+
+  test('migrations run once: a second start applies nothing', async () => {
+    expect(await migrate(db)).toEqual([]);
+  });
+
+  test('an order is inserted, moves to reserved, and reads back with its lines', async () => {
+    expect(await apply(db, orderCreated('o1', 'c1', 1), 0n)).toBe('applied');
+    expect(
+      await apply(db, { streamId: 'order-o1', type: 'StockReserved', data: { orderId: 'o1', items: [{ sku: 'apple', quantity: 2 }] } }, 1n),
+    ).toBe('applied');
+    expect(await getOrder(db, 'o1')).toEqual({
+      orderId: 'o1',
+      customerId: 'c1',
+      status: 'reserved',
+      totalAmount: 0.7,
+      currency: 'EUR',
+      createdAt: createdAt(1),
+      items: [{ sku: 'apple', quantity: 2, unitPrice: 0.35 }],
+    });
+  });
+
+  test('a redelivered event changes nothing', async () => {
+    const restock: ProjectedEvent = {
+      streamId: 'inventory-apple',
+      type: 'StockRestocked',
+      data: { sku: 'apple', quantity: 10, restockedAt: createdAt(0) },
+    };
+    expect(await apply(db, restock, 0n)).toBe('applied');
+    expect(await apply(db, restock, 0n)).toBe('duplicate');
+    const reserve: ProjectedEvent = {
+      streamId: 'inventory-apple',
+      type: 'StockReserved',
+      data: { orderId: 'o1', items: [{ sku: 'apple', quantity: 2 }] },
+    };
+    expect(await apply(db, reserve, 1n)).toBe('applied');
+    expect(await apply(db, reserve, 1n)).toBe('duplicate');
+    expect(await apply(db, restock, 0n)).toBe('duplicate');
+    expect(await getInventory(db, 'apple')).toEqual({ sku: 'apple', onHand: 10, reserved: 2, available: 8 });
+  });
+
+  test('an event ahead of a missing one is refused (to be retried) and leaves no trace', async () => {
+    const release: ProjectedEvent = {
+      streamId: 'inventory-apple',
+      type: 'StockReleased',
+      data: { orderId: 'o1', items: [{ sku: 'apple', quantity: 2 }] },
+    };
+    await expect(apply(db, release, 3n)).rejects.toBeInstanceOf(EventAheadError);
+    await expect(apply(db, orderCreated('o-gap', 'c1', 1), 1n)).rejects.toBeInstanceOf(EventAheadError);
+    expect(await getInventory(db, 'apple')).toEqual({ sku: 'apple', onHand: 10, reserved: 2, available: 8 });
+    expect(await apply(db, release, 2n)).toBe('applied');
+    expect(await getInventory(db, 'apple')).toMatchObject({ reserved: 0, available: 10 });
+  });
+
+  test('a failing change rolls back the checkpoint with it', async () => {
+    await apply(db, orderCreated('o2', 'c1', 2), 0n);
+    // Inserting order o2 a second time breaks the primary key after the checkpoint was claimed.
+    await expect(apply(db, orderCreated('o2', 'c1', 2), 1n)).rejects.toThrow();
+    const cancelled: ProjectedEvent = { streamId: 'order-o2', type: 'OrderCancelled', data: { orderId: 'o2', cancelledAt: createdAt(3) } };
+    expect(await apply(db, cancelled, 1n)).toBe('applied');
+    expect(await getOrder(db, 'o2')).toMatchObject({ status: 'cancelled' });
+  });
+
+  test('rejection reasons are kept', async () => {
+    await apply(db, orderCreated('o3', 'c2', 3), 0n);
+    const reasons = [{ sku: 'apple', requested: 2, available: 0 }];
+    await apply(db, { streamId: 'order-o3', type: 'StockReservationRejected', data: { orderId: 'o3', reasons } }, 1n);
+    expect(await getOrder(db, 'o3')).toMatchObject({ status: 'rejected', rejectionReasons: reasons });
+  });
+
+  test('orders list newest first, filtered, in keyset pages that neither skip nor repeat', async () => {
+    for (let minute = 10; minute < 15; minute++) await apply(db, orderCreated(`p${minute}`, 'pager', minute), 0n);
+    const first = await listOrders(db, { customerId: 'pager', limit: 2 });
+    expect(first.items.map((o) => o.orderId)).toEqual(['p14', 'p13']);
+    const second = await listOrders(db, { customerId: 'pager', limit: 2, cursor: first.nextCursor });
+    expect(second.items.map((o) => o.orderId)).toEqual(['p12', 'p11']);
+    const third = await listOrders(db, { customerId: 'pager', limit: 2, cursor: second.nextCursor });
+    expect(third.items.map((o) => o.orderId)).toEqual(['p10']);
+    expect(third.nextCursor).toBeUndefined();
+    const rejected = await listOrders(db, { status: 'rejected', limit: 10 });
+    expect(rejected.items.map((o) => o.orderId)).toEqual(['o3']);
+  });
+
+  test('a cursor the API did not issue is refused', async () => {
+    await expect(listOrders(db, { limit: 2, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(InvalidCursorError);
+  });
+
+  test('unknown ids read as undefined', async () => {
+    expect(await getOrder(db, 'nope')).toBeUndefined();
+    expect(await getInventory(db, 'nope')).toBeUndefined();
+  });
+});
