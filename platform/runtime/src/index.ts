@@ -1,3 +1,5 @@
+export type { RuntimeConfig } from './config';
+export { ConfigError, loadConfig } from './config';
 export type {
   ConsumerStrategy,
   EventMetadata,
@@ -18,3 +20,12 @@ export { defineFunction } from './contract/define-function';
 export type { FieldProblem } from './errors/errors';
 export { BusinessRuleError, ConcurrencyError, NotFoundError, PermanentError, SpillwayError, ValidationError } from './errors/errors';
 export type { EventStoreAccess, ExpectedRevision, Fold, Loaded, NewEvent } from './event-store/event-store-access';
+export type { Problem } from './http/problem';
+export { uuidV5 } from './ids/uuid-v5';
+export { loadFunction } from './process/load-function';
+export type { RunningFunction, StartOptions } from './process/start-function';
+export { startFunction } from './process/start-function';
+export type { Decider, DeciderThen } from './testing/decider-spec';
+export { deciderSpec } from './testing/decider-spec';
+export type { Harness, HarnessEvent, HarnessOptions } from './testing/harness';
+export { startHarness } from './testing/harness';

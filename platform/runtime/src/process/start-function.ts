@@ -1,0 +1,154 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BACKWARDS, END, EventStoreDBClient } from '@eventstore/db-client';
+import type { DestinationStream } from 'pino';
+import { loadConfig, type RuntimeConfig } from '../config';
+import type { EventSchemas, FunctionDefinition } from '../contract/define-function';
+import { sleep } from '../event-store/backoff';
+import { createApp } from '../http/create-app';
+import { createLogger } from '../observability/logger';
+import { createMetrics, type RuntimeMetrics } from '../observability/metrics';
+import { SubscriptionRunner } from '../subscription/subscription-runner';
+
+// Readiness probes arrive every few seconds per kubelet; one cheap read per second at most is plenty.
+const PROBE_CACHE_MS = 1_000;
+// A reachable EventStoreDB answers a one-event read in milliseconds; a second means it is not there.
+const PROBE_DEADLINE_MS = 1_000;
+const READY_POLL_MS = 200;
+
+export type StartOptions = Partial<RuntimeConfig> & {
+  /** Where logs go (stdout by default); tests capture them here. */
+  readonly logDestination?: DestinationStream;
+};
+
+/** A function running in this process. */
+export interface RunningFunction {
+  /** Base URL of its HTTP server, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly port: number;
+  /** Resolves once the function is ready: its subscription is live (or, without one, EventStoreDB answers). */
+  readonly ready: Promise<void>;
+  readonly metrics: RuntimeMetrics;
+  /** Why the function is not ready now (empty when it is). */
+  notReadyReasons(): Promise<readonly string[]>;
+  /** Drains (stops taking events and requests, finishes in-flight work up to the drain deadline) and closes everything it opened. */
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function reachabilityProbe(client: EventStoreDBClient): () => Promise<boolean> {
+  let last: { at: number; ok: Promise<boolean> } | undefined;
+  const probe = async () => {
+    try {
+      for await (const _ of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1, deadline: PROBE_DEADLINE_MS })) break;
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at > PROBE_CACHE_MS) last = { at: now, ok: probe() };
+    return last.ok;
+  };
+}
+
+/**
+ * Runs a function in this process: EventStoreDB client, `init`, HTTP server, subscription.
+ * Options override the configuration (which otherwise takes its defaults, not the environment).
+ */
+export async function startFunction<E extends EventSchemas, D>(
+  definition: FunctionDefinition<E, D>,
+  options: StartOptions = {},
+): Promise<RunningFunction> {
+  const { logDestination, ...overrides } = options;
+  const config: RuntimeConfig = { ...loadConfig({}), ...overrides };
+  const fn = definition.name;
+  // The runtime handles any event map the same way; only the function's own code needs E.
+  const generic = definition as unknown as FunctionDefinition<EventSchemas, D>;
+  const subscription = generic.subscription;
+  const log = createLogger(fn, config.logLevel, logDestination);
+  const metrics = createMetrics(fn, subscription?.group);
+  const client = EventStoreDBClient.connectionString(config.esdbConnectionString);
+  let deps: D;
+  try {
+    deps = definition.init ? await definition.init({ log, env: config.env }) : (undefined as D);
+  } catch (err) {
+    await client.dispose();
+    throw new Error(`init of function '${fn}' failed`, { cause: err });
+  }
+
+  const runner = subscription
+    ? new SubscriptionRunner<D>({ fn, subscription, client, log, metrics, concurrency: config.concurrency, deps: () => deps })
+    : undefined;
+  const reachable = reachabilityProbe(client);
+  let draining = false;
+  const notReadyReasons = async () => {
+    const reasons: string[] = [];
+    if (draining) reasons.push('draining');
+    if (runner && !runner.isLive()) reasons.push('subscription not live');
+    if (!(await reachable())) reasons.push('EventStoreDB unreachable');
+    return reasons;
+  };
+
+  const app = createApp({
+    definition: generic,
+    client,
+    log,
+    metrics,
+    apiTokens: config.apiTokens,
+    bodyLimitBytes: config.bodyLimitBytes,
+    readiness: { notReadyReasons },
+    deps: () => deps,
+  });
+  const http = createServer(app);
+  const port = await listen(http, config.port, config.host);
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  runner?.start();
+  log.info({ port, group: subscription?.group }, 'function started');
+
+  let closing: Promise<void> | undefined;
+  const ready = (async () => {
+    if (runner) return runner.ready;
+    while (!draining && !(await reachable())) await sleep(READY_POLL_MS);
+  })();
+
+  async function close(): Promise<void> {
+    draining = true;
+    log.info({ drainTimeoutMs: config.drainTimeoutMs }, 'draining');
+    const started = Date.now();
+    const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+    await runner?.drain(config.drainTimeoutMs);
+    const left = Math.max(0, config.drainTimeoutMs - (Date.now() - started));
+    await Promise.race([httpClosed, sleep(left)]);
+    http.closeAllConnections();
+    try {
+      if (definition.shutdown) await definition.shutdown(deps);
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+    }
+    await client.dispose();
+    log.info('stopped');
+  }
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    ready,
+    metrics,
+    notReadyReasons,
+    close: () => {
+      closing ??= close();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,240 @@
+import type { EventStoreDBClient, PersistentSubscriptionToAll, PersistentSubscriptionToStream, ResolvedEvent } from '@eventstore/db-client';
+import type { Logger } from 'pino';
+import type { EventSchemas, SubscriptionDefinition } from '../contract/define-function';
+import { jitteredDelay, sleep } from '../event-store/backoff';
+import { causeFromEvent } from '../event-store/cause';
+import { createEventStoreAccess } from '../event-store/create-event-store-access';
+import type { RuntimeMetrics } from '../observability/metrics';
+import { type RawDelivery, toDelivery, type Verdict, verdictForFailure, withTimeout } from './delivery';
+import { ensureGroup } from './ensure-group';
+import { type GroupSettings, groupSettings } from './group-settings';
+
+/** Events handled at once per replica unless the function or CONCURRENCY says otherwise. */
+export const DEFAULT_CONCURRENCY = 10;
+// Well under the server's default 30 s message timeout, so the runtime (not the server) decides a slow event failed.
+export const DEFAULT_HANDLER_TIMEOUT_MS = 10_000;
+// Events the server may push beyond those being handled, so the next one is already here when a slot frees.
+const PREFETCH = 10;
+// Reconnect quickly after a blip, but back off to a few seconds while EventStoreDB stays away.
+const RECONNECT_BASE_MS = 200;
+const RECONNECT_CAP_MS = 5_000;
+// Acks are written before the cancel that ends the call; a short pause lets the server read them first.
+const ACK_FLUSH_MS = 100;
+
+// How long drain waits for the subscribe loop to notice it should stop, once in-flight events are answered.
+const LOOP_EXIT_WAIT_MS = 1_000;
+
+type Subscription = PersistentSubscriptionToAll | PersistentSubscriptionToStream;
+
+export interface RunnerOptions<D> {
+  readonly fn: string;
+  readonly subscription: SubscriptionDefinition<EventSchemas, D>;
+  readonly client: EventStoreDBClient;
+  readonly log: Logger;
+  readonly metrics: RuntimeMetrics;
+  /** Overrides the subscription's declared concurrency (the CONCURRENCY variable). */
+  readonly concurrency?: number;
+  deps(): D;
+}
+
+/**
+ * Consumes one persistent subscription group: ensures the group, subscribes, handles events with
+ * bounded concurrency (in order per stream, so Pinned groups keep each stream's order), acks / retries /
+ * parks, resubscribes with backoff when the connection is lost, and drains on request.
+ */
+export class SubscriptionRunner<D> {
+  private readonly declared: GroupSettings;
+  private readonly concurrency: number;
+  private readonly timeoutMs: number;
+  private readonly log: Logger;
+  private live = false;
+  private stopping = false;
+  private current?: Subscription;
+  private loop?: Promise<void>;
+  private pending = 0;
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Aborts handlers still running when the drain deadline passes, and the reconnect sleep. */
+  private readonly stop = new AbortController();
+  private readonly wake = new AbortController();
+  private firstLive!: () => void;
+  /** Resolves the first time the subscription is confirmed. */
+  readonly ready = new Promise<void>((resolve) => {
+    this.firstLive = resolve;
+  });
+
+  constructor(private readonly options: RunnerOptions<D>) {
+    this.declared = groupSettings(options.subscription);
+    this.concurrency = options.concurrency ?? options.subscription.concurrency ?? DEFAULT_CONCURRENCY;
+    this.timeoutMs = options.subscription.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
+    this.log = options.log.child({ group: options.subscription.group });
+  }
+
+  isLive(): boolean {
+    return this.live && !this.stopping;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  private setLive(live: boolean) {
+    this.live = live;
+    this.options.metrics.subscriptionLive.set(live ? 1 : 0);
+  }
+
+  private async run(): Promise<void> {
+    const { client, subscription } = this.options;
+    for (let attempt = 0; !this.stopping; attempt++) {
+      try {
+        await ensureGroup(client, subscription.group, this.declared, this.log);
+        if (this.stopping) break;
+        const sub: Subscription =
+          this.declared.kind === 'stream'
+            ? client.subscribeToPersistentSubscriptionToStream(this.declared.stream, subscription.group, {
+                bufferSize: this.concurrency + PREFETCH,
+              })
+            : client.subscribeToPersistentSubscriptionToAll(subscription.group, { bufferSize: this.concurrency + PREFETCH });
+        this.current = sub;
+        await this.consume(sub, () => {
+          attempt = 0;
+        });
+      } catch (err) {
+        this.log.warn({ err }, 'subscription failed');
+      }
+      this.setLive(false);
+      if (this.stopping) break;
+      this.options.metrics.reconnects.inc();
+      const delay = RECONNECT_BASE_MS + jitteredDelay(attempt, RECONNECT_BASE_MS, RECONNECT_CAP_MS);
+      this.log.info({ delayMs: delay }, 'resubscribing');
+      await sleep(delay, this.wake.signal);
+    }
+  }
+
+  /** Resolves when the subscription ends or fails; `onLive` runs on confirmation. */
+  private consume(sub: Subscription, onLive: () => void): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let settled = false;
+      const finish = (reason: string, err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        if (!this.stopping) this.log.warn({ err, reason }, 'subscription lost');
+        sub.unsubscribe().catch(() => {});
+        resolve();
+      };
+      sub.on('confirmation', () => {
+        this.setLive(true);
+        onLive();
+        this.firstLive();
+        this.log.info('subscription live');
+      });
+      sub.on('data', (resolved: ResolvedEvent & { retryCount: number }) => this.accept(sub, resolved));
+      sub.on('error', (err) => finish('error', err));
+      sub.on('end', () => finish('end'));
+      sub.on('close', () => finish('close'));
+    });
+  }
+
+  private accept(sub: Subscription, resolved: ResolvedEvent & { retryCount: number }) {
+    // Draining: take no new work. Not acking it means the server hands it to another consumer once we leave.
+    if (this.stopping) return;
+    this.pending++;
+    if (this.pending >= this.concurrency) sub.pause();
+    const key = resolved.event?.streamId ?? '';
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const task = previous.then(() => this.process(sub, resolved));
+    this.tails.set(key, task);
+    this.inFlight.add(task);
+    void task.finally(() => {
+      this.inFlight.delete(task);
+      if (this.tails.get(key) === task) this.tails.delete(key);
+      this.pending--;
+      if (!this.stopping && this.pending < this.concurrency && sub.isPaused()) sub.resume();
+    });
+  }
+
+  private async process(sub: Subscription, resolved: ResolvedEvent & { retryCount: number }): Promise<void> {
+    if (this.stopping) return;
+    const { metrics, subscription } = this.options;
+    const delivery = toDelivery(resolved as RawDelivery, subscription.events);
+    if (delivery.kind !== 'valid') {
+      const log = this.log.child({ stream: resolved.event?.streamId, eventId: resolved.event?.id, type: delivery.type });
+      if (delivery.kind === 'unknown') {
+        log.info({ reason: delivery.reason }, 'acknowledged an event of unknown type');
+        metrics.eventsProcessed.inc({ outcome: 'unknown_type', type: delivery.type });
+        await this.answer(sub, resolved, { action: 'ack' }, log);
+      } else {
+        log.warn({ reason: delivery.reason }, 'parking an invalid event');
+        metrics.parks.inc({ type: delivery.type, reason: 'invalid' });
+        metrics.eventsProcessed.inc({ outcome: 'parked', type: delivery.type });
+        await this.answer(sub, resolved, { action: 'park', reason: delivery.reason }, log);
+      }
+      return;
+    }
+    const event = delivery.event;
+    const cause = causeFromEvent(this.options.fn, event);
+    const log = this.log.child({ stream: event.streamId, eventId: event.id, correlationId: cause.correlationId, type: event.type });
+    const eventStore = createEventStoreAccess(this.options.client, cause);
+    metrics.eventsInFlight.inc();
+    const stopTimer = metrics.handlerDuration.startTimer({ type: event.type });
+    let verdict: Verdict;
+    try {
+      await withTimeout(this.timeoutMs, this.stop.signal, (signal) =>
+        subscription.handle(event, { deps: this.options.deps(), log, eventStore, signal }),
+      );
+      verdict = { action: 'ack' };
+    } catch (err) {
+      verdict = verdictForFailure(err);
+      log.warn({ err, retryCount: event.retryCount, action: verdict.action }, 'handler failed');
+    } finally {
+      stopTimer();
+      metrics.eventsInFlight.dec();
+    }
+    // Past the drain deadline the outcome is unknown: say nothing, and the server redelivers it elsewhere.
+    if (this.stop.signal.aborted) return;
+    if (verdict.action === 'retry') metrics.retries.inc({ type: event.type });
+    if (verdict.action === 'park') metrics.parks.inc({ type: event.type, reason: 'permanent' });
+    metrics.eventsProcessed.inc({
+      outcome: verdict.action === 'ack' ? 'acked' : verdict.action === 'retry' ? 'retried' : 'parked',
+      type: event.type,
+    });
+    await this.answer(sub, resolved, verdict, log);
+  }
+
+  private async answer(sub: Subscription, resolved: ResolvedEvent, verdict: Verdict, log: Logger): Promise<void> {
+    try {
+      if (verdict.action === 'ack') await sub.ack(resolved);
+      else await sub.nack(verdict.action, verdict.reason, resolved);
+    } catch (err) {
+      // The subscription went away under us: the server will redeliver, and effects are idempotent.
+      log.warn({ err, action: verdict.action }, 'could not answer the server');
+    }
+  }
+
+  /**
+   * Stops taking events, lets in-flight handlers finish and answers them, up to the deadline; then
+   * aborts what is left (unanswered, so redelivered) and leaves the group.
+   */
+  async drain(deadlineMs: number): Promise<void> {
+    this.stopping = true;
+    this.wake.abort();
+    this.current?.pause();
+    const waiting = this.inFlight.size;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), deadlineMs);
+    });
+    const outcome = await Promise.race([Promise.allSettled([...this.inFlight]).then(() => 'done' as const), deadline]);
+    clearTimeout(timer);
+    if (outcome === 'late') {
+      this.log.warn({ unfinished: this.inFlight.size }, 'drain deadline passed; unfinished events will be redelivered');
+      this.stop.abort(new Error('drain deadline passed'));
+    }
+    if (waiting > 0) await sleep(ACK_FLUSH_MS);
+    await this.current?.unsubscribe().catch(() => {});
+    // The loop may be stuck creating the group while EventStoreDB is away: do not wait for that.
+    await Promise.race([this.loop, sleep(LOOP_EXIT_WAIT_MS)]);
+    this.setLive(false);
+    this.log.info({ drained: waiting }, 'subscription drained');
+  }
+}
