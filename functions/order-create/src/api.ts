@@ -1,0 +1,64 @@
+import { CancelOrder, CreateOrder, type OrderEvent, orderStream, parseOrderEvent } from '@spillway/contracts';
+import { type Fold, type RouteDefinition, ValidationError } from '@spillway/runtime';
+import { decide, evolve, initialState, type OrderState } from './decider';
+
+/** Folds an order stream; event types this contract does not know leave the state as it is. */
+const orderFold: Fold<OrderState, OrderEvent | undefined> = {
+  initialState,
+  evolve: (state, event) => (event ? evolve(state, event) : state),
+};
+
+// Order ids come from this service (UUIDs); anything else cannot name an order, and must not reach a stream name.
+const ORDER_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+function orderIdParam(params: Readonly<Record<string, string>>): string {
+  const id = params['id'] ?? '';
+  if (!ORDER_ID.test(id)) throw new ValidationError('the order id is invalid', [{ path: 'params.id', message: 'expected an order id' }]);
+  return id;
+}
+
+/** POST /orders: validates, computes the total, appends OrderCreated to a new `order-<id>` stream. */
+export const createOrderRoute: RouteDefinition<typeof CreateOrder, never, undefined> = {
+  method: 'POST',
+  path: '/orders',
+  summary: 'Place an order; send an Idempotency-Key so a retry returns the same order',
+  body: CreateOrder,
+  async handle(request, ctx) {
+    // Derived from the Idempotency-Key when there is one, so a retried request addresses the same stream.
+    const orderId = ctx.eventStore.eventId('order-id');
+    const now = new Date();
+    await ctx.eventStore.decideAndAppend(
+      orderStream(orderId),
+      orderFold,
+      (state) => decide({ type: 'CreateOrder', orderId, ...request.body, now }, state),
+      parseOrderEvent,
+    );
+    return { status: 201, body: { orderId }, headers: { location: `/orders/${orderId}` } };
+  },
+};
+
+/** POST /orders/:id/cancel: 404 for an unknown order, 409 when it is already cancelled or was rejected. */
+export const cancelOrderRoute: RouteDefinition<typeof CancelOrder, never, undefined> = {
+  method: 'POST',
+  path: '/orders/:id/cancel',
+  summary: 'Cancel an order; its reserved stock is released',
+  async handle(request, ctx) {
+    const orderId = orderIdParam(request.params);
+    // The body is optional (a bare POST cancels), so it is validated here rather than by the route.
+    const parsed = CancelOrder.safeParse(request.body ?? {});
+    if (!parsed.success) {
+      throw new ValidationError(
+        'the request body is invalid',
+        parsed.error.issues.map((issue) => ({ path: ['body', ...issue.path.map(String)].join('.'), message: issue.message })),
+      );
+    }
+    const now = new Date();
+    await ctx.eventStore.decideAndAppend(
+      orderStream(orderId),
+      orderFold,
+      (state) => decide({ type: 'CancelOrder', orderId, ...parsed.data, now }, state),
+      parseOrderEvent,
+    );
+    return { status: 200, body: { orderId, status: 'cancelled' } };
+  },
+};

@@ -1,0 +1,64 @@
+import { Sku } from '@spillway/contracts';
+import { NotFoundError, type RouteDefinition, ValidationError } from '@spillway/runtime';
+import { z } from 'zod';
+import type { ProjectorDeps } from './handlers';
+import { getInventory, getOrder, InvalidCursorError, listOrders } from './read-model/queries';
+
+/** Page size when the client names none, and the most one page returns whatever it asks. */
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
+
+const ListOrdersQuery = z.object({
+  customerId: z.string().min(1).max(100).optional(),
+  status: z.enum(['pending', 'reserved', 'rejected', 'cancelled']).optional(),
+  // Capped rather than refused: asking for more than a page holds is not an error.
+  limit: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_PAGE_SIZE)
+    .transform((limit) => Math.min(limit, MAX_PAGE_SIZE)),
+  cursor: z.string().min(1).max(500).optional(),
+});
+
+export const getOrderRoute: RouteDefinition<never, never, ProjectorDeps> = {
+  method: 'GET',
+  path: '/orders/:id',
+  summary: 'One order with its lines and status (pending, reserved, rejected, cancelled)',
+  async handle(request, ctx) {
+    const orderId = request.params['id'] ?? '';
+    const order = await getOrder(ctx.deps.db, orderId);
+    if (!order) throw new NotFoundError(`order ${orderId} is not known (yet)`);
+    return { status: 200, body: order };
+  },
+};
+
+export const listOrdersRoute: RouteDefinition<never, typeof ListOrdersQuery, ProjectorDeps> = {
+  method: 'GET',
+  path: '/orders',
+  summary: 'Orders, newest first, by customer and status; follow nextCursor for the next page',
+  query: ListOrdersQuery,
+  async handle(request, ctx) {
+    try {
+      return { status: 200, body: await listOrders(ctx.deps.db, request.query) };
+    } catch (err) {
+      if (err instanceof InvalidCursorError)
+        throw new ValidationError('the cursor is invalid', [{ path: 'query.cursor', message: err.message }]);
+      throw err;
+    }
+  },
+};
+
+export const getInventoryRoute: RouteDefinition<never, never, ProjectorDeps> = {
+  method: 'GET',
+  path: '/inventory/:sku',
+  summary: 'Units on hand, reserved and available for one SKU',
+  async handle(request, ctx) {
+    const sku = Sku.safeParse(request.params['sku']);
+    if (!sku.success)
+      throw new ValidationError('the sku is invalid', [{ path: 'params.sku', message: sku.error.issues[0]?.message ?? 'invalid' }]);
+    const inventory = await getInventory(ctx.deps.db, sku.data);
+    if (!inventory) throw new NotFoundError(`sku ${sku.data} has never been stocked`);
+    return { status: 200, body: inventory };
+  },
+};

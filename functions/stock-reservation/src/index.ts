@@ -1,0 +1,25 @@
+import { ORDER_STREAM_PREFIX, OrderCancelled, OrderCreated } from '@spillway/contracts';
+import { defineFunction } from '@spillway/runtime';
+import { restockRoute } from './api';
+import { type ReservationDeps, reconcileOrder } from './handlers';
+import { KeyedLock } from './keyed-lock';
+
+// Reservations under contention can need many redeliveries before they win; parking one would leave its order pending.
+const MAX_RETRY_COUNT = 50;
+
+/** Holds stock for new orders (all lines or none) and gives it back when an order is cancelled. */
+export default defineFunction({
+  name: 'stock-reservation',
+  subscription: {
+    source: { all: { streamNamePrefixes: [ORDER_STREAM_PREFIX] } },
+    group: 'stock-reservation',
+    // Outcome events on the order stream (StockReserved, ...) have no schema here: the runtime acks them unhandled.
+    events: { OrderCreated, OrderCancelled },
+    settings: { consumerStrategy: 'RoundRobin', maxRetryCount: MAX_RETRY_COUNT },
+    async handle(event, ctx) {
+      await reconcileOrder(ctx.eventStore, ctx.deps, event.data.orderId);
+    },
+  },
+  routes: [restockRoute],
+  init: async (): Promise<ReservationDeps> => ({ skuLock: new KeyedLock() }),
+});
