@@ -1,11 +1,35 @@
-import type { ServiceModule } from '../service-module';
+import { PersistentSubscriptionsService } from '@eventstore/db-client/generated/persistent_grpc_pb';
+import type { ServiceModule, SupportedMethod } from '../service-module';
 import type { Store } from '../store/store';
+import { persistentSubscriptionsImplementation } from './grpc-service';
+import { SubscriptionService } from './subscription-service';
 
-// Replaced by the persistent-subscription subsystem (issue 4): until then the emulator
-// serves no PersistentSubscriptions methods and advertises none.
+const SERVICE_NAME = 'event_store.client.persistent_subscriptions.PersistentSubscriptions';
+
+/** What the real server advertises: every method for streams and `$all`, RestartSubsystem without features. */
+const METHODS: readonly SupportedMethod[] = [
+  ...['create', 'update', 'delete', 'read', 'getinfo', 'replayparked', 'list'].map((methodName) => ({
+    serviceName: SERVICE_NAME,
+    methodName,
+    features: ['stream', 'all'],
+  })),
+  { serviceName: SERVICE_NAME, methodName: 'restartsubsystem', features: [] },
+];
+
+/**
+ * The PersistentSubscriptions gRPC service over the emulator's store. Group definitions,
+ * checkpoints and parked messages live in the store's own system streams, so a durable
+ * store brings them back after a restart.
+ */
 export async function createPersistentSubscriptionsModule(
-  _store: Store,
+  store: Store,
   _options: { readonly memory: boolean },
 ): Promise<ServiceModule | undefined> {
-  return undefined;
+  const service = new SubscriptionService(store);
+  return {
+    definition: PersistentSubscriptionsService as never,
+    implementation: persistentSubscriptionsImplementation(service, store),
+    methods: METHODS,
+    close: () => service.close(),
+  };
 }

@@ -1,0 +1,110 @@
+import type { RecordedEvent, Store } from '../store/store';
+import type { ResolvedEvent } from './messages';
+import type { SourceKind } from './position';
+
+/** A `$all` group's server-side filter, stored as the real server stores it in its configuration. */
+export interface EventFilter {
+  readonly context: 'StreamId' | 'EventType';
+  readonly type: 'Prefix' | 'Regex';
+  readonly data: readonly string[];
+}
+
+export interface SourceRead {
+  readonly events: readonly ResolvedEvent[];
+  /** Where the next read starts (inclusive). */
+  readonly next: bigint;
+  readonly endOfSource: boolean;
+  /** Filtered-out events after the last returned one: a `$all` group may checkpoint past them. */
+  readonly skippedAfterLast: number;
+  readonly lastScanned: bigint | undefined;
+}
+
+/** Raw `$all` records examined per read when a filter rejects most of them (the real server's search window). */
+const ALL_SCAN_WINDOW = 500;
+
+/** A group's source: one stream, or `$all` with an optional filter; reads batches and resolves links. */
+export class EventSource {
+  readonly kind: SourceKind;
+  private readonly matches: (record: RecordedEvent) => boolean;
+
+  constructor(
+    private readonly store: Store,
+    /** The stream name, or `$all`. */
+    readonly name: string,
+    readonly filter: EventFilter | undefined,
+    readonly resolveLinkTos: boolean,
+  ) {
+    this.kind = name === '$all' ? 'all' : 'stream';
+    this.matches = compileFilter(filter);
+  }
+
+  /** Whether an appended record belongs to this source at all (before the filter). */
+  contains(record: RecordedEvent): boolean {
+    return this.kind === 'all' || record.streamId === this.name;
+  }
+
+  passesFilter(record: RecordedEvent): boolean {
+    return this.matches(record);
+  }
+
+  positionOf(record: RecordedEvent): bigint {
+    return this.kind === 'stream' ? record.revision : record.position;
+  }
+
+  resolve(record: RecordedEvent): ResolvedEvent {
+    if (!this.resolveLinkTos || record.type !== '$>') return { event: record, link: undefined, original: record };
+    const text = Buffer.from(record.data).toString('utf8');
+    const at = text.indexOf('@');
+    const revision = text.slice(0, at);
+    let event: RecordedEvent | undefined;
+    if (at > 0 && /^\d+$/.test(revision)) {
+      const found = this.store.readStream(text.slice(at + 1), BigInt(revision), 'forwards', 1n)[0];
+      if (found !== undefined && found.revision === BigInt(revision)) event = found;
+    }
+    return { event, link: record, original: record };
+  }
+
+  read(from: bigint, count: number): SourceRead {
+    if (this.kind === 'stream') {
+      const records = this.store.readStream(this.name, from < 0n ? 0n : from, 'forwards', BigInt(count));
+      const last = records[records.length - 1];
+      return {
+        events: records.map((r) => this.resolve(r)),
+        next: last === undefined ? from : last.revision + 1n,
+        endOfSource: records.length < count,
+        skippedAfterLast: 0,
+        lastScanned: last?.revision,
+      };
+    }
+    const window = this.filter === undefined ? count : Math.max(count, ALL_SCAN_WINDOW);
+    const records = this.store.readAll(from < 0n ? 0n : from, 'forwards', BigInt(window));
+    const events: ResolvedEvent[] = [];
+    let next = from;
+    let skipped = 0;
+    let lastScanned: bigint | undefined;
+    let consumed = 0;
+    for (const record of records) {
+      if (events.length >= count) break;
+      consumed++;
+      next = record.position + 1n;
+      lastScanned = record.position;
+      if (this.matches(record)) {
+        events.push(this.resolve(record));
+        skipped = 0;
+      } else {
+        skipped++;
+      }
+    }
+    return { events, next, endOfSource: consumed === records.length && records.length < window, skippedAfterLast: skipped, lastScanned };
+  }
+}
+
+function compileFilter(filter: EventFilter | undefined): (record: RecordedEvent) => boolean {
+  if (filter === undefined) return () => true;
+  const field = (record: RecordedEvent): string => (filter.context === 'StreamId' ? record.streamId : record.type);
+  if (filter.type === 'Regex') {
+    const regex = new RegExp(filter.data[0] ?? '');
+    return (record) => regex.test(field(record));
+  }
+  return (record) => filter.data.some((prefix) => field(record).startsWith(prefix));
+}
