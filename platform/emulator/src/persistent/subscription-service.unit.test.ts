@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { createMemoryStore } from '../store/memory-store';
+import type { Store } from '../store/store';
+import type { Consumer } from './consumer';
+import type { OutstandingMessage } from './messages';
+import { DEFAULT_SETTINGS, type GroupSettings } from './settings';
+import type { ConsumerLink, SubscriptionGroup } from './subscription-group';
+import { SubscriptionService } from './subscription-service';
+
+const TICK_MS = 20;
+
+async function append(store: Store, stream: string, count: number): Promise<void> {
+  const events = Array.from({ length: count }, (_, i) => ({
+    id: randomUUID(),
+    type: 'Tested',
+    contentType: 'application/json',
+    data: new TextEncoder().encode(JSON.stringify({ i })),
+    metadata: new Uint8Array(),
+  }));
+  const outcome = await store.append(stream, { kind: 'any' }, events);
+  expect(outcome.kind).toBe('success');
+}
+
+interface TestConsumer {
+  readonly received: OutstandingMessage[];
+  readonly consumer: Consumer;
+  dropped: boolean;
+}
+
+function connect(group: SubscriptionGroup, bufferSize = 10): TestConsumer {
+  const received: OutstandingMessage[] = [];
+  const state = { received, dropped: false } as { received: OutstandingMessage[]; dropped: boolean; consumer: Consumer };
+  const link: ConsumerLink = {
+    connectionName: 'test',
+    from: 'here',
+    username: 'anonymous',
+    bufferSize,
+    deliver: (m) => received.push(m),
+    dropped: () => {
+      state.dropped = true;
+    },
+  };
+  state.consumer = group.addConsumer(link);
+  return state;
+}
+
+const until = async (check: () => boolean, what: string): Promise<void> => {
+  for (let i = 0; i < 500; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
+
+const settings = (changes: Partial<GroupSettings>): GroupSettings => ({ ...DEFAULT_SETTINGS, startFrom: 0n, ...changes });
+
+describe('SubscriptionService over the in-memory store', () => {
+  let store: Store;
+  let service: SubscriptionService;
+
+  beforeEach(() => {
+    store = createMemoryStore();
+    service = new SubscriptionService(store, { tickMs: TICK_MS });
+  });
+  afterEach(async () => {
+    await service.close();
+    await store.close();
+  });
+
+  test('catches up from the start, then receives live events', async () => {
+    await append(store, 'orders', 5);
+    await service.create('orders', 'g', undefined, settings({}), 'admin');
+    const group = service.require('orders', 'g');
+    const c = connect(group, 100);
+    await until(() => c.received.length === 5, 'history');
+    await append(store, 'orders', 3);
+    await until(() => c.received.length === 8, 'live events');
+    expect(c.received.map((m) => m.resolved.original.revision)).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n]);
+    expect(group.status).toBe('Live');
+  });
+
+  test('nack retry redelivers with retryCount + 1 and parks at maxRetryCount; replay brings it back', async () => {
+    await append(store, 's', 1);
+    await service.create('s', 'g', undefined, settings({ maxRetryCount: 2 }), 'admin');
+    const group = service.require('s', 'g');
+    const c = connect(group);
+    for (let attempt = 0; attempt <= 2; attempt++) {
+      await until(() => c.received.length === attempt + 1, `delivery ${attempt}`);
+      expect(c.received[attempt]!.retryCount).toBe(attempt);
+      group.nack(c.consumer, [c.received[attempt]!.id], 'retry', 'failed');
+    }
+    await until(() => group.parked.count === 1, 'parking');
+    expect(c.received.length).toBe(3);
+    group.replayParked(undefined);
+    await until(() => c.received.length === 4, 'replay');
+    expect(c.received[3]!.resolved.event!.id).toBe(c.received[0]!.id);
+    await until(() => group.parked.count === 0, 'parked count to fall');
+  });
+
+  test('a message timeout counts as a retry', async () => {
+    await append(store, 's', 1);
+    await service.create('s', 'g', undefined, settings({ messageTimeoutMs: 50 }), 'admin');
+    const c = connect(service.require('s', 'g'));
+    await until(() => c.received.length === 2, 'redelivery after the timeout');
+    expect(c.received.map((m) => m.retryCount)).toEqual([0, 1]);
+  });
+
+  test("a removed consumer's in-flight messages go to the remaining one", async () => {
+    await append(store, 's', 4);
+    await service.create('s', 'g', undefined, settings({ consumerStrategy: 'DispatchToSingle' }), 'admin');
+    const group = service.require('s', 'g');
+    const first = connect(group, 10);
+    await until(() => first.received.length === 4, 'first consumer');
+    const second = connect(group, 10);
+    group.removeConsumer(first.consumer);
+    expect(second.received.map((m) => m.resolved.original.revision)).toEqual([0n, 1n, 2n, 3n]);
+  });
+
+  test('checkpoints survive a new service on the same store; delivery resumes after the checkpoint', async () => {
+    await append(store, 's', 30);
+    await service.create('s', 'g', undefined, settings({ minCheckPointCount: 1, maxCheckPointCount: 5, checkPointAfterMs: 1 }), 'admin');
+    const group = service.require('s', 'g');
+    const c = connect(group, 100);
+    await until(() => c.received.length === 30, 'history');
+    group.acknowledge(
+      c.consumer,
+      c.received.slice(0, 20).map((m) => m.id),
+    );
+    await until(() => group.lastCheckpointedPosition === 19n, 'checkpoint at 19');
+    await service.close();
+    service = new SubscriptionService(store, { tickMs: TICK_MS });
+    const again = connect(service.require('s', 'g'), 100);
+    await until(() => again.received.length === 10, 'redelivery after restart');
+    expect(again.received[0]!.resolved.original.revision).toBe(20n);
+  });
+
+  test('update drops consumers and keeps the checkpoint; delete removes the group', async () => {
+    await service.create('s', 'g', undefined, settings({}), 'admin');
+    const c = connect(service.require('s', 'g'));
+    await service.update('s', 'g', settings({ maxRetryCount: 3 }), 'admin');
+    expect(c.dropped).toBe(true);
+    expect(service.require('s', 'g').settings.maxRetryCount).toBe(3);
+    await service.delete('s', 'g', 'admin');
+    expect(service.get('s', 'g')).toBeUndefined();
+  });
+});
