@@ -1,12 +1,172 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { Command } from '../command';
+import { UsageError } from '../usage-error';
 
-// Placeholder until the issue that owns this command lands; it says so instead of pretending.
+const USAGE = `Usage: spillway new <name> [--dir <repository root>]
+
+Scaffolds functions/<name>/: package.json, src/index.ts (defineFunction), src/decider.ts and
+its given/when/then unit test. <name> is lower-case kebab-case (it becomes a Kubernetes name).`;
+
+// Kubernetes object names derive from it (Deployment, Service, chart release): DNS-label rules, with room for suffixes.
+const NAME_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const MAX_NAME_LENGTH = 40;
+
+function pascal(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** The files of a new function, by path relative to its folder. */
+export function scaffold(name: string): Record<string, string> {
+  const type = pascal(name);
+  return {
+    'package.json': `${JSON.stringify(
+      {
+        name: `@spillway/${name}`,
+        version: '0.1.0',
+        private: true,
+        description: `The ${name} function`,
+        type: 'commonjs',
+        main: './src/index.ts',
+        types: './src/index.ts',
+        dependencies: { '@spillway/runtime': '0.1.0', zod: '4.6.7' },
+      },
+      null,
+      2,
+    )}\n`,
+    'src/decider.ts': `import { BusinessRuleError } from '@spillway/runtime';
+
+// A business limit, named so the rule reads in one place.
+export const MAX_NOTES = 100;
+
+export type ${type}Command = { readonly type: 'AddNote'; readonly text: string; readonly now: Date };
+
+export type ${type}Event = { readonly type: 'NoteAdded'; readonly data: { readonly text: string; readonly addedAt: string } };
+
+export interface ${type}State {
+  readonly notes: number;
+}
+
+export function initialState(): ${type}State {
+  return { notes: 0 };
+}
+
+export function evolve(state: ${type}State, event: ${type}Event): ${type}State {
+  switch (event.type) {
+    case 'NoteAdded':
+      return { notes: state.notes + 1 };
+    default: {
+      const unreachable: never = event.type;
+      return unreachable;
+    }
+  }
+}
+
+/** Turns a command into the events it causes; throws a typed error when it may not happen. */
+export function decide(command: ${type}Command, state: ${type}State): ${type}Event[] {
+  switch (command.type) {
+    case 'AddNote':
+      if (state.notes >= MAX_NOTES) throw new BusinessRuleError('TOO_MANY_NOTES', \`a board holds at most \${MAX_NOTES} notes\`);
+      return [{ type: 'NoteAdded', data: { text: command.text, addedAt: command.now.toISOString() } }];
+    default: {
+      const unreachable: never = command.type;
+      return unreachable;
+    }
+  }
+}
+`,
+    'src/decider.unit.test.ts': `import { BusinessRuleError, deciderSpec } from '@spillway/runtime';
+import * as decider from './decider';
+
+const now = new Date('2026-01-01T00:00:00.000Z');
+const added = (text: string): decider.${type}Event => ({ type: 'NoteAdded', data: { text, addedAt: now.toISOString() } });
+const spec = deciderSpec(decider);
+
+describe('${name} decider', () => {
+  test('adds a note', () => {
+    spec.given([]).when({ type: 'AddNote', text: 'hello', now }).then([added('hello')]);
+  });
+
+  test('refuses a note beyond the limit', () => {
+    const full = Array.from({ length: decider.MAX_NOTES }, (_, i) => added(String(i)));
+    spec.given(full).when({ type: 'AddNote', text: 'one more', now }).thenThrows(BusinessRuleError, 'TOO_MANY_NOTES');
+  });
+});
+`,
+    'src/index.ts': `import { defineFunction } from '@spillway/runtime';
+import { z } from 'zod';
+import { decide, evolve, initialState } from './decider';
+
+const AddNote = z.object({ board: z.string().regex(/^[a-z0-9-]{1,64}$/), text: z.string().min(1).max(500) });
+
+export default defineFunction({
+  name: '${name}',
+  routes: [
+    {
+      method: 'POST',
+      path: '/notes',
+      summary: 'Add a note to a board',
+      body: AddNote,
+      async handle(request, ctx) {
+        const stream = \`${name}-\${request.body.board}\`;
+        const written = await ctx.eventStore.decideAndAppend(stream, { initialState, evolve }, (state) =>
+          decide({ type: 'AddNote', text: request.body.text, now: new Date() }, state),
+        );
+        return { status: 202, body: { written: written.length } };
+      },
+    },
+  ],
+  subscription: {
+    source: { all: { streamNamePrefixes: ['${name}-'] } },
+    group: '${name}',
+    events: { NoteAdded: z.object({ text: z.string(), addedAt: z.string() }) },
+    async handle(event, ctx) {
+      ctx.log.info({ text: event.data.text }, 'note added');
+    },
+  },
+});
+`,
+  };
+}
+
+// parseFlags rejects positionals; `new` takes its name as one, so it parses for itself.
+function parse(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: { dir: { type: 'string' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    // Keep node's first sentence ("Unknown option '--force'"), without its error-code prefix.
+    const message = (err instanceof Error ? err.message : String(err)).replace(/^\w*Error \[[A-Z_]+\]: /, '').split(/\.\s/)[0];
+    throw new UsageError(`new: ${message}`);
+  }
+}
+
 export const command: Command = {
   name: 'new',
-  summary: 'not available yet',
-  usage: 'Usage: spillway new (not available in this build yet)',
-  async run() {
-    process.stderr.write("spillway: 'new' is not available in this build yet\n");
-    return 1;
+  summary: 'scaffold a new function folder',
+  usage: USAGE,
+  async run(argv) {
+    const parsed = parse(argv);
+    const [name, ...extra] = parsed.positionals;
+    if (name === undefined) throw new UsageError('new: a function name is required');
+    if (extra.length > 0) throw new UsageError(`new: unexpected argument '${extra[0]}'`);
+    if (!NAME_PATTERN.test(name) || name.length > MAX_NAME_LENGTH) {
+      throw new UsageError(`new: '${name}' is not a valid name (lower-case kebab-case, at most ${MAX_NAME_LENGTH} characters)`);
+    }
+    const root = resolve(parsed.values.dir ?? '.');
+    const folder = join(root, 'functions', name);
+    if (existsSync(folder)) {
+      process.stderr.write(`spillway: new: ${relative(process.cwd(), folder) || folder} already exists\n`);
+      return 1;
+    }
+    for (const [path, text] of Object.entries(scaffold(name))) {
+      mkdirSync(join(folder, path, '..'), { recursive: true });
+      writeFileSync(join(folder, path), text, { flag: 'wx' });
+    }
+    process.stdout.write(`created ${folder}\nnext: npm install, then npx jest ${join('functions', name)}\n`);
+    return 0;
   },
 };

@@ -1,0 +1,67 @@
+import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
+import { defineFunction } from '../contract/define-function';
+import { startFunction } from './start-function';
+
+// A port nothing listens on: take a free one and release it.
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('startFunction without a reachable EventStoreDB', () => {
+  test('serves /livez, reports not ready with the reason, runs init and shutdown, and closes', async () => {
+    const calls: string[] = [];
+    const lines: string[] = [];
+    const fn = defineFunction({
+      name: 'lonely',
+      async init(ctx) {
+        calls.push(`init:${ctx.env.GREETING}`);
+        return { opened: true };
+      },
+      async shutdown(deps) {
+        calls.push(`shutdown:${deps.opened}`);
+      },
+      routes: [{ method: 'GET', path: '/hello', handle: async () => ({ status: 200, body: { hello: 'world' } }) }],
+    });
+    const running = await startFunction(fn, {
+      port: 0,
+      host: '127.0.0.1',
+      esdbConnectionString: `esdb://127.0.0.1:${await deadPort()}?tls=false`,
+      env: { GREETING: 'hi' },
+      logLevel: 'info',
+      logDestination: new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    });
+    try {
+      expect((await fetch(`${running.url}/livez`)).status).toBe(200);
+      expect(await (await fetch(`${running.url}/hello`)).json()).toEqual({ hello: 'world' });
+      const readyz = await fetch(`${running.url}/readyz`);
+      expect(readyz.status).toBe(503);
+      expect(((await readyz.json()) as { reasons: string[] }).reasons).toEqual(['EventStoreDB unreachable']);
+    } finally {
+      await running.close();
+    }
+    expect(calls).toEqual(['init:hi', 'shutdown:true']);
+    const started = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'function started');
+    expect(started).toMatchObject({ fn: 'lonely', level: 30 });
+    await expect(fetch(`${running.url}/livez`)).rejects.toThrow();
+  });
+
+  test('a failing init stops start-up with the cause', async () => {
+    const fn = defineFunction({
+      name: 'broken',
+      async init(): Promise<never> {
+        throw new Error('no database');
+      },
+    });
+    await expect(startFunction(fn, { port: 0, host: '127.0.0.1', logLevel: 'silent' })).rejects.toThrow("init of function 'broken' failed");
+  });
+});
