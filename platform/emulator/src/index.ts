@@ -1,3 +1,9 @@
+export type { EmulatorUser } from './server/auth';
+export { checkCredentials, requireCredentials } from './server/auth';
+export type { RpcError } from './server/errors';
+export { errors, isRpcError, replyError, rpcError, sendError } from './server/errors';
+export type { Emulator, EmulatorOptions } from './server/start-emulator';
+export { DEFAULT_PORT, startEmulator } from './server/start-emulator';
 export type { ServiceModule, SupportedMethod } from './service-module';
 export { createMemoryStore } from './store/memory-store';
 export type {

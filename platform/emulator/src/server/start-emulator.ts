@@ -1,0 +1,109 @@
+import * as grpc from '@grpc/grpc-js';
+import { createPersistentSubscriptionsModule } from '../persistent/module';
+import type { ServiceModule, SupportedMethod } from '../service-module';
+import { openStore } from '../store/open-store';
+import { createStreamsModule } from '../streams/module';
+import { type EmulatorUser, requireCredentials } from './auth';
+import { createServerFeaturesModule } from './server-features';
+
+export interface EmulatorOptions {
+  /** Interface to listen on; 127.0.0.1 by default. */
+  readonly host?: string;
+  /** 2113 by default, like EventStoreDB; 0 picks a free port. */
+  readonly port?: number;
+  /** Folder of the durable log. Without it (or with `memory: true`) nothing outlives the process. */
+  readonly dataDir?: string;
+  readonly memory?: boolean;
+  /** Serve TLS with this certificate and key (PEM) instead of plaintext. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** Require Basic-auth credentials of one of these users on every call but ServerFeatures. */
+  readonly users?: readonly EmulatorUser[];
+}
+
+export interface Emulator {
+  /** e.g. `esdb://127.0.0.1:2113?tls=false`, ready for EventStoreDBClient.connectionString. */
+  readonly connectionString: string;
+  readonly port: number;
+  /** Stops serving, ends subscriptions, waits for pending appends to be durable and closes the log. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 2113;
+/** Long enough for in-flight appends to be answered, short enough for a prompt exit. */
+const SHUTDOWN_GRACE_MS = 2_000;
+/** Above EventStoreDB's 1 MiB append limit, so an oversized append gets its proper error rather than a transport one. */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+function hostForUrl(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/** Starts the EventStoreDB-compatible server. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  if (options.dataDir !== undefined && options.memory === true) {
+    throw new TypeError('startEmulator: give either dataDir or memory: true, not both');
+  }
+  const host = options.host ?? '127.0.0.1';
+  const memory = options.memory === true || options.dataDir === undefined;
+  const store = await openStore(memory ? { memory: true } : { dataDir: options.dataDir! });
+
+  const modules: ServiceModule[] = [];
+  let server: grpc.Server | undefined;
+  try {
+    modules.push(requireCredentials(createStreamsModule(store), options.users));
+    const persistent = await createPersistentSubscriptionsModule(store, { memory });
+    if (persistent) modules.push(requireCredentials(persistent, options.users));
+    const advertised = (): SupportedMethod[] => modules.flatMap((m) => m.methods);
+    modules.push(createServerFeaturesModule(advertised));
+
+    server = new grpc.Server({
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    });
+    for (const module of modules) server.addService(module.definition, module.implementation);
+    const credentials = options.tls
+      ? grpc.ServerCredentials.createSsl(
+          null,
+          [{ cert_chain: Buffer.from(options.tls.cert), private_key: Buffer.from(options.tls.key) }],
+          false,
+        )
+      : grpc.ServerCredentials.createInsecure();
+    const s = server;
+    const port = await new Promise<number>((resolve, reject) => {
+      s.bindAsync(`${hostForUrl(host)}:${options.port ?? DEFAULT_PORT}`, credentials, (error, bound) => {
+        if (error)
+          reject(new Error(`emulator: cannot listen on ${host}:${options.port ?? DEFAULT_PORT}: ${error.message}`, { cause: error }));
+        else resolve(bound);
+      });
+    });
+    let closing: Promise<void> | undefined;
+    return {
+      connectionString: `esdb://${hostForUrl(host)}:${port}?tls=${options.tls ? 'true' : 'false'}`,
+      port,
+      close: () => {
+        closing ??= shutdown(s, modules, () => store.close());
+        return closing;
+      },
+    };
+  } catch (error) {
+    server?.forceShutdown();
+    await Promise.allSettled(modules.map((m) => m.close()));
+    await store.close();
+    throw error;
+  }
+}
+
+async function shutdown(server: grpc.Server, modules: readonly ServiceModule[], closeStore: () => Promise<void>): Promise<void> {
+  await Promise.allSettled(modules.map((m) => m.close()));
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, SHUTDOWN_GRACE_MS);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  await closeStore();
+}

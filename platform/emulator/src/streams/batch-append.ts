@@ -1,0 +1,194 @@
+/**
+ * Streams.BatchAppend: one long-lived bidirectional stream shared by a client's appends.
+ * Each append is a correlation id, options on its first message, proposed messages spread
+ * over messages until `is_final`; each gets one response carrying its correlation id and
+ * stream identifier, errors as a google.rpc.Status with typed details
+ * (EventStoreDB's Streams.BatchAppend.cs and Status.cs).
+ */
+
+import {
+  AccessDenied,
+  AllStreamPosition,
+  BadRequest as BadRequestDetail,
+  MaximumAppendSizeExceeded,
+  StreamDeleted,
+  Timeout,
+  type UUID,
+  WrongExpectedVersion,
+} from '@eventstore/db-client/generated/shared_pb';
+import { Status } from '@eventstore/db-client/generated/status_pb';
+import { type BatchAppendReq, BatchAppendResp } from '@eventstore/db-client/generated/streams_pb';
+import type * as grpc from '@grpc/grpc-js';
+import * as grpcStatus from '../server/grpc-status';
+import type { ExpectedState, ProposedEvent, Store } from '../store/store';
+import { BadRequest, EXPECTED_CASES, expectedState, readStreamName, readUuid, streamIdentifier } from './convert';
+import { GoogleEmpty, packAny } from './google-protobuf';
+import { appendSize, MAX_APPEND_SIZE, proposedEvent } from './proposed-events';
+
+interface PendingWrite {
+  readonly streamName: string;
+  readonly expected: ExpectedState;
+  readonly events: ProposedEvent[];
+  size: number;
+}
+
+function status(code: number, message: string, detail: { serializeBinary(): Uint8Array }, typeName: string): Status {
+  return new Status().setCode(code).setMessage(message).setDetails(packAny(detail.serializeBinary(), typeName));
+}
+
+function wrongExpectedVersion(actual: bigint | undefined, expected: ExpectedState): Status {
+  const detail = new WrongExpectedVersion();
+  if (actual === undefined) detail.setCurrentNoStream(new GoogleEmpty());
+  else detail.setCurrentStreamRevision(actual.toString());
+  switch (expected.kind) {
+    case 'revision':
+      detail.setExpectedStreamPosition(expected.revision.toString());
+      break;
+    case 'any':
+      detail.setExpectedAny(new GoogleEmpty());
+      break;
+    case 'stream_exists':
+      detail.setExpectedStreamExists(new GoogleEmpty());
+      break;
+    case 'no_stream':
+      detail.setExpectedNoStream(new GoogleEmpty());
+      break;
+  }
+  return status(grpcStatus.ALREADY_EXISTS, 'WrongExpectedVersion', detail, 'event_store.client.WrongExpectedVersion');
+}
+
+function badRequest(message: string): Status {
+  return status(grpcStatus.INVALID_ARGUMENT, 'BadRequest', new BadRequestDetail().setMessage(message), 'event_store.client.BadRequest');
+}
+
+const TIMEOUT = () => status(grpcStatus.DEADLINE_EXCEEDED, 'Timeout', new Timeout(), 'event_store.client.Timeout');
+export const ACCESS_DENIED = () =>
+  status(grpcStatus.PERMISSION_DENIED, 'AccessDenied', new AccessDenied(), 'event_store.client.AccessDenied');
+
+function deadlinePassed(options: BatchAppendReq.Options): boolean {
+  const deadline = options.getDeadline();
+  if (!deadline) return false;
+  return deadline.getSeconds() * 1000 + Math.floor(deadline.getNanos() / 1e6) <= Date.now();
+}
+
+export function handleBatchAppend(store: Store) {
+  return (call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>): void => {
+    const pending = new Map<string, PendingWrite>();
+    let inFlight = 0;
+    let ended = false;
+    const finishIfDone = () => {
+      if (ended && inFlight === 0) call.end();
+    };
+    const respond = (correlation: UUID | undefined, streamName: string | undefined) => {
+      const response = new BatchAppendResp().setCorrelationId(correlation);
+      if (streamName !== undefined) response.setStreamIdentifier(streamIdentifier(streamName));
+      return response;
+    };
+
+    call.on('data', (req: BatchAppendReq) => {
+      const correlation = req.getCorrelationId();
+      let key: string;
+      try {
+        key = readUuid(correlation, 'correlation_id');
+      } catch (error) {
+        call.write(respond(correlation, undefined).setError(badRequest(error instanceof BadRequest ? error.message : String(error))));
+        return;
+      }
+      let streamName: string | undefined;
+      try {
+        const options = req.getOptions();
+        if (options) {
+          streamName = readStreamName(options.getStreamIdentifier());
+          const kind = EXPECTED_CASES[options.getExpectedStreamPositionCase()] ?? 'unset';
+          const expected = expectedState(kind, () => options.getStreamPosition());
+          if (deadlinePassed(options)) {
+            pending.delete(key);
+            call.write(respond(correlation, streamName).setError(TIMEOUT()));
+            return;
+          }
+          if (!pending.has(key)) pending.set(key, { streamName, expected, events: [], size: 0 });
+        }
+        const write = pending.get(key);
+        // Messages of an append already answered (or never opened) are dropped, as EventStoreDB does.
+        if (!write) return;
+        streamName = write.streamName;
+        for (const message of req.getProposedMessagesList()) {
+          const event = proposedEvent(message, write.events.length);
+          write.size += appendSize(event);
+          write.events.push(event);
+        }
+        if (write.size > MAX_APPEND_SIZE) {
+          pending.delete(key);
+          const detail = new MaximumAppendSizeExceeded().setMaxappendsize(MAX_APPEND_SIZE);
+          call.write(
+            respond(correlation, streamName).setError(
+              status(grpcStatus.INVALID_ARGUMENT, 'MaximumAppendSizeExceeded', detail, 'event_store.client.MaximumAppendSizeExceeded'),
+            ),
+          );
+          return;
+        }
+        if (!req.getIsFinal()) return;
+        pending.delete(key);
+        inFlight++;
+        store
+          .append(write.streamName, write.expected, write.events)
+          .then(
+            (outcome) => {
+              const response = respond(correlation, write.streamName);
+              switch (outcome.kind) {
+                case 'success': {
+                  const success = new BatchAppendResp.Success();
+                  if (outcome.nextRevision < 0n) success.setNoStream(new GoogleEmpty());
+                  else success.setCurrentRevision(outcome.nextRevision.toString());
+                  const position = new AllStreamPosition()
+                    .setCommitPosition(outcome.position.toString())
+                    .setPreparePosition(outcome.position.toString());
+                  success.setPosition(position);
+                  response.setSuccess(success);
+                  break;
+                }
+                case 'wrong_expected_version':
+                  response.setError(wrongExpectedVersion(outcome.actual, write.expected));
+                  break;
+                case 'stream_deleted':
+                  response.setError(
+                    status(
+                      grpcStatus.NOT_FOUND,
+                      'StreamDeleted',
+                      new StreamDeleted().setStreamIdentifier(streamIdentifier(write.streamName)),
+                      'event_store.client.StreamDeleted',
+                    ),
+                  );
+                  break;
+              }
+              if (!call.cancelled) call.write(response);
+            },
+            (error: unknown) => {
+              const message = error instanceof Error ? error.message : String(error);
+              if (!call.cancelled)
+                call.write(
+                  respond(correlation, write.streamName).setError(
+                    status(grpcStatus.UNAVAILABLE, message, new GoogleEmpty(), 'google.protobuf.Empty'),
+                  ),
+                );
+            },
+          )
+          .finally(() => {
+            inFlight--;
+            finishIfDone();
+          });
+      } catch (error) {
+        pending.delete(key);
+        const message = error instanceof BadRequest ? error.message : String(error);
+        call.write(respond(correlation, streamName).setError(badRequest(message)));
+      }
+    });
+    call.on('end', () => {
+      ended = true;
+      finishIfDone();
+    });
+    call.on('error', () => {
+      ended = true;
+    });
+  };
+}

@@ -1,0 +1,48 @@
+import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
+import type { ReadResp } from '@eventstore/db-client/generated/streams_pb';
+import type * as grpc from '@grpc/grpc-js';
+import { errors } from '../server/errors';
+import type { ServiceModule, SupportedMethod } from '../service-module';
+import type { Store } from '../store/store';
+import { handleAppend } from './append';
+import { handleBatchAppend } from './batch-append';
+import { handleDelete, handleTombstone } from './delete';
+import type { Output } from './output';
+import { handleRead } from './read';
+
+const SERVICE = 'event_store.client.streams.Streams';
+
+/** The Streams service over a store, with the features EventStoreDB advertises for it (ServerFeatures.cs). */
+export function createStreamsModule(store: Store): ServiceModule {
+  const reads = new Set<Output<ReadResp>>();
+  const track = (output: Output<ReadResp>) => {
+    reads.add(output);
+    return () => {
+      reads.delete(output);
+    };
+  };
+  const implementation: grpc.UntypedServiceImplementation = {
+    read: handleRead(store, track),
+    append: handleAppend(store),
+    delete: handleDelete(store),
+    tombstone: handleTombstone(store),
+    batchAppend: handleBatchAppend(store),
+  };
+  const methods: SupportedMethod[] = [
+    { serviceName: SERVICE, methodName: 'Read', features: ['position', 'events'] },
+    { serviceName: SERVICE, methodName: 'Append', features: [] },
+    { serviceName: SERVICE, methodName: 'Delete', features: [] },
+    { serviceName: SERVICE, methodName: 'Tombstone', features: [] },
+    { serviceName: SERVICE, methodName: 'BatchAppend', features: [] },
+  ];
+  return {
+    definition: StreamsService,
+    implementation,
+    methods,
+    async close() {
+      // Subscriptions never end by themselves; a real server going away drops them as unavailable.
+      for (const output of [...reads]) output.fail(errors.unavailable('the emulator is shutting down'));
+      reads.clear();
+    },
+  };
+}
