@@ -50,6 +50,8 @@ export type Values = Readonly<Record<string, unknown>>;
 export interface TemplateOptions {
   readonly release?: string;
   readonly namespace?: string;
+  /** `--set key=value` pairs, applied after the values file (as skaffold's setValues are). */
+  readonly set?: Readonly<Record<string, string>>;
 }
 
 function valuesFile(values: Values): string {
@@ -59,7 +61,8 @@ function valuesFile(values: Values): string {
 }
 
 function templateArgs(chart: string, values: Values, options: TemplateOptions): string[] {
-  return ['template', options.release ?? 'spillway', chart, '--namespace', options.namespace ?? 'shop', '-f', valuesFile(values)];
+  const sets = Object.entries(options.set ?? {}).flatMap(([key, value]) => ['--set', `${key}=${value}`]);
+  return ['template', options.release ?? 'spillway', chart, '--namespace', options.namespace ?? 'shop', '-f', valuesFile(values), ...sets];
 }
 
 /** `helm template` that must succeed; returns the rendered objects. */

@@ -1,0 +1,256 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import type { IIoK8sApiCoreV1Container } from 'kubernetes-models/v1/Container';
+import type { ISecret } from 'kubernetes-models/v1/Secret';
+import type { IService } from 'kubernetes-models/v1/Service';
+import { parse } from 'yaml';
+import { FUNCTION_CHART, lintChart, renderChart, renderChartError, UMBRELLA_CHART, type Values } from '../test-kit/helm';
+import { inventory, type Manifest, only, validateManifest } from '../test-kit/manifests';
+
+const FUNCTIONS = ['order-create', 'stock-reservation', 'order-projector'] as const;
+
+function render(values: Values = {}): Manifest[] {
+  return renderChart(UMBRELLA_CHART, values, { release: 'spillway', namespace: 'shop' });
+}
+
+function firstContainer(workload: IDeployment | IStatefulSet): IIoK8sApiCoreV1Container {
+  const container = workload.spec?.template.spec?.containers[0];
+  if (!container) throw new Error(`${workload.metadata?.name} has no container`);
+  return container;
+}
+
+const functionObjects = (fn: string) =>
+  ['Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount'].map((kind) => `${kind}/spillway-${fn}`);
+const autoscalerObjects = ['Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].map((kind) => `${kind}/spillway-autoscaler`);
+const eventStoreObjects = ['Service/spillway-eventstoredb', 'StatefulSet/spillway-eventstoredb'];
+const postgresObjects = ['Secret/spillway-postgresql', 'Service/spillway-postgresql', 'StatefulSet/spillway-postgresql'];
+const production: Values = {
+  global: { spillway: { eventStore: { connectionString: '', secretRef: { name: 'esdb', key: 'uri' } } } },
+  eventstoredb: { enabled: false },
+  postgresql: { enabled: false },
+  'order-projector': { database: { secretRef: { name: 'read-model', key: 'url' } } },
+};
+
+test('helm lint --strict passes with the default values', () => {
+  const result = lintChart(UMBRELLA_CHART);
+  expect(result.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+  expect(result.status).toBe(0);
+});
+
+describe('rendering with each part toggled', () => {
+  test.each([
+    {
+      name: 'dev cluster defaults: everything on',
+      values: {},
+      objects: [...autoscalerObjects, ...FUNCTIONS.flatMap(functionObjects), ...eventStoreObjects, ...postgresObjects],
+    },
+    {
+      name: 'production: your own EventStoreDB and PostgreSQL',
+      values: production,
+      objects: [...autoscalerObjects, ...FUNCTIONS.flatMap(functionObjects)],
+    },
+    {
+      name: 'KEDA scales stock-reservation, no Spillway autoscaler Deployment',
+      values: { autoscaler: { enabled: false }, 'stock-reservation': { autoscaling: { engine: 'keda' } } },
+      objects: [...FUNCTIONS.flatMap(functionObjects), 'ScaledObject/spillway-stock-reservation', ...eventStoreObjects, ...postgresObjects],
+    },
+    {
+      name: 'order-create only',
+      values: { 'stock-reservation': { enabled: false }, 'order-projector': { enabled: false }, postgresql: { enabled: false } },
+      objects: [...autoscalerObjects, ...functionObjects('order-create'), ...eventStoreObjects],
+    },
+  ])('$name', ({ values, objects }) => {
+    const manifests = render(values);
+    expect(inventory(manifests)).toEqual([...objects].sort());
+    for (const manifest of manifests) validateManifest(manifest);
+  });
+});
+
+describe('the autoscaler', () => {
+  const manifests = render();
+  const deployment = only<IDeployment>(manifests, 'Deployment', 'spillway-autoscaler');
+  const container = firstContainer(deployment);
+
+  test('may only read Deployments and get or patch their /scale', () => {
+    expect(only<IRole>(manifests, 'Role').rules).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
+    ]);
+  });
+
+  test('gets those rights through its own service account', () => {
+    const binding = only<IRoleBinding>(manifests, 'RoleBinding');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'spillway-autoscaler' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'spillway-autoscaler', namespace: 'shop' }]);
+    expect(deployment.spec?.template.spec?.serviceAccountName).toBe('spillway-autoscaler');
+  });
+
+  test('runs alone: one replica, never two during a rollout', () => {
+    expect(deployment.spec?.replicas).toBe(1);
+    expect(deployment.spec?.strategy).toEqual({ type: 'Recreate' });
+  });
+
+  test('watches its own namespace and reaches the in-release EventStoreDB', () => {
+    expect(container.args).toEqual(['autoscaler', '--namespace', 'shop', '--interval', '2s', '--port', '9090']);
+    expect(container.env?.find((e) => e.name === 'ESDB_CONNECTION_STRING')?.value).toBe('esdb://spillway-eventstoredb:2113?tls=false');
+    const eventStore = only<IService>(manifests, 'Service', 'spillway-eventstoredb');
+    expect(eventStore.spec?.ports?.map((p) => p.port)).toEqual([2113]);
+  });
+
+  test('serves metrics and KEDA metrics-api on one port and the external scaler on another, both through its Service', () => {
+    const service = only<IService>(manifests, 'Service', 'spillway-autoscaler');
+    expect(service.spec?.ports?.map((p) => [p.name, p.port, p.targetPort])).toEqual([
+      ['http', 9090, 'http'],
+      ['grpc-keda', 9091, 'grpc-keda'],
+    ]);
+    expect(container.ports?.map((p) => [p.name, p.containerPort])).toEqual([
+      ['http', 9090],
+      ['grpc-keda', 9091],
+    ]);
+    expect(service.spec?.selector).toEqual(deployment.spec?.selector.matchLabels);
+  });
+
+  test('runs as non-root with a read-only root filesystem', () => {
+    expect(deployment.spec?.template.spec?.securityContext?.runAsNonRoot).toBe(true);
+    expect(container.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+  });
+
+  test('passes --dry-run when asked', () => {
+    const dry = firstContainer(only<IDeployment>(render({ autoscaler: { dryRun: true } }), 'Deployment', 'spillway-autoscaler'));
+    expect(dry.args).toContain('--dry-run');
+  });
+});
+
+describe("the shop's functions", () => {
+  const manifests = render();
+  const deployment = (fn: string) => only<IDeployment>(manifests, 'Deployment', `spillway-${fn}`);
+
+  test.each([
+    { fn: 'order-create', replicas: 2, subscription: undefined },
+    { fn: 'stock-reservation', replicas: undefined, subscription: '$all::stock-reservation' },
+    { fn: 'order-projector', replicas: undefined, subscription: '$all::order-projector' },
+  ])('$fn: replicas $replicas, subscription $subscription', ({ fn, replicas, subscription }) => {
+    const d = deployment(fn);
+    expect(d.spec?.replicas).toBe(replicas);
+    expect(d.metadata?.annotations?.['spillway.dev/subscription']).toBe(subscription);
+    expect(firstContainer(d).image).toBe(`spillway-${fn}:0.1.0`);
+    expect(firstContainer(d).env?.find((e) => e.name === 'ESDB_CONNECTION_STRING')?.value).toBe(
+      'esdb://spillway-eventstoredb:2113?tls=false',
+    );
+  });
+
+  test('functions that serve HTTP queries never scale to zero', () => {
+    for (const fn of ['stock-reservation', 'order-projector']) {
+      expect(Number(deployment(fn).metadata?.annotations?.['spillway.dev/min-replicas'])).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  test('order-projector reads DATABASE_URL from the in-release PostgreSQL Secret, which points at its Service', () => {
+    const databaseUrl = firstContainer(deployment('order-projector')).env?.find((e) => e.name === 'DATABASE_URL');
+    expect(databaseUrl?.valueFrom?.secretKeyRef).toEqual({ name: 'spillway-postgresql', key: 'url' });
+    const secret = only<ISecret>(manifests, 'Secret', 'spillway-postgresql');
+    expect(secret.stringData?.['url']).toBe('postgres://spillway:spillway-dev@spillway-postgresql:5432/spillway');
+    expect(only<IService>(manifests, 'Service', 'spillway-postgresql').spec?.ports?.[0]?.port).toBe(5432);
+  });
+
+  test('in production, every function reads the event store from the given Secret', () => {
+    const prod = render(production);
+    for (const fn of FUNCTIONS) {
+      const env = firstContainer(only<IDeployment>(prod, 'Deployment', `spillway-${fn}`)).env ?? [];
+      expect(env.find((e) => e.name === 'ESDB_CONNECTION_STRING')?.valueFrom?.secretKeyRef).toEqual({ name: 'esdb', key: 'uri' });
+    }
+  });
+});
+
+describe('the dev databases', () => {
+  const manifests = render();
+
+  test.each([
+    { component: 'eventstoredb', image: 'eventstore/eventstore:23.10.0-bookworm-slim', mount: '/var/lib/eventstore', uid: 1000 },
+    { component: 'postgresql', image: 'postgres:16', mount: '/var/lib/postgresql/data', uid: 999 },
+  ])('$component: one replica, as uid $uid, data on a claim mounted at $mount', ({ component, image, mount, uid }) => {
+    const set = only<IStatefulSet>(manifests, 'StatefulSet', `spillway-${component}`);
+    expect(set.spec?.replicas).toBe(1);
+    expect(set.spec?.serviceName).toBe(`spillway-${component}`);
+    expect(set.spec?.volumeClaimTemplates?.map((claim) => claim.metadata?.name)).toEqual(['data']);
+    expect(set.spec?.template.spec?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: uid, fsGroup: uid });
+    expect(firstContainer(set).image).toBe(image);
+    expect(firstContainer(set).volumeMounts).toContainEqual({ name: 'data', mountPath: mount });
+  });
+
+  test('EventStoreDB runs as an insecure single node, which the default connection string expects', () => {
+    const env = firstContainer(only<IStatefulSet>(manifests, 'StatefulSet', 'spillway-eventstoredb')).env ?? [];
+    const vars = Object.fromEntries(env.map((e) => [e.name, e.value]));
+    expect(vars).toMatchObject({ EVENTSTORE_INSECURE: 'true', EVENTSTORE_CLUSTER_SIZE: '1' });
+  });
+});
+
+describe('the vendored spillway-function package', () => {
+  // Helm's .helmignore patterns for the function chart: its tests are not packaged.
+  const packaged = (file: string) => !file.endsWith('.ts') && !file.startsWith('ci/');
+
+  function files(root: string, dir = root): string[] {
+    return readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? files(root, path) : [relative(root, path)];
+    });
+  }
+
+  test('is the same as charts/spillway-function (run `helm dependency update charts/spillway` when it is not)', () => {
+    const out = mkdtempSync(join(tmpdir(), 'spillway-vendored-'));
+    const tar = spawnSync('tar', ['-xzf', join(UMBRELLA_CHART, 'charts', 'spillway-function-0.1.0.tgz'), '-C', out], { encoding: 'utf8' });
+    expect(tar.stderr).toBe('');
+    const unpacked = join(out, 'spillway-function');
+    const source = files(FUNCTION_CHART).filter(packaged).sort();
+    expect(files(unpacked).sort()).toEqual(source);
+    // helm package rewrites Chart.yaml, so that one is compared as data; the rest byte for byte.
+    const content = (root: string, file: string) => {
+      const text = readFileSync(join(root, file), 'utf8');
+      return file === 'Chart.yaml' ? parse(text) : text;
+    };
+    for (const file of source) {
+      expect({ file, content: content(unpacked, file) }).toEqual({ file, content: content(FUNCTION_CHART, file) });
+    }
+  });
+
+  test('is the only file under charts/, and Chart.lock pins what Chart.yaml asks for', () => {
+    expect(readdirSync(join(UMBRELLA_CHART, 'charts'))).toEqual(['spillway-function-0.1.0.tgz']);
+    type Dependency = { name: string; version: string; repository: string };
+    const chart = parse(readFileSync(join(UMBRELLA_CHART, 'Chart.yaml'), 'utf8')) as { dependencies: Dependency[] };
+    const lock = parse(readFileSync(join(UMBRELLA_CHART, 'Chart.lock'), 'utf8')) as { dependencies: Dependency[] };
+    const pin = ({ name, version, repository }: Dependency) => ({ name, version, repository });
+    expect(lock.dependencies.map(pin)).toEqual(chart.dependencies.map(pin));
+    const functionChart = parse(readFileSync(join(FUNCTION_CHART, 'Chart.yaml'), 'utf8')) as { version: string };
+    expect(new Set(chart.dependencies.map((d) => d.version))).toEqual(new Set([functionChart.version]));
+  });
+});
+
+describe('bad values are rejected with a message naming the field', () => {
+  test.each([
+    { name: 'autoscaler interval without a unit', values: { autoscaler: { interval: '2' } }, message: 'autoscaler.interval' },
+    { name: 'short PostgreSQL password', values: { postgresql: { auth: { password: 'x' } } }, message: 'postgresql.auth.password' },
+    { name: 'misspelt top-level key', values: { autoscaller: {} }, message: 'autoscaller' },
+    {
+      name: 'bad function value, reported under its alias',
+      values: { 'stock-reservation': { autoscaling: { policy: 'x' } } },
+      message: 'stock-reservation:\n- autoscaling.policy',
+    },
+    {
+      name: 'no event store at all',
+      values: { ...production, global: { spillway: { eventStore: { connectionString: '' } } } },
+      message: 'global.spillway.eventStore',
+    },
+  ])('$name', ({ values, message }) => {
+    expect(renderChartError(UMBRELLA_CHART, values)).toContain(message);
+  });
+});
