@@ -1,48 +1,40 @@
-import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import { type RpcError, rpcError } from '../server/errors';
 
 /**
- * Errors as EventStoreDB's RpcExceptions sends them: a gRPC status, a message, and the
- * `exception` trailer with its companions, from which the client builds its typed errors.
+ * The persistent-subscription errors of EventStoreDB's RpcExceptions: a gRPC status, the
+ * real server's message, and the `exception` trailer with its companions, from which the
+ * client builds its typed errors.
  */
-export function rpcError(code: status, details: string, trailers: Record<string, string> = {}): ServiceError {
-  const metadata = new Metadata();
-  for (const [name, value] of Object.entries(trailers)) metadata.set(name, value);
-  const error = new Error(details) as ServiceError;
-  error.code = code;
-  error.details = details;
-  error.metadata = metadata;
-  return error;
-}
-
-export const groupDoesNotExist = (stream: string, group: string): ServiceError =>
+export const groupDoesNotExist = (stream: string, group: string): RpcError =>
   rpcError(status.NOT_FOUND, `Subscription group ${group} on stream ${stream} does not exist.`, {
     exception: 'persistent-subscription-does-not-exist',
     'stream-name': stream,
     'group-name': group,
   });
 
-export const groupExists = (stream: string, group: string): ServiceError =>
+export const groupExists = (stream: string, group: string): RpcError =>
   rpcError(status.ALREADY_EXISTS, `Subscription group ${group} on stream ${stream} exists.`, {
     exception: 'persistent-subscription-exists',
     'stream-name': stream,
     'group-name': group,
   });
 
-export const maximumSubscribersReached = (stream: string, group: string): ServiceError =>
+export const maximumSubscribersReached = (stream: string, group: string): RpcError =>
   rpcError(status.FAILED_PRECONDITION, `Maximum subscriptions reached for subscription group ${group} on stream ${stream}.`, {
     exception: 'maximum-subscribers-reached',
     'stream-name': stream,
     'group-name': group,
   });
 
-export const groupDropped = (stream: string, group: string): ServiceError =>
+export const groupDropped = (stream: string, group: string): RpcError =>
   rpcError(status.CANCELLED, `Subscription group ${group} on stream ${stream} was dropped.`, {
     exception: 'persistent-subscription-dropped',
     'stream-name': stream,
     'group-name': group,
   });
 
-export const groupFailed = (stream: string, group: string, reason: string): ServiceError =>
+export const groupFailed = (stream: string, group: string, reason: string): RpcError =>
   rpcError(status.INTERNAL, `Subscription group ${group} on stream ${stream} failed: '${reason}'`, {
     exception: 'persistent-subscription-failed',
     'stream-name': stream,
@@ -50,4 +42,4 @@ export const groupFailed = (stream: string, group: string, reason: string): Serv
     reason,
   });
 
-export const invalidArgument = (details: string): ServiceError => rpcError(status.INVALID_ARGUMENT, details);
+export const invalidArgument = (details: string): RpcError => rpcError(status.INVALID_ARGUMENT, details);

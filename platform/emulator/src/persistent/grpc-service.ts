@@ -19,10 +19,10 @@ import type {
   handleBidiStreamingCall,
   ServerDuplexStream,
   ServerUnaryCall,
-  ServiceError,
   sendUnaryData,
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import type { RpcError } from '../server/errors';
 import type { Store } from '../store/store';
 import { groupDoesNotExist, groupExists, groupFailed, invalidArgument } from './grpc-errors';
 import { handleRead } from './read-call';
@@ -41,7 +41,7 @@ function username(metadata: { get(key: string): unknown[] }): string {
 }
 
 /** Maps what the subsystem throws to the real server's answers. */
-function toServiceError(error: unknown, source: string, group: string): ServiceError {
+function toRpcError(error: unknown, source: string, group: string): RpcError {
   if (error instanceof GroupNotFoundError) return groupDoesNotExist(error.source, error.group);
   if (error instanceof GroupExistsError) return groupExists(error.source, error.group);
   if (error instanceof InvalidSettingError) return invalidArgument(error.message);
@@ -62,7 +62,7 @@ function unary<Req, Res>(
     }
     work(call.request, username(call.metadata)).then(
       (response) => callback(null, response),
-      (error: unknown) => callback(toServiceError(error, target.source, target.group)),
+      (error: unknown) => callback(toRpcError(error, target.source, target.group)),
     );
   };
 }

@@ -1,6 +1,7 @@
 import { type ReadReq, ReadResp } from '@eventstore/db-client/generated/persistent_pb';
 import { StreamIdentifier, UUID } from '@eventstore/db-client/generated/shared_pb';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { type RpcError, sendError } from '../server/errors';
 import type { RecordedEvent } from '../store/store';
 import type { Consumer } from './consumer';
 import { groupDoesNotExist, groupDropped, invalidArgument, maximumSubscribersReached } from './grpc-errors';
@@ -28,10 +29,10 @@ export function handleRead(service: SubscriptionService, call: ServerDuplexStrea
     ended = true;
     if (group !== undefined && consumer !== undefined) group.removeConsumer(consumer);
   };
-  const fail = (error: object): void => {
+  const fail = (error: RpcError): void => {
     if (ended) return;
     finish();
-    call.emit('error', error);
+    sendError(call, error);
   };
 
   call.on('data', (request: ReadReq) => {
@@ -65,7 +66,7 @@ export function handleRead(service: SubscriptionService, call: ServerDuplexStrea
         deliver: (message) => call.write(toReadResp(message, structuredIds)),
         dropped: () => {
           ended = true;
-          call.emit('error', groupDropped(source, groupName));
+          sendError(call, groupDropped(source, groupName));
         },
       });
       return;
