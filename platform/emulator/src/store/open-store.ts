@@ -1,3 +1,4 @@
+import { openFileStore } from './file-store';
 import { createMemoryStore } from './memory-store';
 import type { Store } from './store';
 
@@ -6,5 +7,5 @@ export type StoreLocation = { readonly memory: true } | { readonly dataDir: stri
 /** The in-memory store, or the durable log in a data folder (opened, recovered and indexed). */
 export async function openStore(location: StoreLocation): Promise<Store> {
   if ('memory' in location) return createMemoryStore();
-  throw new Error(`emulator: the durable log is not available yet (dataDir ${location.dataDir})`);
+  return (await openFileStore(location.dataDir)).store;
 }
