@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
@@ -56,9 +57,20 @@ describe('rendering with each part toggled', () => {
       objects: [...autoscalerObjects, ...FUNCTIONS.flatMap(functionObjects)],
     },
     {
-      name: 'KEDA scales stock-reservation, no Spillway autoscaler Deployment',
-      values: { autoscaler: { enabled: false }, 'stock-reservation': { autoscaling: { engine: 'keda' } } },
-      objects: [...FUNCTIONS.flatMap(functionObjects), 'ScaledObject/spillway-stock-reservation', ...eventStoreObjects, ...postgresObjects],
+      name: 'KEDA scales stock-reservation, fed by the autoscaler',
+      values: { 'stock-reservation': { autoscaling: { engine: 'keda' } } },
+      objects: [
+        ...autoscalerObjects,
+        ...FUNCTIONS.flatMap(functionObjects),
+        'ScaledObject/spillway-stock-reservation',
+        ...eventStoreObjects,
+        ...postgresObjects,
+      ],
+    },
+    {
+      name: 'no autoscaler',
+      values: { autoscaler: { enabled: false } },
+      objects: [...FUNCTIONS.flatMap(functionObjects), ...eventStoreObjects, ...postgresObjects],
     },
     {
       name: 'order-create only',
@@ -128,6 +140,18 @@ describe('the autoscaler', () => {
   test('passes --dry-run when asked', () => {
     const dry = firstContainer(only<IDeployment>(render({ autoscaler: { dryRun: true } }), 'Deployment', 'spillway-autoscaler'));
     expect(dry.args).toContain('--dry-run');
+  });
+});
+
+describe('KEDA, for clusters that run it', () => {
+  test.each([
+    { trigger: 'metrics-api', endpoint: (so: IScaledObject) => new URL(so.spec.triggers[0]?.metadata['url'] ?? '').host, port: 'http' },
+    { trigger: 'external', endpoint: (so: IScaledObject) => so.spec.triggers[0]?.metadata['scalerAddress'] ?? '', port: 'grpc-keda' },
+  ])('$trigger reaches the autoscaler Service on its $port port', ({ trigger, endpoint, port }) => {
+    const manifests = render({ 'stock-reservation': { autoscaling: { engine: 'keda' }, keda: { trigger } } });
+    const service = only<IService>(manifests, 'Service', 'spillway-autoscaler');
+    const servicePort = service.spec?.ports?.find((p) => p.name === port)?.port;
+    expect(endpoint(only<IScaledObject>(manifests, 'ScaledObject'))).toBe(`spillway-autoscaler.shop.svc:${servicePort}`);
   });
 });
 
