@@ -1,12 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from '../command';
+import { parseFlags } from '../parse-flags';
+import { UsageError } from '../usage-error';
 
-// Placeholder until the issue that owns this command lands; it says so instead of pretending.
+const DEFAULT_DATA_DIR = join('.data', 'emulator');
+
+const USAGE = `Usage: spillway emulator [flags]
+
+Runs the EventStoreDB-compatible emulator until SIGINT or SIGTERM, then flushes its log
+and exits 0. Prints the connection string (esdb://HOST:PORT?tls=false) on stdout.
+
+Flags:
+  --host <host>          interface to listen on (default 127.0.0.1)
+  --port <port>          gRPC port (default 2113; 0 picks a free port)
+  --data-dir <dir>       durable log folder (default ${DEFAULT_DATA_DIR})
+  --mem                  keep everything in memory instead
+  --tls-cert <file>      serve TLS with this PEM certificate (needs --tls-key)
+  --tls-key <file>       the certificate's PEM private key
+  --user <name:password> require Basic-auth credentials of this user (repeatable; needs TLS
+                         for @eventstore/db-client to send them)`;
+
+interface Emulator {
+  readonly connectionString: string;
+  close(): Promise<void>;
+}
+
+interface EmulatorModule {
+  startEmulator(options: {
+    host: string;
+    port: number;
+    dataDir?: string;
+    memory?: boolean;
+    tls?: { cert: Buffer; key: Buffer };
+    users?: { username: string; password: string }[];
+  }): Promise<Emulator>;
+}
+
+function port(value: string | undefined): number {
+  if (value === undefined) return 2113;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65_535) {
+    throw new UsageError(`emulator: --port must be a port number (0-65535), got '${value}'`);
+  }
+  return n;
+}
+
+function user(value: string): { username: string; password: string } {
+  const colon = value.indexOf(':');
+  if (colon <= 0) throw new UsageError(`emulator: --user must be name:password, got '${value}'`);
+  return { username: value.slice(0, colon), password: value.slice(colon + 1) };
+}
+
+function readPem(flag: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`emulator: cannot read ${flag} ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 export const command: Command = {
   name: 'emulator',
-  summary: 'not available yet',
-  usage: 'Usage: spillway emulator (not available in this build yet)',
-  async run() {
-    process.stderr.write("spillway: 'emulator' is not available in this build yet\n");
-    return 1;
+  summary: 'run the EventStoreDB-compatible emulator',
+  usage: USAGE,
+  async run(argv) {
+    const { values } = parseFlags('emulator', argv, {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      mem: { type: 'boolean' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      user: { type: 'string', multiple: true },
+    });
+    if (values.mem && values['data-dir'] !== undefined) throw new UsageError('emulator: give --data-dir or --mem, not both');
+    if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
+      throw new UsageError('emulator: --tls-cert and --tls-key go together');
+    }
+    const options: Parameters<EmulatorModule['startEmulator']>[0] = {
+      host: values.host ?? '127.0.0.1',
+      port: port(values.port),
+      ...(values.mem ? { memory: true } : { dataDir: values['data-dir'] ?? DEFAULT_DATA_DIR }),
+    };
+    if (values['tls-cert'] !== undefined && values['tls-key'] !== undefined) {
+      options.tls = { cert: readPem('--tls-cert', values['tls-cert']), key: readPem('--tls-key', values['tls-key']) };
+    }
+    if (values.user !== undefined) options.users = values.user.map(user);
+
+    // Loaded here so that `spillway --help` does not pay for the gRPC stack.
+    const { startEmulator } = require('@spillway/emulator') as EmulatorModule;
+    const emulator = await startEmulator(options);
+    process.stdout.write(`${emulator.connectionString}\n`);
+
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    process.stderr.write(`emulator: ${signal}, flushing and stopping\n`);
+    await emulator.close();
+    return 0;
   },
 };
