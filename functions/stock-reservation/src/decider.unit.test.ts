@@ -106,6 +106,7 @@ describe('reservation outcome on the order stream', () => {
       expected: [],
     },
     { name: 'outcome already written (redelivery) -> nothing', events: [created, outcome], expected: [] },
+    { name: 'a duplicate OrderCreated does not reopen a settled order -> nothing', events: [created, outcome, created], expected: [] },
   ])('$name', ({ events, expected }) => {
     expect(decideOutcome(outcome, events.reduce(evolveProgress, initialProgress()))).toEqual(expected);
   });

@@ -15,6 +15,8 @@ export function initialProgress(): OrderProgress {
 export function evolveProgress(state: OrderProgress, event: OrderEvent): OrderProgress {
   switch (event.type) {
     case 'OrderCreated':
+      // A duplicate OrderCreated (a client bypassing order-create) must not reopen a settled order.
+      if (state.status !== 'none') return state;
       return { status: 'pending', items: event.data.items.map(({ sku, quantity }) => ({ sku, quantity })) };
     case 'StockReserved':
       return state.status === 'pending' ? { ...state, status: 'reserved' } : state;

@@ -1,0 +1,113 @@
+import { type Emulator, startEmulator } from '@spillway/emulator';
+import { type Harness, startHarness } from '@spillway/runtime';
+import request from 'supertest';
+import orderCreate from './index';
+
+const order = { customerId: 'c-1', items: [{ sku: 'apple', quantity: 3, unitPrice: 0.1 }], currency: 'EUR' };
+
+// The runtime's close() leaves a timer of the drain deadline pending; a short deadline lets Jest exit promptly.
+const DRAIN_MS = 1_000;
+
+describe('order-create over HTTP (real runtime, in-memory emulator)', () => {
+  let emulator: Emulator;
+  let shop: Harness;
+
+  beforeAll(async () => {
+    // Port 0: other test files run emulators at the same time.
+    emulator = await startEmulator({ memory: true, port: 0 });
+    shop = await startHarness(orderCreate, { connectionString: emulator.connectionString, drainTimeoutMs: DRAIN_MS });
+  });
+
+  afterAll(async () => {
+    await shop?.close();
+    await emulator?.close();
+  });
+
+  test('POST /orders -> 201 with the order id, a Location, and OrderCreated with the total computed here', async () => {
+    const response = await request(shop.url).post('/orders').send(order).expect(201);
+    const { orderId } = response.body as { orderId: string };
+    expect(response.headers['location']).toBe(`/orders/${orderId}`);
+    const events = await shop.read(`order-${orderId}`);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'OrderCreated', data: expect.objectContaining({ orderId, totalAmount: 0.3, currency: 'EUR' }) }),
+    ]);
+  });
+
+  test('the same Idempotency-Key -> the same order, written once', async () => {
+    const first = await request(shop.url).post('/orders').set('idempotency-key', 'retry-me').send(order).expect(201);
+    const second = await request(shop.url).post('/orders').set('idempotency-key', 'retry-me').send(order).expect(201);
+    expect(second.body).toEqual(first.body);
+    expect(await shop.read(`order-${first.body.orderId}`)).toHaveLength(1);
+  });
+
+  test('the same Idempotency-Key with another order -> 422 IDEMPOTENCY_KEY_REUSED', async () => {
+    await request(shop.url).post('/orders').set('idempotency-key', 'reused').send(order).expect(201);
+    const response = await request(shop.url)
+      .post('/orders')
+      .set('idempotency-key', 'reused')
+      .send({ ...order, customerId: 'someone-else' })
+      .expect(422);
+    expect(response.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', status: 422 });
+  });
+
+  test('an invalid order -> 400 problem+json naming each bad field', async () => {
+    const response = await request(shop.url)
+      .post('/orders')
+      .send({ customerId: '', items: [{ sku: 'apple', quantity: 0, unitPrice: 1.001 }], currency: 'XXX1' })
+      .expect(400);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body.code).toBe('VALIDATION_FAILED');
+    expect((response.body.errors as { path: string }[]).map((e) => e.path).sort()).toEqual(
+      ['body.currency', 'body.customerId', 'body.items.0.quantity', 'body.items.0.unitPrice'].sort(),
+    );
+  });
+
+  test('a body that is not JSON -> 415', async () => {
+    await request(shop.url).post('/orders').set('content-type', 'text/plain').send('hello').expect(415);
+  });
+
+  test('malformed JSON -> 400', async () => {
+    await request(shop.url).post('/orders').set('content-type', 'application/json').send('{"customerId":').expect(400);
+  });
+
+  test('an Idempotency-Key with control characters -> 400', async () => {
+    const response = await request(shop.url).post('/orders').set('idempotency-key', 'a b').send(order).expect(400);
+    expect(response.body.errors[0].path).toBe('headers.idempotency-key');
+  });
+
+  test('POST /orders/:id/cancel -> 200 and OrderCancelled; again -> 409 ORDER_ALREADY_CANCELLED', async () => {
+    const { orderId } = (await request(shop.url).post('/orders').send(order).expect(201)).body as { orderId: string };
+    await request(shop.url).post(`/orders/${orderId}/cancel`).send({ reason: 'changed my mind' }).expect(200);
+    expect((await shop.read(`order-${orderId}`)).map((e) => e.type)).toEqual(['OrderCreated', 'OrderCancelled']);
+    const again = await request(shop.url).post(`/orders/${orderId}/cancel`).expect(409);
+    expect(again.body.code).toBe('ORDER_ALREADY_CANCELLED');
+  });
+
+  test('cancelling a rejected order -> 409 ORDER_REJECTED', async () => {
+    const { orderId } = (await request(shop.url).post('/orders').send(order).expect(201)).body as { orderId: string };
+    await shop.append(`order-${orderId}`, [
+      { type: 'StockReservationRejected', data: { orderId, reasons: [{ sku: 'apple', requested: 3, available: 0 }] } },
+    ]);
+    const response = await request(shop.url).post(`/orders/${orderId}/cancel`).expect(409);
+    expect(response.body.code).toBe('ORDER_REJECTED');
+  });
+
+  test('cancelling an unknown order -> 404', async () => {
+    const response = await request(shop.url).post('/orders/00000000-0000-0000-0000-000000000000/cancel').expect(404);
+    expect(response.body.code).toBe('NOT_FOUND');
+  });
+
+  test('cancelling with an id that cannot be an order id -> 400', async () => {
+    await request(shop.url).post('/orders/not%20an%20id/cancel').expect(400);
+  });
+
+  test('cancelling with an invalid reason -> 400 naming body.reason', async () => {
+    const { orderId } = (await request(shop.url).post('/orders').send(order).expect(201)).body as { orderId: string };
+    const response = await request(shop.url).post(`/orders/${orderId}/cancel`).send({ reason: 42 }).expect(400);
+    expect(response.body.errors[0].path).toBe('body.reason');
+  });
+
+  test('an unknown route -> 404', async () => {
+    await request(shop.url).get('/nope').expect(404);
+  });
+});

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { type Emulator, startEmulator } from '@spillway/emulator';
+import { type Harness, startHarness } from '@spillway/runtime';
+import request from 'supertest';
+import orderProjector from './index';
+import { databaseKinds } from './testing/pglite-in-jest';
+import { type ScratchDatabase, scratchDatabase } from './testing/scratch-database';
+
+const now = () => new Date().toISOString();
+
+// PGlite runs in-process here only when Jest can load it (see pglite-in-jest.ts); the e2e tests run it in a real process.
+// The runtime's close() leaves a timer of the drain deadline pending; a short deadline lets Jest exit promptly.
+const DRAIN_MS = 1_000;
+
+describe.each(databaseKinds())('order-projector on %s (real runtime, in-memory emulator)', (kind) => {
+  let scratch: ScratchDatabase;
+  let emulator: Emulator;
+  let shop: Harness;
+
+  beforeAll(async () => {
+    scratch = await scratchDatabase(kind);
+    const env = scratch.databaseUrl ? { DATABASE_URL: scratch.databaseUrl } : { PGLITE_DATA_DIR: scratch.dataDir };
+    // Port 0: other test files run emulators at the same time.
+    emulator = await startEmulator({ memory: true, port: 0 });
+    shop = await startHarness(orderProjector, { connectionString: emulator.connectionString, env, drainTimeoutMs: DRAIN_MS });
+  });
+
+  afterAll(async () => {
+    await shop?.close();
+    await emulator?.close();
+    await scratch?.drop();
+  });
+
+  async function created(orderId: string, customerId = 'c-1') {
+    await shop.append(`order-${orderId}`, [
+      {
+        type: 'OrderCreated',
+        data: {
+          orderId,
+          customerId,
+          items: [{ sku: 'apple', quantity: 2, unitPrice: 1.25 }],
+          totalAmount: 2.5,
+          currency: 'EUR',
+          createdAt: now(),
+        },
+      },
+    ]);
+  }
+
+  async function orderWhen(orderId: string, status: string) {
+    return shop.eventually(async () => {
+      const response = await request(shop.url).get(`/orders/${orderId}`);
+      return response.status === 200 && response.body.status === status ? response.body : undefined;
+    });
+  }
+
+  test('an order is projected and moves through its statuses', async () => {
+    const orderId = randomUUID();
+    await created(orderId);
+    expect(await orderWhen(orderId, 'pending')).toMatchObject({
+      orderId,
+      totalAmount: 2.5,
+      items: [{ sku: 'apple', quantity: 2, unitPrice: 1.25 }],
+    });
+    await shop.append(`order-${orderId}`, [{ type: 'StockReserved', data: { orderId, items: [{ sku: 'apple', quantity: 2 }] } }]);
+    await orderWhen(orderId, 'reserved');
+    await shop.append(`order-${orderId}`, [{ type: 'OrderCancelled', data: { orderId, cancelledAt: now() } }]);
+    await orderWhen(orderId, 'cancelled');
+  });
+
+  test('a v1 OrderCreated from the first release is projected through the upcaster', async () => {
+    const orderId = randomUUID();
+    await shop.append(`order-${orderId}`, [
+      {
+        type: 'OrderCreated',
+        data: { orderId, customerId: 'old', lines: [{ sku: 'apple', qty: 1, price: 3 }], total: 3, createdAt: now() },
+      },
+    ]);
+    expect(await orderWhen(orderId, 'pending')).toMatchObject({
+      currency: 'EUR',
+      totalAmount: 3,
+      items: [{ sku: 'apple', quantity: 1, unitPrice: 3 }],
+    });
+  });
+
+  test('inventory levels follow restocks, reservations and releases', async () => {
+    const sku = `pear-${randomUUID().slice(0, 8)}`;
+    await shop.append(`inventory-${sku}`, [
+      { type: 'StockRestocked', data: { sku, quantity: 10, restockedAt: now() } },
+      { type: 'StockReserved', data: { orderId: 'o1', items: [{ sku, quantity: 4 }] } },
+      { type: 'StockReserved', data: { orderId: 'o2', items: [{ sku, quantity: 3 }] } },
+      { type: 'StockReleased', data: { orderId: 'o1', items: [{ sku, quantity: 4 }] } },
+    ]);
+    const level = await shop.eventually(async () => {
+      const response = await request(shop.url).get(`/inventory/${sku}`);
+      return response.status === 200 && response.body.reserved === 3 ? response.body : undefined;
+    });
+    expect(level).toEqual({ sku, onHand: 10, reserved: 3, available: 7 });
+  });
+
+  test('GET /orders filters by customer and status and pages with a cursor', async () => {
+    const customer = `pager-${randomUUID().slice(0, 8)}`;
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    for (const id of ids) await created(id, customer);
+    await Promise.all(ids.map((id) => orderWhen(id, 'pending')));
+    const first = await request(shop.url).get('/orders').query({ customerId: customer, status: 'pending', limit: 2 }).expect(200);
+    expect(first.body.items).toHaveLength(2);
+    const second = await request(shop.url)
+      .get('/orders')
+      .query({ customerId: customer, limit: 2, cursor: first.body.nextCursor })
+      .expect(200);
+    expect(second.body.items).toHaveLength(1);
+    expect(second.body.nextCursor).toBeUndefined();
+    const seen = [...first.body.items, ...second.body.items].map((o: { orderId: string }) => o.orderId).sort();
+    expect(seen).toEqual([...ids].sort());
+  });
+
+  test('a limit above the cap is capped, not refused', async () => {
+    const response = await request(shop.url).get('/orders').query({ limit: 100000 }).expect(200);
+    expect(response.body.items.length).toBeLessThanOrEqual(100);
+  });
+
+  test.each([
+    { name: 'unknown status', query: { status: 'shipped' }, path: 'query.status' },
+    { name: 'zero limit', query: { limit: 0 }, path: 'query.limit' },
+    { name: 'non-numeric limit', query: { limit: 'many' }, path: 'query.limit' },
+    { name: 'a cursor this API did not issue', query: { cursor: 'bogus' }, path: 'query.cursor' },
+  ])('GET /orders with $name -> 400 naming $path', async ({ query, path }) => {
+    const response = await request(shop.url).get('/orders').query(query).expect(400);
+    expect(response.body.errors.map((e: { path: string }) => e.path)).toEqual([path]);
+  });
+
+  test('GET /orders/:id of an unknown order -> 404', async () => {
+    const response = await request(shop.url).get(`/orders/${randomUUID()}`).expect(404);
+    expect(response.body.code).toBe('NOT_FOUND');
+  });
+
+  test('GET /inventory/:sku of a SKU never stocked -> 404', async () => {
+    await request(shop.url).get('/inventory/never-stocked').expect(404);
+  });
+
+  test('GET /inventory/:sku with a SKU unfit for a stream name -> 400', async () => {
+    await request(shop.url).get('/inventory/a%20b').expect(400);
+  });
+});

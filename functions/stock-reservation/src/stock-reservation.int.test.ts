@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { type Emulator, startEmulator } from '@spillway/emulator';
+import { type Harness, startHarness } from '@spillway/runtime';
+import request from 'supertest';
+import stockReservation from './index';
+
+type Line = { sku: string; quantity: number };
+
+// The runtime's close() leaves a timer of the drain deadline pending; a short deadline lets Jest exit promptly.
+const DRAIN_MS = 1_000;
+
+describe('stock-reservation (real runtime, in-memory emulator)', () => {
+  let emulator: Emulator;
+  let shop: Harness;
+  const sku = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
+
+  beforeAll(async () => {
+    // Port 0: other test files run emulators at the same time.
+    emulator = await startEmulator({ memory: true, port: 0 });
+    shop = await startHarness(stockReservation, { connectionString: emulator.connectionString, drainTimeoutMs: DRAIN_MS });
+  });
+
+  afterAll(async () => {
+    await shop?.close();
+    await emulator?.close();
+  });
+
+  async function restock(name: string, quantity: number) {
+    await request(shop.url).post(`/inventory/${name}/restock`).send({ quantity }).expect(200);
+  }
+
+  async function placeOrder(lines: Line[]): Promise<string> {
+    const orderId = randomUUID();
+    const items = lines.map((line) => ({ ...line, unitPrice: 1 }));
+    await shop.append(`order-${orderId}`, [
+      {
+        type: 'OrderCreated',
+        data: { orderId, customerId: 'c', items, totalAmount: items.length, currency: 'EUR', createdAt: new Date().toISOString() },
+      },
+    ]);
+    return orderId;
+  }
+
+  async function outcomeOf(orderId: string) {
+    return shop.eventually(async () =>
+      (await shop.read(`order-${orderId}`)).find((e) => e.type !== 'OrderCreated' && e.type !== 'OrderCancelled'),
+    );
+  }
+
+  async function typesOf(stream: string) {
+    return (await shop.read(stream)).map((e) => e.type);
+  }
+
+  describe('HTTP', () => {
+    test('restock -> 200 and StockRestocked on inventory-<sku>', async () => {
+      const name = sku('apple');
+      const response = await request(shop.url).post(`/inventory/${name}/restock`).send({ quantity: 7 }).expect(200);
+      expect(response.body).toEqual({ sku: name, restocked: 7, duplicate: false });
+      expect(await shop.read(`inventory-${name}`)).toEqual([
+        expect.objectContaining({ type: 'StockRestocked', data: expect.objectContaining({ sku: name, quantity: 7 }) }),
+      ]);
+    });
+
+    test('restock retried with the same Idempotency-Key adds the units once', async () => {
+      const name = sku('pear');
+      await request(shop.url).post(`/inventory/${name}/restock`).set('idempotency-key', 'k1').send({ quantity: 3 }).expect(200);
+      const again = await request(shop.url)
+        .post(`/inventory/${name}/restock`)
+        .set('idempotency-key', 'k1')
+        .send({ quantity: 3 })
+        .expect(200);
+      expect(again.body.duplicate).toBe(true);
+      expect(await shop.read(`inventory-${name}`)).toHaveLength(1);
+    });
+
+    test.each([
+      { name: 'zero quantity', body: { quantity: 0 }, path: 'body.quantity' },
+      { name: 'fractional quantity', body: { quantity: 1.5 }, path: 'body.quantity' },
+      { name: 'missing quantity', body: {}, path: 'body.quantity' },
+    ])('restock with $name -> 400 naming $path', async ({ body, path }) => {
+      const response = await request(shop.url).post('/inventory/apple/restock').send(body).expect(400);
+      expect(response.body.errors.map((e: { path: string }) => e.path)).toEqual([path]);
+    });
+
+    test('restock of a SKU unfit for a stream name -> 400 naming params.sku', async () => {
+      const response = await request(shop.url).post('/inventory/a%2Fb/restock').send({ quantity: 1 }).expect(400);
+      expect(response.body.errors[0].path).toBe('params.sku');
+    });
+
+    test('restock without a JSON body -> 415', async () => {
+      await request(shop.url).post('/inventory/apple/restock').set('content-type', 'text/plain').send('5').expect(415);
+    });
+  });
+
+  describe('subscription', () => {
+    test('an order within stock -> StockReserved on the order and on the inventory stream', async () => {
+      const a = sku('a');
+      await restock(a, 5);
+      const orderId = await placeOrder([{ sku: a, quantity: 5 }]);
+      expect(await outcomeOf(orderId)).toMatchObject({ type: 'StockReserved', data: { orderId, items: [{ sku: a, quantity: 5 }] } });
+      expect(await typesOf(`inventory-${a}`)).toEqual(['StockRestocked', 'StockReserved']);
+    });
+
+    test('an order beyond stock -> StockReservationRejected with requested and available, nothing held', async () => {
+      const a = sku('a');
+      await restock(a, 2);
+      const orderId = await placeOrder([{ sku: a, quantity: 3 }]);
+      expect(await outcomeOf(orderId)).toMatchObject({
+        type: 'StockReservationRejected',
+        data: { reasons: [{ sku: a, requested: 3, available: 2 }] },
+      });
+      expect(await typesOf(`inventory-${a}`)).toEqual(['StockRestocked']);
+    });
+
+    test('a later SKU short -> rejected, and the earlier SKU is released again', async () => {
+      const a = sku('a');
+      const b = sku('b');
+      await restock(a, 5);
+      await restock(b, 1);
+      // SKUs are taken in name order: a-... first, then b-..., which is short.
+      const orderId = await placeOrder([
+        { sku: b, quantity: 2 },
+        { sku: a, quantity: 1 },
+      ]);
+      expect(await outcomeOf(orderId)).toMatchObject({
+        type: 'StockReservationRejected',
+        data: { reasons: [{ sku: b, requested: 2, available: 1 }] },
+      });
+      await shop.eventually(async () => ((await typesOf(`inventory-${a}`)).includes('StockReleased') ? true : undefined));
+      expect(await typesOf(`inventory-${a}`)).toEqual(['StockRestocked', 'StockReserved', 'StockReleased']);
+    });
+
+    test('a cancelled order gives its stock back', async () => {
+      const a = sku('a');
+      await restock(a, 1);
+      const orderId = await placeOrder([{ sku: a, quantity: 1 }]);
+      await outcomeOf(orderId);
+      await shop.append(`order-${orderId}`, [{ type: 'OrderCancelled', data: { orderId, cancelledAt: new Date().toISOString() } }]);
+      await shop.eventually(async () => ((await typesOf(`inventory-${a}`)).includes('StockReleased') ? true : undefined));
+      const next = await placeOrder([{ sku: a, quantity: 1 }]);
+      expect(await outcomeOf(next)).toMatchObject({ type: 'StockReserved' });
+    });
+
+    test('the same OrderCreated handled twice (a duplicate in the order stream) never reserves twice', async () => {
+      const a = sku('a');
+      await restock(a, 10);
+      const orderId = await placeOrder([{ sku: a, quantity: 4 }]);
+      await outcomeOf(orderId);
+      const [created] = await shop.read(`order-${orderId}`);
+      // Handled again from the top: the order is settled and the inventory already holds this order's units.
+      await shop.append(`order-${orderId}`, [{ type: 'OrderCreated', data: created!.data }]);
+      const probe = await placeOrder([{ sku: a, quantity: 6 }]);
+      expect(await outcomeOf(probe)).toMatchObject({ type: 'StockReserved' });
+      const reserved = (await shop.read(`inventory-${a}`)).filter((e) => e.type === 'StockReserved');
+      expect(reserved).toHaveLength(2);
+    });
+
+    test('concurrent orders on scarce stock never oversell', async () => {
+      const a = sku('hot');
+      await restock(a, 7);
+      const orders = await Promise.all(Array.from({ length: 20 }, () => placeOrder([{ sku: a, quantity: 1 }])));
+      const outcomes = await Promise.all(orders.map(outcomeOf));
+      expect(outcomes.filter((o) => o.type === 'StockReserved')).toHaveLength(7);
+      expect(outcomes.filter((o) => o.type === 'StockReservationRejected')).toHaveLength(13);
+      expect((await shop.read(`inventory-${a}`)).filter((e) => e.type === 'StockReserved')).toHaveLength(7);
+    });
+  });
+});
