@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import { parse } from 'yaml';
 import { parseStages } from './test-kit/dockerfile';
-import { REPO_ROOT, renderChart } from './test-kit/helm';
+import { REPO_ROOT, removeScratchDir, renderChart } from './test-kit/helm';
 import { inventory, only } from './test-kit/manifests';
+
+afterAll(removeScratchDir);
 
 interface Artifact {
   readonly image: string;

@@ -3,8 +3,10 @@ import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { IIoK8sApiCoreV1Container } from 'kubernetes-models/v1/Container';
 import type { IIoK8sApiCoreV1EnvVar } from 'kubernetes-models/v1/EnvVar';
-import { FUNCTION_CHART, lintChart, renderChart, renderChartError, type Values } from '../test-kit/helm';
+import { FUNCTION_CHART, lintChart, removeScratchDir, renderChart, renderChartError, type Values } from '../test-kit/helm';
 import { inventory, type Manifest, only, validateManifest } from '../test-kit/manifests';
+
+afterAll(removeScratchDir);
 
 const ESDB = 'esdb://eventstoredb:2113?tls=false';
 const BASE: Values = { function: 'stock-reservation', eventStore: { connectionString: ESDB } };

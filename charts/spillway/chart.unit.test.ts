@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -11,8 +10,19 @@ import type { IIoK8sApiCoreV1Container } from 'kubernetes-models/v1/Container';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { parse } from 'yaml';
-import { FUNCTION_CHART, lintChart, renderChart, renderChartError, UMBRELLA_CHART, type Values } from '../test-kit/helm';
+import {
+  FUNCTION_CHART,
+  lintChart,
+  removeScratchDir,
+  renderChart,
+  renderChartError,
+  scratchDir,
+  UMBRELLA_CHART,
+  type Values,
+} from '../test-kit/helm';
 import { inventory, type Manifest, only, validateManifest } from '../test-kit/manifests';
+
+afterAll(removeScratchDir);
 
 const FUNCTIONS = ['order-create', 'stock-reservation', 'order-projector'] as const;
 
@@ -231,7 +241,7 @@ describe('the vendored spillway-function package', () => {
   }
 
   test('is the same as charts/spillway-function (run `helm dependency update charts/spillway` when it is not)', () => {
-    const out = mkdtempSync(join(tmpdir(), 'spillway-vendored-'));
+    const out = mkdtempSync(join(scratchDir(), 'vendored-'));
     const tar = spawnSync('tar', ['-xzf', join(UMBRELLA_CHART, 'charts', 'spillway-function-0.1.0.tgz'), '-C', out], { encoding: 'utf8' });
     expect(tar.stderr).toBe('');
     const unpacked = join(out, 'spillway-function');

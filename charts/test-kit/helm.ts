@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Manifest, parseManifests } from './manifests';
@@ -22,9 +22,17 @@ export interface HelmResult {
 // Helm's cache, config and data folders live in a scratch folder, so tests neither read
 // the developer's repositories nor write to their home.
 let scratch: string | undefined;
-function scratchDir(): string {
+
+/** A scratch folder for helm's state, values files and unpacked charts, made on first use. */
+export function scratchDir(): string {
   scratch ??= mkdtempSync(join(tmpdir(), 'spillway-helm-'));
   return scratch;
+}
+
+/** Removes the scratch folder; test files call it in afterAll (Jest's workers end without an exit event). */
+export function removeScratchDir(): void {
+  if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+  scratch = undefined;
 }
 
 /** Runs the real helm binary with the given arguments. */
