@@ -1,0 +1,137 @@
+// No Docker engine runs here, so the image is built by running Dockerfile.template's own
+// COPY and RUN steps in folders (test-kit/dockerfile-runner): the real `npm ci` (offline,
+// from the npm cache the repository's install filled), the real pruning, then the image's
+// command as a process. What this cannot check is the base image itself.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BuiltImage, buildWithoutDocker } from './test-kit/dockerfile-runner';
+import { REPO_ROOT } from './test-kit/helm';
+
+// npm ci of one workspace and its dependencies takes a few seconds; on a busy machine, more.
+const BUILD_TIMEOUT_MS = 120_000;
+// tsx compiles the function's TypeScript at start-up.
+const START_TIMEOUT_MS = 30_000;
+
+const out = mkdtempSync(join(tmpdir(), 'spillway-image-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+function build(target: string, buildArgs: Record<string, string>): BuiltImage {
+  return buildWithoutDocker({
+    dockerfile: join(REPO_ROOT, 'Dockerfile.template'),
+    context: REPO_ROOT,
+    target,
+    buildArgs,
+    out: join(out, target),
+    // Loopback only: every package must come from the local npm cache.
+    runEnv: { npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' },
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function statusOf(url: string): Promise<number | undefined> {
+  try {
+    return (await fetch(url)).status;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitForStatus(url: string, status: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await statusOf(url)) === status) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms`);
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+describe('the function image (FUNCTION=order-create)', () => {
+  let image: BuiltImage;
+  beforeAll(() => {
+    image = build('function', { FUNCTION: 'order-create' });
+  }, BUILD_TIMEOUT_MS);
+
+  test('holds only the function, the workspaces it depends on, and production dependencies', () => {
+    expect(readdirSync(join(image.dir, 'functions')).sort()).toEqual(['contracts', 'order-create']);
+    expect(readdirSync(join(image.dir, 'platform'))).toEqual(['runtime']);
+    expect(existsSync(join(image.dir, 'node_modules', 'tsx'))).toBe(true);
+    for (const dev of ['typescript', 'jest', '@biomejs', 'kubernetes-models']) {
+      expect({ dev, installed: existsSync(join(image.dir, 'node_modules', dev)) }).toEqual({ dev, installed: false });
+    }
+    expect(image.user).toBe('1000:1000');
+  });
+
+  test(
+    "starts with the image's command, is live before EventStoreDB is reachable but not ready, and drains on SIGTERM",
+    async () => {
+      const port = await freePort();
+      const [command = '', ...args] = [...image.entrypoint, ...image.cmd];
+      const child = spawn(command, args, {
+        cwd: image.dir,
+        // As the chart sets them; port 1 on loopback refuses connections, so the function stays not-ready.
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          ...image.env,
+          PORT: String(port),
+          ESDB_CONNECTION_STRING: 'esdb://127.0.0.1:1?tls=false',
+          DRAIN_TIMEOUT_MS: '2000',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const exit = exited(child);
+      try {
+        await waitForStatus(`http://127.0.0.1:${port}/livez`, 200, START_TIMEOUT_MS);
+        expect(await statusOf(`http://127.0.0.1:${port}/readyz`)).toBe(503);
+      } catch (err) {
+        throw new Error(`${err instanceof Error ? err.message : String(err)}\nstderr:\n${stderr}`);
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(await exit).toBe(0);
+    },
+    START_TIMEOUT_MS + 10_000,
+  );
+});
+
+describe('the autoscaler image', () => {
+  test(
+    'holds the CLI and the autoscaler, and its entrypoint runs the spillway command',
+    async () => {
+      const image = build('autoscaler', {});
+      expect(readdirSync(join(image.dir, 'platform')).sort()).toEqual(['autoscaler', 'cli']);
+      expect(readdirSync(join(image.dir, 'functions'))).toEqual([]);
+      const [command = ''] = image.entrypoint;
+      const child = spawn(command, ['--help'], {
+        cwd: image.dir,
+        env: { PATH: process.env['PATH'] ?? '', ...image.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      expect(await exited(child)).toBe(0);
+      expect(stdout).toContain('autoscaler');
+    },
+    BUILD_TIMEOUT_MS,
+  );
+});
