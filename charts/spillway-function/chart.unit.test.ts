@@ -197,6 +197,7 @@ describe('the pod', () => {
       capabilities: { drop: ['ALL'] },
     });
     expect(pod?.automountServiceAccountToken).toBe(false);
+    expect(pod?.enableServiceLinks).toBe(false);
     expect(container(manifests).volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
   });
 

@@ -111,6 +111,7 @@ describe('the autoscaler', () => {
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'spillway-autoscaler' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'spillway-autoscaler', namespace: 'shop' }]);
     expect(deployment.spec?.template.spec?.serviceAccountName).toBe('spillway-autoscaler');
+    expect(deployment.spec?.template.spec?.automountServiceAccountToken).toBe(true);
   });
 
   test('runs alone: one replica, never two during a rollout', () => {
