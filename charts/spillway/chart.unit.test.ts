@@ -139,6 +139,11 @@ describe('the autoscaler', () => {
     expect(service.spec?.selector).toEqual(deployment.spec?.selector.matchLabels);
   });
 
+  test('is probed on /livez and /readyz of its http port', () => {
+    expect(container.livenessProbe?.httpGet).toEqual({ path: '/livez', port: 'http' });
+    expect(container.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'http' });
+  });
+
   test('runs as non-root with a read-only root filesystem', () => {
     expect(deployment.spec?.template.spec?.securityContext?.runAsNonRoot).toBe(true);
     expect(container.securityContext).toMatchObject({
