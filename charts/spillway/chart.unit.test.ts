@@ -48,9 +48,9 @@ const production: Values = {
   'order-projector': { database: { secretRef: { name: 'read-model', key: 'url' } } },
 };
 
-test('helm lint --strict passes with the default values', () => {
-  const result = lintChart(UMBRELLA_CHART);
-  expect(result.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
+test('helm lint --strict --with-subcharts passes with the default values', () => {
+  const result = lintChart(UMBRELLA_CHART, {}, ['--with-subcharts']);
+  expect(result.stdout).toContain('2 chart(s) linted, 0 chart(s) failed');
   expect(result.status).toBe(0);
 });
 

@@ -87,7 +87,7 @@ export function renderChartError(chart: string, values: Values, options: Templat
   return result.stderr;
 }
 
-/** `helm lint --strict`, with optional values. */
-export function lintChart(chart: string, values: Values = {}): HelmResult {
-  return helm(['lint', '--strict', chart, '-f', valuesFile(values)]);
+/** `helm lint --strict`, with optional values and flags (e.g. `--with-subcharts`). */
+export function lintChart(chart: string, values: Values = {}, flags: readonly string[] = []): HelmResult {
+  return helm(['lint', '--strict', chart, '-f', valuesFile(values), ...flags]);
 }
