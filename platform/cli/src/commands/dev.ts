@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from '../command';
@@ -112,7 +112,8 @@ async function waitReady(running: Running, deadline: number): Promise<void> {
   for (;;) {
     if (exited) throw new Error(`${running.name} exited during start-up (see its output above)`);
     try {
-      const response = await fetch(`${running.url}/readyz`);
+      // Connection: close, so no idle keep-alive connection of ours holds up the function's drain later.
+      const response = await fetch(`${running.url}/readyz`, { headers: { connection: 'close' } });
       if (response.status === 200) return;
     } catch {
       // not listening yet
@@ -128,6 +129,34 @@ async function stop(running: Running): Promise<void> {
   const timer = setTimeout(() => running.child.kill('SIGKILL'), STOP_GRACE_MS);
   await running.exited;
   clearTimeout(timer);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One `spillway dev` per data folder: two emulators on one log, or two PGlite processes on one
+ * database folder, would corrupt them. A stale file from a killed run is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const path = join(dataDir, 'dev.pid');
+  let holder: number | undefined;
+  try {
+    holder = Number(readFileSync(path, 'utf8').trim());
+  } catch {
+    holder = undefined;
+  }
+  if (holder && holder !== process.pid && isAlive(holder)) {
+    throw new UsageError(`dev: ${dataDir} is in use by another spillway dev (pid ${holder}); stop it or pass another --data-dir`);
+  }
+  writeFileSync(path, `${process.pid}\n`);
+  return () => rmSync(path, { force: true });
 }
 
 function banner(dataDir: string, emulator: Emulator, running: readonly Running[], readModel: string, seconds: number): string {
@@ -171,8 +200,10 @@ async function run(argv: string[]): Promise<number> {
   };
   for (const key of Object.keys(ports) as (keyof typeof ports)[]) if (ports[key] === 0) ports[key] = await freePort();
   mkdirSync(join(dataDir, 'emulator'), { recursive: true });
+  const unlock = lockDataDir(dataDir);
 
   const emulator = await startEmulator(join(dataDir, 'emulator'), ports.emulator).catch((err: unknown) => {
+    unlock();
     throw new Error(`starting the emulator on port ${ports.emulator}`, { cause: err });
   });
   const base = {
@@ -197,6 +228,7 @@ async function run(argv: string[]): Promise<number> {
     stopping ??= (async () => {
       await Promise.all(running.map(stop));
       await emulator.close();
+      unlock();
     })();
     return stopping;
   };

@@ -1,0 +1,142 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// Two starts of the whole shop (emulator, PGlite initdb, three processes) and a stop: bounded, not quick.
+jest.setTimeout(180_000);
+
+const repoRoot = join(__dirname, '..', '..', '..');
+const BANNER_DEADLINE_MS = 60_000;
+const EVENTUALLY_MS = 30_000;
+
+interface Dev {
+  readonly child: ChildProcess;
+  readonly urls: Record<string, string>;
+  readonly exited: Promise<number | null>;
+  output(): string;
+}
+
+/** Runs `spillway dev` as a user would (the bin), on free ports, and waits for its banner. */
+async function startDev(dataDir: string): Promise<Dev> {
+  const child = spawn(
+    process.execPath,
+    [
+      join(repoRoot, 'platform', 'cli', 'bin', 'spillway.js'),
+      'dev',
+      '--data-dir',
+      dataDir,
+      '--emulator-port',
+      '0',
+      '--order-create-port',
+      '0',
+      '--stock-reservation-port',
+      '0',
+      '--order-projector-port',
+      '0',
+    ],
+    // No DATABASE_URL: the default read model is PGlite in the data folder.
+    { cwd: repoRoot, env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + BANNER_DEADLINE_MS;
+  while (!out.includes('Press Ctrl-C to stop.')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`spillway dev did not come up:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const urls = Object.fromEntries(
+    [...out.matchAll(/^ {2}(order-create|stock-reservation|order-projector) +(http:\/\/\S+)$/gm)].map((m) => [m[1]!, m[2]!]),
+  );
+  return { child, urls, exited, output: () => out };
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + EVENTUALLY_MS;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('spillway dev (npm start)', () => {
+  let dataDir: string;
+  const running: Dev[] = [];
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'spillway-dev-'));
+  });
+
+  afterAll(async () => {
+    for (const dev of running) if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
+    await Promise.all(running.map((dev) => dev.exited));
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('the README walk-through works, Ctrl-C stops everything, and a second start resumes from the same data', async () => {
+    const first = await startDev(dataDir);
+    running.push(first);
+    expect(Object.keys(first.urls).sort()).toEqual(['order-create', 'order-projector', 'stock-reservation']);
+    expect(first.output()).toContain(`PGlite in ${join(dataDir, 'read-model')}`);
+
+    // A second start on the same data folder is refused while the first runs.
+    const clash = spawn(process.execPath, [join(repoRoot, 'platform', 'cli', 'bin', 'spillway.js'), 'dev', '--data-dir', dataDir], {
+      cwd: repoRoot,
+      stdio: 'ignore',
+    });
+    expect(await new Promise((resolve) => clash.once('exit', resolve))).toBe(2);
+
+    const restock = await fetch(`${first.urls['stock-reservation']}/inventory/apple/restock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ quantity: 10 }),
+    });
+    expect(restock.status).toBe(200);
+    const placed = await fetch(`${first.urls['order-create']}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'first-order' },
+      body: JSON.stringify({ customerId: 'c-1', items: [{ sku: 'apple', quantity: 2, unitPrice: 0.5 }], currency: 'EUR' }),
+    });
+    expect(placed.status).toBe(201);
+    const { orderId } = (await placed.json()) as { orderId: string };
+    const order = await eventually(async () => {
+      const response = await fetch(`${first.urls['order-projector']}/orders/${orderId}`);
+      const body = (await response.json()) as { status?: string };
+      return body.status === 'reserved' ? body : undefined;
+    });
+    expect(order).toMatchObject({ orderId, status: 'reserved', totalAmount: 1 });
+
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain('stopped');
+
+    const second = await startDev(dataDir);
+    running.push(second);
+    const again = await fetch(`${second.urls['order-projector']}/orders/${orderId}`);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ orderId, status: 'reserved' });
+    const level = await fetch(`${second.urls['order-projector']}/inventory/apple`).then((r) => r.json());
+    expect(level).toEqual({ sku: 'apple', onHand: 10, reserved: 2, available: 8 });
+    // The emulator kept its log: the same Idempotency-Key still names the same order.
+    const retried = await fetch(`${second.urls['order-create']}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'first-order' },
+      body: JSON.stringify({ customerId: 'c-1', items: [{ sku: 'apple', quantity: 2, unitPrice: 0.5 }], currency: 'EUR' }),
+    });
+    expect(await retried.json()).toEqual({ orderId });
+
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+  });
+});
