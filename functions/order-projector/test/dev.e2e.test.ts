@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,50 @@ describe('spillway dev (npm start)', () => {
       return body.status === 'reserved' ? body : undefined;
     });
     expect(order).toMatchObject({ orderId, status: 'reserved', totalAmount: 1 });
+
+    // Cancelling an order gives its stock back.
+    const other = await fetch(`${first.urls['order-create']}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customerId: 'c-2', items: [{ sku: 'apple', quantity: 3, unitPrice: 0.5 }], currency: 'EUR' }),
+    }).then((r) => r.json() as Promise<{ orderId: string }>);
+    await eventually(async () => {
+      const body = (await fetch(`${first.urls['order-projector']}/orders/${other.orderId}`).then((r) => r.json())) as { status?: string };
+      return body.status === 'reserved' ? body : undefined;
+    });
+    expect((await fetch(`${first.urls['order-create']}/orders/${other.orderId}/cancel`, { method: 'POST' })).status).toBe(200);
+    await eventually(async () => {
+      const level = (await fetch(`${first.urls['order-projector']}/inventory/apple`).then((r) => r.json())) as { reserved?: number };
+      return level.reserved === 2 ? level : undefined;
+    });
+
+    // spillway load: a bounded burst against the running order-create (a SKU with no stock, so nothing else changes).
+    const load = spawnSync(
+      process.execPath,
+      [
+        join(repoRoot, 'platform', 'cli', 'bin', 'spillway.js'),
+        'load',
+        '--url',
+        first.urls['order-create']!,
+        '--orders',
+        '20',
+        '--concurrency',
+        '5',
+        '--skus',
+        'none-left',
+        '--json',
+      ],
+      { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(load.status).toBe(0);
+    expect(JSON.parse(load.stdout)).toMatchObject({ sent: 20, byStatus: { '201': 20 }, failures: 0 });
+    const misuse = spawnSync(process.execPath, [join(repoRoot, 'platform', 'cli', 'bin', 'spillway.js'), 'load', '--orders', '0'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(misuse.status).toBe(2);
+    expect(misuse.stderr).toContain('--orders must be an integer');
 
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
