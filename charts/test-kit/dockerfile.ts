@@ -18,7 +18,8 @@ export function parseInstructions(text: string): Instruction[] {
   let pending: { text: string; line: number } | undefined;
   text.split('\n').forEach((raw, index) => {
     const line = raw.trimEnd();
-    if (pending === undefined && (line.trim() === '' || line.trimStart().startsWith('#'))) return;
+    // Docker skips blank and comment lines, also inside a continued instruction.
+    if (line.trim() === '' || line.trimStart().startsWith('#')) return;
     const continued = line.endsWith('\\');
     const part = continued ? line.slice(0, -1) : line;
     pending = pending ? { text: `${pending.text} ${part.trim()}`, line: pending.line } : { text: part.trim(), line: index + 1 };

@@ -43,29 +43,35 @@ interface Validatable {
   validate(): void;
 }
 
+// The rendered object's shape is what validate() checks, so handing it over untyped is the point.
+const model =
+  <T>(Model: new (data: T) => Validatable) =>
+  (data: unknown): Validatable =>
+    new Model(data as T);
+
 // Every kind the charts may render. A kind missing here fails validation on purpose: a new
 // template must be checked against its schema, not slip through.
-const MODELS: Readonly<Record<string, (data: never) => Validatable>> = {
-  'apps/v1/Deployment': (data) => new Deployment(data),
-  'apps/v1/StatefulSet': (data) => new StatefulSet(data),
-  'v1/Service': (data) => new Service(data),
-  'v1/ServiceAccount': (data) => new ServiceAccount(data),
-  'v1/Secret': (data) => new Secret(data),
-  'policy/v1/PodDisruptionBudget': (data) => new PodDisruptionBudget(data),
-  'networking.k8s.io/v1/NetworkPolicy': (data) => new NetworkPolicy(data),
-  'networking.k8s.io/v1/Ingress': (data) => new Ingress(data),
-  'rbac.authorization.k8s.io/v1/Role': (data) => new Role(data),
-  'rbac.authorization.k8s.io/v1/RoleBinding': (data) => new RoleBinding(data),
-  'keda.sh/v1alpha1/ScaledObject': (data) => new ScaledObject(data),
+const MODELS: Readonly<Record<string, (data: unknown) => Validatable>> = {
+  'apps/v1/Deployment': model(Deployment),
+  'apps/v1/StatefulSet': model(StatefulSet),
+  'v1/Service': model(Service),
+  'v1/ServiceAccount': model(ServiceAccount),
+  'v1/Secret': model(Secret),
+  'policy/v1/PodDisruptionBudget': model(PodDisruptionBudget),
+  'networking.k8s.io/v1/NetworkPolicy': model(NetworkPolicy),
+  'networking.k8s.io/v1/Ingress': model(Ingress),
+  'rbac.authorization.k8s.io/v1/Role': model(Role),
+  'rbac.authorization.k8s.io/v1/RoleBinding': model(RoleBinding),
+  'keda.sh/v1alpha1/ScaledObject': model(ScaledObject),
 };
 
 /** Validates one object against its Kubernetes (or KEDA) OpenAPI schema; throws naming the object and the fault. */
 export function validateManifest(manifest: Manifest): void {
   const key = `${manifest.apiVersion}/${manifest.kind}`;
-  const model = MODELS[key];
-  if (!model) throw new Error(`${key} ${manifest.metadata.name}: no schema to validate this kind against`);
+  const validator = MODELS[key];
+  if (!validator) throw new Error(`${key} ${manifest.metadata.name}: no schema to validate this kind against`);
   try {
-    model(manifest as never).validate();
+    validator(manifest).validate();
   } catch (cause) {
     throw new Error(`${key} ${manifest.metadata.name} is invalid: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
