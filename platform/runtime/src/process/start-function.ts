@@ -4,7 +4,7 @@ import { BACKWARDS, END, EventStoreDBClient } from '@eventstore/db-client';
 import type { DestinationStream } from 'pino';
 import { loadConfig, type RuntimeConfig } from '../config';
 import type { EventSchemas, FunctionDefinition } from '../contract/define-function';
-import { sleep } from '../event-store/backoff';
+import { sleep, within } from '../event-store/backoff';
 import { createApp } from '../http/create-app';
 import { createLogger } from '../observability/logger';
 import { createMetrics, type RuntimeMetrics } from '../observability/metrics';
@@ -49,7 +49,9 @@ function reachabilityProbe(client: EventStoreDBClient): () => Promise<boolean> {
   let last: { at: number; ok: Promise<boolean> } | undefined;
   const probe = async () => {
     try {
-      for await (const _ of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1, deadline: PROBE_DEADLINE_MS })) break;
+      // Read to the end rather than break: a read abandoned half-way is never released, and dispose() waits for it.
+      for await (const _ of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1, deadline: PROBE_DEADLINE_MS })) {
+      }
       return true;
     } catch {
       return false;
@@ -129,14 +131,16 @@ export async function startFunction<E extends EventSchemas, D>(
     const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
     await runner?.drain(config.drainTimeoutMs);
     const left = Math.max(0, config.drainTimeoutMs - (Date.now() - started));
-    await Promise.race([httpClosed, sleep(left)]);
+    await within(httpClosed, left);
     http.closeAllConnections();
+    log.debug('http server closed');
     try {
       if (definition.shutdown) await definition.shutdown(deps);
     } catch (err) {
       log.error({ err }, 'shutdown failed');
     }
     await client.dispose();
+    log.debug('event store client disposed');
     log.info('stopped');
   }
 

@@ -31,7 +31,7 @@ export async function ensureGroup(client: EventStoreDBClient, group: string, dec
   for (let attempt = 1; ; attempt++) {
     try {
       await create(client, group, declared);
-      log.info({ group }, 'created subscription group');
+      log.info('created subscription group');
       return 'created';
     } catch (err) {
       if (!(err instanceof PersistentSubscriptionExistsError)) throw new Error(`creating subscription group '${group}'`, { cause: err });
@@ -41,7 +41,7 @@ export async function ensureGroup(client: EventStoreDBClient, group: string, dec
       const differing = differingSettings(declared.settings, current.settings);
       if (differing.length === 0) return 'unchanged';
       await update(client, group, declared);
-      log.info({ group, differing }, 'updated subscription group settings');
+      log.info({ differing }, 'updated subscription group settings');
       return 'updated';
     } catch (err) {
       // Deleted between our create and our read: go round and create it again.

@@ -1,7 +1,7 @@
 import type { EventStoreDBClient, PersistentSubscriptionToAll, PersistentSubscriptionToStream, ResolvedEvent } from '@eventstore/db-client';
 import type { Logger } from 'pino';
 import type { EventSchemas, SubscriptionDefinition } from '../contract/define-function';
-import { jitteredDelay, sleep } from '../event-store/backoff';
+import { jitteredDelay, sleep, within } from '../event-store/backoff';
 import { causeFromEvent } from '../event-store/cause';
 import { createEventStoreAccess } from '../event-store/create-event-store-access';
 import type { RuntimeMetrics } from '../observability/metrics';
@@ -50,6 +50,8 @@ export class SubscriptionRunner<D> {
   private live = false;
   private stopping = false;
   private current?: Subscription;
+  /** Ends the current consume() call: a cancelled call emits nothing the runner could wait for. */
+  private endConsume?: () => void;
   private loop?: Promise<void>;
   private pending = 0;
   private readonly tails = new Map<string, Promise<void>>();
@@ -119,9 +121,14 @@ export class SubscriptionRunner<D> {
         if (settled) return;
         settled = true;
         if (!this.stopping) this.log.warn({ err, reason }, 'subscription lost');
-        sub.unsubscribe().catch(() => {});
+        // Destroy too: the client's dispose() waits for every stream it handed out to finish.
+        void sub
+          .unsubscribe()
+          .catch(() => {})
+          .finally(() => sub.destroy());
         resolve();
       };
+      this.endConsume = () => finish('stopped');
       sub.on('confirmation', () => {
         this.setLive(true);
         onLive();
@@ -220,20 +227,16 @@ export class SubscriptionRunner<D> {
     this.wake.abort();
     this.current?.pause();
     const waiting = this.inFlight.size;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), deadlineMs);
-    });
-    const outcome = await Promise.race([Promise.allSettled([...this.inFlight]).then(() => 'done' as const), deadline]);
-    clearTimeout(timer);
-    if (outcome === 'late') {
+    const inTime = await within(Promise.allSettled([...this.inFlight]), deadlineMs);
+    if (!inTime) {
       this.log.warn({ unfinished: this.inFlight.size }, 'drain deadline passed; unfinished events will be redelivered');
       this.stop.abort(new Error('drain deadline passed'));
     }
     if (waiting > 0) await sleep(ACK_FLUSH_MS);
     await this.current?.unsubscribe().catch(() => {});
+    this.endConsume?.();
     // The loop may be stuck creating the group while EventStoreDB is away: do not wait for that.
-    await Promise.race([this.loop, sleep(LOOP_EXIT_WAIT_MS)]);
+    if (this.loop) await within(this.loop, LOOP_EXIT_WAIT_MS);
     this.setLive(false);
     this.log.info({ drained: waiting }, 'subscription drained');
   }

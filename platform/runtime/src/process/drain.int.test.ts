@@ -1,0 +1,83 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { EventStoreDBClient, jsonEvent, StreamNotFoundError } from '@eventstore/db-client';
+import { type Emulator, startEmulator } from '@spillway/emulator';
+import echo from '../../test/fixtures/echo/src/index';
+import { type Harness, startHarness } from '../testing/harness';
+
+const bin = join(__dirname, '..', '..', 'bin', 'spillway-function.js');
+const fixture = join(__dirname, '..', '..', 'test', 'fixtures', 'echo');
+const BURST = 300;
+
+let emulator: Emulator;
+let client: EventStoreDBClient;
+let child: ChildProcess | undefined;
+let second: Harness | undefined;
+beforeAll(async () => {
+  emulator = await startEmulator({ memory: true, port: 0 });
+  client = EventStoreDBClient.connectionString(emulator.connectionString);
+});
+afterAll(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  await second?.close();
+  await client.dispose();
+  await emulator.close();
+});
+
+async function audit(): Promise<string[]> {
+  const ids: string[] = [];
+  try {
+    for await (const { event } of client.readStream('audit-echo')) {
+      if (event) ids.push((event.data as { eventId: string }).eventId);
+    }
+  } catch (err) {
+    if (!(err instanceof StreamNotFoundError)) throw err;
+  }
+  return ids;
+}
+
+test('SIGTERM during a burst loses nothing and redelivers nothing that was acknowledged', async () => {
+  for (let start = 0; start < BURST; start += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        client.appendToStream(`echo-${start + i}`, jsonEvent({ type: 'Pinged', data: { n: start + i } })),
+      ),
+    );
+  }
+  let output = '';
+  const proc = spawn(process.execPath, [bin, fixture], {
+    env: { PATH: process.env.PATH ?? '', ESDB_CONNECTION_STRING: emulator.connectionString, PORT: '0', DRAIN_TIMEOUT_MS: '10000' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = proc;
+  proc.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  proc.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+
+  // Stop it part-way: some events handled, most not yet.
+  for (let handled = 0; handled < 30; handled = (await audit()).length) await new Promise((resolve) => setTimeout(resolve, 20));
+  proc.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(output).toContain('"msg":"subscription drained"');
+  const handledBeforeStop = (await audit()).length;
+  expect(handledBeforeStop).toBeLessThan(BURST);
+
+  // A second replica picks up the rest.
+  second = await startHarness(echo, { connectionString: emulator.connectionString, logLevel: 'silent' });
+  const ids = await second.eventually(async () => {
+    const all = await audit();
+    return new Set(all).size === BURST ? all : undefined;
+  }, 30_000);
+  await second.eventually(async () => {
+    const info = await client.getPersistentSubscriptionToAllInfo('echo');
+    return info.stats.totalInFlightMessages === 0 ? true : undefined;
+  });
+  expect((await audit()).length).toBe(ids.length);
+  expect(ids).toHaveLength(BURST);
+  const echoed = await Promise.all([0, 150, BURST - 1].map((n) => second!.read(`echoed-echo-${n}`)));
+  for (const events of echoed) expect(events).toHaveLength(1);
+}, 60_000);

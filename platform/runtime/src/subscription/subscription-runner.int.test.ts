@@ -1,0 +1,182 @@
+import { type Emulator, startEmulator } from '@spillway/emulator';
+import { z } from 'zod';
+import { logCapture } from '../../test/log-capture';
+import { defineFunction, type EventSchemas, type FunctionDefinition } from '../contract/define-function';
+import { PermanentError } from '../errors/errors';
+import { type Harness, type HarnessOptions, startHarness } from '../testing/harness';
+
+const Item = z.object({ n: z.number().int(), poison: z.boolean().optional(), permanent: z.boolean().optional() });
+
+let emulator: Emulator;
+const harnesses: Harness[] = [];
+beforeAll(async () => {
+  emulator = await startEmulator({ memory: true, port: 0 });
+});
+afterEach(async () => {
+  await Promise.all(harnesses.splice(0).map((h) => h.close()));
+});
+afterAll(() => emulator.close());
+
+async function start<E extends EventSchemas, D>(definition: FunctionDefinition<E, D>, options: HarnessOptions = {}) {
+  const harness = await startHarness(definition, { connectionString: emulator.connectionString, logLevel: 'silent', ...options });
+  harnesses.push(harness);
+  return harness;
+}
+
+async function parkedCount(harness: Harness, group: string): Promise<bigint> {
+  return (await harness.client.getPersistentSubscriptionToAllInfo(group)).stats.parkedMessageCount;
+}
+
+function metric(text: string, name: string, labels: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+describe('the subscription runner against the emulator', () => {
+  test('a poison event is retried maxRetryCount times, then parked, while other events keep flowing', async () => {
+    const attempts = new Map<number, number>();
+    const fn = defineFunction({
+      name: 'poison-test',
+      subscription: {
+        source: { all: { streamNamePrefixes: ['poison-'] } },
+        group: 'poison-test',
+        events: { Item },
+        settings: { maxRetryCount: 2 },
+        async handle(event) {
+          attempts.set(event.data.n, (attempts.get(event.data.n) ?? 0) + 1);
+          if (event.data.poison) throw new Error('cannot digest this');
+        },
+      },
+    });
+    const h = await start(fn);
+    await h.append('poison-0', [{ type: 'Item', data: { n: 0, poison: true } }]);
+    for (let n = 1; n <= 20; n++) await h.append(`poison-${n}`, [{ type: 'Item', data: { n } }]);
+    await h.eventually(async () => ((await parkedCount(h, 'poison-test')) === 1n ? true : undefined));
+    await h.eventually(() => (attempts.size === 21 ? true : undefined));
+    expect(attempts.get(0)).toBe(3);
+    for (let n = 1; n <= 20; n++) expect(attempts.get(n)).toBe(1);
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    expect(metric(metrics, 'spillway_event_retries_total', 'type="Item"')).toBe(3);
+    expect(metric(metrics, 'spillway_events_processed_total', 'outcome="acked"')).toBe(20);
+  });
+
+  test('an invalid payload and a PermanentError park at once; an unknown type is acknowledged and counted', async () => {
+    const attempts: number[] = [];
+    const logs = logCapture();
+    const fn = defineFunction({
+      name: 'sorting-test',
+      subscription: {
+        source: { all: { streamNamePrefixes: ['sorting-'] } },
+        group: 'sorting-test',
+        events: { Item },
+        settings: { maxRetryCount: 5 },
+        async handle(event) {
+          attempts.push(event.data.n);
+          if (event.data.permanent) throw new PermanentError('this item can never be handled');
+        },
+      },
+    });
+    const h = await start(fn, { logLevel: 'info', logDestination: logs.stream });
+    await h.append('sorting-1', [{ type: 'Item', data: { n: 'one' } }]);
+    await h.append('sorting-2', [{ type: 'Item', data: { n: 2, permanent: true } }]);
+    await h.append('sorting-3', [{ type: 'SomethingElse', data: {} }]);
+    await h.append('sorting-4', [{ type: 'Item', data: { n: 4 } }]);
+    await h.eventually(async () => ((await parkedCount(h, 'sorting-test')) === 2n ? true : undefined));
+    await h.eventually(() => (attempts.includes(4) ? true : undefined));
+    expect(attempts.sort()).toEqual([2, 4]);
+    const parking = logs.entries.find((e) => e.msg === 'parking an invalid event');
+    expect(parking).toMatchObject({ fn: 'sorting-test', group: 'sorting-test', stream: 'sorting-1', type: 'Item' });
+    expect(String(parking?.reason)).toMatch(/^invalid Item: n: /);
+    const metrics = await h.eventually(async () => {
+      const text = await (await fetch(`${h.url}/metrics`)).text();
+      return metric(text, 'spillway_events_processed_total', 'outcome="unknown_type"') === 1 ? text : undefined;
+    });
+    expect(metric(metrics, 'spillway_events_parked_total', 'reason="invalid"')).toBe(1);
+    expect(metric(metrics, 'spillway_events_parked_total', 'reason="permanent"')).toBe(1);
+  });
+
+  test('a handler that outlives its timeout counts as a failure and is retried', async () => {
+    let calls = 0;
+    const fn = defineFunction({
+      name: 'timeout-test',
+      subscription: {
+        source: { all: { streamNamePrefixes: ['slow-'] } },
+        group: 'timeout-test',
+        events: { Item },
+        timeoutMs: 100,
+        async handle(_event, ctx) {
+          calls++;
+          if (calls === 1) await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+        },
+      },
+    });
+    const h = await start(fn);
+    await h.append('slow-1', [{ type: 'Item', data: { n: 1 } }]);
+    await h.eventually(async () => {
+      const text = await (await fetch(`${h.url}/metrics`)).text();
+      return metric(text, 'spillway_events_processed_total', 'outcome="acked"') === 1 ? true : undefined;
+    });
+    expect(calls).toBe(2);
+  });
+
+  test('a redelivered event writes its effects once, with correlation and causation metadata', async () => {
+    let calls = 0;
+    const fold = { initialState: () => 0, evolve: (count: number) => count + 1 };
+    const fn = defineFunction({
+      name: 'effects-test',
+      subscription: {
+        source: { all: { streamNamePrefixes: ['cause-'] } },
+        group: 'effects-test',
+        events: { Item },
+        async handle(event, ctx) {
+          calls++;
+          await ctx.eventStore.decideAndAppend(`effect-${event.data.n}`, fold, () => [{ type: 'Effected', data: { n: event.data.n } }]);
+          // Fail after the effect is written: the redelivery must not write it again.
+          if (calls === 1) throw new Error('crashed after writing');
+        },
+      },
+    });
+    const h = await start(fn);
+    await h.append('cause-1', [{ type: 'Item', data: { n: 1 }, metadata: { $correlationId: 'corr-1' } }]);
+    await h.eventually(() => (calls >= 2 ? true : undefined));
+    const [cause] = await h.read('cause-1');
+    const effects = await h.eventually(async () => {
+      const events = await h.read('effect-1');
+      return events.length > 0 ? events : undefined;
+    });
+    expect(effects).toHaveLength(1);
+    expect(effects[0]?.metadata).toMatchObject({ $correlationId: 'corr-1', $causationId: cause?.id });
+  });
+
+  test('two replicas share one group without handling an acknowledged event twice', async () => {
+    const handled: { replica: string; id: string }[] = [];
+    const replica = (name: string) =>
+      defineFunction({
+        name: 'shared-test',
+        async init() {
+          return { name };
+        },
+        subscription: {
+          source: { all: { streamNamePrefixes: ['shared-'] } },
+          group: 'shared-test',
+          events: { Item },
+          concurrency: 2,
+          async handle(event, ctx) {
+            handled.push({ replica: ctx.deps.name, id: event.id });
+            await new Promise((resolve) => setTimeout(resolve, 2));
+          },
+        },
+      });
+    const a = await start(replica('a'));
+    await start(replica('b'));
+    for (let n = 0; n < 60; n++) await a.append(`shared-${n}`, [{ type: 'Item', data: { n } }]);
+    await a.eventually(() => (new Set(handled.map((h) => h.id)).size === 60 ? true : undefined));
+    await a.eventually(async () => {
+      const info = await a.client.getPersistentSubscriptionToAllInfo('shared-test');
+      return info.stats.totalInFlightMessages === 0 ? true : undefined;
+    });
+    expect(handled).toHaveLength(60);
+    expect(handled.filter((h) => h.replica === 'a').length).toBeGreaterThan(0);
+    expect(handled.filter((h) => h.replica === 'b').length).toBeGreaterThan(0);
+  });
+});
