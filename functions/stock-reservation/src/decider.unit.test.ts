@@ -1,5 +1,6 @@
 import type { InventoryEvent, OrderEvent } from '@spillway/contracts';
-import { decide, evolve, type InventoryCommand, initialState } from './decider';
+import { deciderSpec } from '@spillway/runtime';
+import { decide, evolve, InsufficientStockError, type InventoryCommand, initialState } from './decider';
 import { decideOutcome, evolveProgress, initialProgress, type ReservationOutcome } from './order-progress';
 
 const now = new Date('2026-03-01T10:00:00.000Z');
@@ -18,69 +19,65 @@ const released = (orderId: string, quantity: number): InventoryEvent => ({
 const reserve = (orderId: string, quantity: number): InventoryCommand => ({ type: 'ReserveStock', sku: 'apple', orderId, quantity });
 const release = (orderId: string): InventoryCommand => ({ type: 'ReleaseStock', sku: 'apple', orderId });
 
-function given(events: InventoryEvent[]) {
-  const state = events.reduce(evolve, initialState());
-  return {
-    when: (command: InventoryCommand) => ({
-      thenEmits: (expected: InventoryEvent[]) => expect(decide(command, state)).toEqual(expected),
-      thenThrows: (expected: Record<string, unknown>) => expect(() => decide(command, state)).toThrow(expect.objectContaining(expected)),
-    }),
-  };
-}
+const { given } = deciderSpec({ decide, evolve, initialState });
 
 describe('inventory decider', () => {
   test('RestockItem -> StockRestocked', () => {
     given([])
       .when({ type: 'RestockItem', sku: 'apple', quantity: 5, now })
-      .thenEmits([restocked(5)]);
+      .then([restocked(5)]);
   });
 
   test('ReserveStock within what is available -> StockReserved', () => {
     given([restocked(5)])
       .when(reserve('o-1', 5))
-      .thenEmits([reserved('o-1', 5)]);
+      .then([reserved('o-1', 5)]);
   });
 
   test('ReserveStock beyond what is available -> 422 INSUFFICIENT_STOCK naming requested and available', () => {
     given([restocked(5), reserved('o-1', 4)])
       .when(reserve('o-2', 2))
-      .thenThrows({ status: 422, code: 'INSUFFICIENT_STOCK', sku: 'apple', requested: 2, available: 1 });
+      .thenThrows(InsufficientStockError, 'INSUFFICIENT_STOCK');
+    const state = [restocked(5), reserved('o-1', 4)].reduce(evolve, initialState());
+    expect(() => decide(reserve('o-2', 2), state)).toThrow(
+      expect.objectContaining({ status: 422, sku: 'apple', requested: 2, available: 1 }),
+    );
   });
 
   test('ReserveStock for an order that already holds stock (redelivery) -> nothing', () => {
     given([restocked(5), reserved('o-1', 2)])
       .when(reserve('o-1', 2))
-      .thenEmits([]);
+      .then([]);
   });
 
   test('ReserveStock for an order whose hold was released -> nothing, never reserved twice', () => {
     given([restocked(5), reserved('o-1', 2), released('o-1', 2)])
       .when(reserve('o-1', 2))
-      .thenEmits([]);
+      .then([]);
   });
 
   test('released stock is available again', () => {
     given([restocked(2), reserved('o-1', 2), released('o-1', 2)])
       .when(reserve('o-2', 2))
-      .thenEmits([reserved('o-2', 2)]);
+      .then([reserved('o-2', 2)]);
   });
 
   test('ReleaseStock of a held order -> StockReleased with the held quantity', () => {
     given([restocked(5), reserved('o-1', 3)])
       .when(release('o-1'))
-      .thenEmits([released('o-1', 3)]);
+      .then([released('o-1', 3)]);
   });
 
   test('ReleaseStock twice -> nothing the second time', () => {
     given([restocked(5), reserved('o-1', 3), released('o-1', 3)])
       .when(release('o-1'))
-      .thenEmits([]);
+      .then([]);
   });
 
   test('ReleaseStock of an order that holds nothing here -> nothing', () => {
     given([restocked(5)])
       .when(release('o-9'))
-      .thenEmits([]);
+      .then([]);
   });
 });
 
