@@ -4,7 +4,9 @@ import type { EventSchemas, SubscriptionDefinition } from '../contract/define-fu
 import { jitteredDelay, sleep, within } from '../event-store/backoff';
 import { causeFromEvent } from '../event-store/cause';
 import { createEventStoreAccess } from '../event-store/create-event-store-access';
+import type { EventStoreAccess } from '../event-store/event-store-access';
 import type { RuntimeMetrics } from '../observability/metrics';
+import { AckBatcher } from './ack-batcher';
 import { type RawDelivery, toDelivery, type Verdict, verdictForFailure, withTimeout } from './delivery';
 import { ensureGroup } from './ensure-group';
 import { type GroupSettings, groupSettings } from './group-settings';
@@ -56,6 +58,7 @@ export class SubscriptionRunner<D> {
   private pending = 0;
   private readonly tails = new Map<string, Promise<void>>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly acks = new AckBatcher<ResolvedEvent>();
   /** Aborts handlers still running when the drain deadline passes, and the reconnect sleep. */
   private readonly stop = new AbortController();
   private readonly wake = new AbortController();
@@ -165,13 +168,14 @@ export class SubscriptionRunner<D> {
     const { metrics, subscription } = this.options;
     const delivery = toDelivery(resolved as RawDelivery, subscription.events);
     if (delivery.kind !== 'valid') {
-      const log = this.log.child({ stream: resolved.event?.streamId, eventId: resolved.event?.id, type: delivery.type });
+      const child = this.log.child({ stream: resolved.event?.streamId, eventId: resolved.event?.id, type: delivery.type });
+      const log = () => child;
       if (delivery.kind === 'unknown') {
-        log.info({ reason: delivery.reason }, 'acknowledged an event of unknown type');
+        child.info({ reason: delivery.reason }, 'acknowledged an event of unknown type');
         metrics.eventsProcessed.inc({ outcome: 'unknown_type', type: delivery.type });
         await this.answer(sub, resolved, { action: 'ack' }, log);
       } else {
-        log.warn({ reason: delivery.reason }, 'parking an invalid event');
+        child.warn({ reason: delivery.reason }, 'parking an invalid event');
         metrics.parks.inc({ type: delivery.type, reason: 'invalid' });
         metrics.eventsProcessed.inc({ outcome: 'parked', type: delivery.type });
         await this.answer(sub, resolved, { action: 'park', reason: delivery.reason }, log);
@@ -180,19 +184,36 @@ export class SubscriptionRunner<D> {
     }
     const event = delivery.event;
     const cause = causeFromEvent(this.options.fn, event);
-    const log = this.log.child({ stream: event.streamId, eventId: event.id, correlationId: cause.correlationId, type: event.type });
-    const eventStore = createEventStoreAccess(this.options.client, cause);
+    // Built on first use: most handlers never log, and a pino child per event is a measurable cost.
+    let eventLog: Logger | undefined;
+    const logFor = () => {
+      eventLog ??= this.log.child({ stream: event.streamId, eventId: event.id, correlationId: cause.correlationId, type: event.type });
+      return eventLog;
+    };
+    let eventStore: EventStoreAccess | undefined;
+    const client = this.options.client;
+    const deps = this.options.deps();
     metrics.eventsInFlight.inc();
     const stopTimer = metrics.handlerDuration.startTimer({ type: event.type });
     let verdict: Verdict;
     try {
       await withTimeout(this.timeoutMs, this.stop.signal, (signal) =>
-        subscription.handle(event, { deps: this.options.deps(), log, eventStore, signal }),
+        subscription.handle(event, {
+          deps,
+          signal,
+          get log() {
+            return logFor();
+          },
+          get eventStore() {
+            eventStore ??= createEventStoreAccess(client, cause);
+            return eventStore;
+          },
+        }),
       );
       verdict = { action: 'ack' };
     } catch (err) {
       verdict = verdictForFailure(err);
-      log.warn({ err, retryCount: event.retryCount, action: verdict.action }, 'handler failed');
+      logFor().warn({ err, retryCount: event.retryCount, action: verdict.action }, 'handler failed');
     } finally {
       stopTimer();
       metrics.eventsInFlight.dec();
@@ -205,16 +226,16 @@ export class SubscriptionRunner<D> {
       outcome: verdict.action === 'ack' ? 'acked' : verdict.action === 'retry' ? 'retried' : 'parked',
       type: event.type,
     });
-    await this.answer(sub, resolved, verdict, log);
+    await this.answer(sub, resolved, verdict, logFor);
   }
 
-  private async answer(sub: Subscription, resolved: ResolvedEvent, verdict: Verdict, log: Logger): Promise<void> {
+  private async answer(sub: Subscription, resolved: ResolvedEvent, verdict: Verdict, log: () => Logger): Promise<void> {
     try {
-      if (verdict.action === 'ack') await sub.ack(resolved);
+      if (verdict.action === 'ack') await this.acks.ack(sub, resolved);
       else await sub.nack(verdict.action, verdict.reason, resolved);
     } catch (err) {
       // The subscription went away under us: the server will redeliver, and effects are idempotent.
-      log.warn({ err, action: verdict.action }, 'could not answer the server');
+      log().warn({ err, action: verdict.action }, 'could not answer the server');
     }
   }
 
