@@ -1,5 +1,4 @@
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
-import type { ReadResp } from '@eventstore/db-client/generated/streams_pb';
 import type * as grpc from '@grpc/grpc-js';
 import { errors } from '../server/errors';
 import type { ServiceModule, SupportedMethod } from '../service-module';
@@ -8,14 +7,23 @@ import { handleAppend } from './append';
 import { handleBatchAppend } from './batch-append';
 import { handleDelete, handleTombstone } from './delete';
 import type { Output } from './output';
-import { handleRead } from './read';
+import { handleRead, type ReadMessage } from './read';
 
 const SERVICE = 'event_store.client.streams.Streams';
 
+/** The generated definition, except that Read also sends messages encoded in advance. */
+const STREAMS_DEFINITION: grpc.ServiceDefinition = {
+  ...StreamsService,
+  read: {
+    ...StreamsService.read,
+    responseSerialize: (value: ReadMessage) => (Buffer.isBuffer(value) ? value : Buffer.from(value.serializeBinary())),
+  },
+};
+
 /** The Streams service over a store, with the features EventStoreDB advertises for it (ServerFeatures.cs). */
 export function createStreamsModule(store: Store): ServiceModule {
-  const reads = new Set<Output<ReadResp>>();
-  const track = (output: Output<ReadResp>) => {
+  const reads = new Set<Output<ReadMessage>>();
+  const track = (output: Output<ReadMessage>) => {
     reads.add(output);
     return () => {
       reads.delete(output);
@@ -36,7 +44,7 @@ export function createStreamsModule(store: Store): ServiceModule {
     { serviceName: SERVICE, methodName: 'BatchAppend', features: [] },
   ];
   return {
-    definition: StreamsService,
+    definition: STREAMS_DEFINITION,
     implementation,
     methods,
     async close() {

@@ -2,6 +2,13 @@ import type * as grpc from '@grpc/grpc-js';
 import { type RpcError, sendError } from '../server/errors';
 
 /**
+ * Messages queued on the call before a writer waits for it to drain. grpc-js streams have an
+ * object high-water mark of 16, and waiting at each one makes a catch-up pay a socket round
+ * per 16 events; a deeper queue keeps the socket busy while still bounding memory.
+ */
+const MAX_QUEUED_MESSAGES = 512;
+
+/**
  * The sending side of a server-streaming call: writes that wait for the client to drain
  * (so a long catch-up never buffers the whole log), and one place that knows when the call
  * is over — cancelled by the client or stopped by the server closing.
@@ -27,7 +34,7 @@ export class Output<T> {
 
   async write(message: T): Promise<void> {
     if (!this.open) return;
-    if (this.call.write(message)) return;
+    if (this.call.write(message) || this.call.writableLength < MAX_QUEUED_MESSAGES) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         this.call.off('drain', done);

@@ -10,16 +10,20 @@ import type * as grpc from '@grpc/grpc-js';
 import { errors } from '../server/errors';
 import type { RecordedEvent, Store } from '../store/store';
 import { toRpcError } from './append';
-import { BadRequest, readEventResponse, streamIdentifier } from './convert';
+import { BadRequest, streamIdentifier } from './convert';
 import { Output } from './output';
+import { encodeReadEvent } from './read-event-encoding';
 import { type ReadPlan, readPlan } from './read-request';
+
+/** A response message, or one already encoded (events take the fast path of read-event-encoding.ts). */
+export type ReadMessage = ReadResp | Buffer;
 
 /** Events taken from the store at a time: big enough for fast catch-up, small enough to stay responsive. */
 const PAGE = 1024;
 
-export function handleRead(store: Store, track: (output: Output<ReadResp>) => () => void) {
-  return (call: grpc.ServerWritableStream<ReadReq, ReadResp>): void => {
-    const output = new Output<ReadResp>(call);
+export function handleRead(store: Store, track: (output: Output<ReadMessage>) => () => void) {
+  return (call: grpc.ServerWritableStream<ReadReq, ReadMessage>): void => {
+    const output = new Output<ReadMessage>(call);
     let plan: ReadPlan;
     try {
       plan = readPlan(call.request);
@@ -38,12 +42,12 @@ export function handleRead(store: Store, track: (output: Output<ReadResp>) => ()
   };
 }
 
-async function read(store: Store, output: Output<ReadResp>, plan: ReadPlan, count: bigint): Promise<void> {
+async function read(store: Store, output: Output<ReadMessage>, plan: ReadPlan, count: bigint): Promise<void> {
   if (plan.target.kind === 'stream') await readStream(store, output, plan, plan.target.name, count);
   else await readAll(store, output, plan, count);
 }
 
-async function readStream(store: Store, output: Output<ReadResp>, plan: ReadPlan, name: string, count: bigint): Promise<void> {
+async function readStream(store: Store, output: Output<ReadMessage>, plan: ReadPlan, name: string, count: bigint): Promise<void> {
   const state = store.streamState(name);
   if (state.tombstoned) throw new BadRequest(errors.streamDeleted(name));
   if (state.lastRevision === undefined) {
@@ -57,7 +61,7 @@ async function readStream(store: Store, output: Output<ReadResp>, plan: ReadPlan
   while (remaining > 0n && output.open) {
     const want = remaining < BigInt(PAGE) ? remaining : BigInt(PAGE);
     const page = store.readStream(name, cursor, plan.direction, want);
-    for (const event of page) await output.write(readEventResponse(event, plan.structuredUuid));
+    for (const event of page) await output.write(encodeReadEvent(event, plan.structuredUuid));
     if (BigInt(page.length) < want) return;
     remaining -= want;
     const last = page[page.length - 1]!.revision;
@@ -67,7 +71,7 @@ async function readStream(store: Store, output: Output<ReadResp>, plan: ReadPlan
   }
 }
 
-async function readAll(store: Store, output: Output<ReadResp>, plan: ReadPlan, count: bigint): Promise<void> {
+async function readAll(store: Store, output: Output<ReadMessage>, plan: ReadPlan, count: bigint): Promise<void> {
   const forwards = plan.direction === 'forwards';
   let cursor = plan.from === 'start' ? 0n : plan.from === 'end' ? store.headPosition() : plan.from;
   let remaining = count;
@@ -75,7 +79,7 @@ async function readAll(store: Store, output: Output<ReadResp>, plan: ReadPlan, c
     const page = store.readAll(cursor, plan.direction, BigInt(PAGE));
     for (const event of page) {
       if (plan.filter && !plan.filter.matches(event)) continue;
-      await output.write(readEventResponse(event, plan.structuredUuid));
+      await output.write(encodeReadEvent(event, plan.structuredUuid));
       remaining--;
       if (remaining === 0n) return;
     }
@@ -127,7 +131,7 @@ function checkpoint(position: bigint): ReadResp {
   return new ReadResp().setCheckpoint(new ReadResp.Checkpoint().setCommitPosition(p).setPreparePosition(p));
 }
 
-async function subscribe(store: Store, output: Output<ReadResp>, plan: ReadPlan): Promise<void> {
+async function subscribe(store: Store, output: Output<ReadMessage>, plan: ReadPlan): Promise<void> {
   const source = plan.target.kind === 'stream' ? streamSource(store, plan.target.name, plan.from) : allSource(store, plan.from);
   const filter = plan.filter;
   let dirty = true;
@@ -149,7 +153,7 @@ async function subscribe(store: Store, output: Output<ReadResp>, plan: ReadPlan)
       const page = source.fetch(PAGE);
       for (const event of page) {
         source.advance(event);
-        if (!filter || filter.matches(event)) await output.write(readEventResponse(event, plan.structuredUuid));
+        if (!filter || filter.matches(event)) await output.write(encodeReadEvent(event, plan.structuredUuid));
         if (filter && ++scanned >= filter.checkpointInterval) {
           scanned = 0;
           await output.write(checkpoint(event.position));

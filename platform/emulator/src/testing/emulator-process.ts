@@ -1,16 +1,16 @@
 /**
- * An emulator in its own process, for tests that kill it: `node --require tsx/cjs
- * emulator-process.ts <dataDir>` prints the connection string, then serves until SIGTERM
- * (clean close, exit 0) or SIGKILL.
+ * An emulator in its own process, for tests and benchmarks that need one apart (or kill it):
+ * `node --require tsx/cjs emulator-process.ts <dataDir | --mem>` prints the connection
+ * string, then serves until SIGTERM (clean close, exit 0) or SIGKILL.
  */
 import { startEmulator } from '../index';
 
-const [dataDir] = process.argv.slice(2);
-if (!dataDir) {
-  process.stderr.write('usage: emulator-process.ts <dataDir>\n');
+const [where] = process.argv.slice(2);
+if (!where) {
+  process.stderr.write('usage: emulator-process.ts <dataDir | --mem>\n');
   process.exit(2);
 }
-startEmulator({ port: 0, dataDir }).then(
+startEmulator(where === '--mem' ? { port: 0, memory: true } : { port: 0, dataDir: where }).then(
   (emulator) => {
     process.stdout.write(`${emulator.connectionString}\n`);
     process.once('SIGTERM', () => {

@@ -1,0 +1,146 @@
+// `npm run bench:emulator`: the emulator in its own process, driven through @eventstore/db-client
+// as an application would. Append throughput for 1 and 8 concurrent writers (one client each)
+// of 1- and 100-event appends, durable (fdatasync before every acknowledgement) and in memory;
+// then the $all read rate and the catch-up subscription delivery rate over what was written.
+// Prints a table, then one line per figure.
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EventStoreDBClient, jsonEvent, START } from '@eventstore/db-client';
+
+/** Long enough to smooth out group-commit and GC noise, short enough for the whole run to take about a minute. */
+const RUN_MS = Number(process.env.BENCH_RUN_MS ?? 3_000);
+const ENTRY = path.join(__dirname, '..', 'src', 'testing', 'emulator-process.ts');
+
+interface Child {
+  readonly process: ChildProcess;
+  readonly connectionString: string;
+}
+
+function startEmulator(where: string): Promise<Child> {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', ENTRY, where], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.startsWith('esdb://'));
+      if (line) resolve({ process: child, connectionString: line.trim() });
+    });
+    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
+  });
+}
+
+async function stop(child: Child): Promise<void> {
+  const exited = new Promise((resolve) => child.process.once('exit', resolve));
+  child.process.kill('SIGTERM');
+  await exited;
+}
+
+const payload = (writer: number, n: number) =>
+  jsonEvent({ type: 'OrderPlaced', data: { orderId: `order-${writer}-${n}`, sku: 'SKU-0042', quantity: 3, priceCents: 1999 } });
+
+/** `writers` clients each append `batch`-event appends to their own stream for RUN_MS; events/s acknowledged. */
+async function appendRate(connectionString: string, label: string, writers: number, batch: number): Promise<number> {
+  const clients = Array.from({ length: writers }, () => EventStoreDBClient.connectionString(connectionString));
+  const streams = clients.map((_, w) => `bench-${label}-${writers}w-${batch}b-${w}`);
+  // Warm-up: connect, fetch server features, open each client's BatchAppend stream.
+  const revisions = await Promise.all(
+    clients.map(async (client, w) => (await client.appendToStream(streams[w]!, payload(w, -1))).nextExpectedRevision),
+  );
+  let events = 0;
+  const started = performance.now();
+  const deadline = started + RUN_MS;
+  await Promise.all(
+    clients.map(async (client, w) => {
+      let revision = revisions[w]!;
+      let n = 0;
+      while (performance.now() < deadline) {
+        const appended = Array.from({ length: batch }, () => payload(w, n++));
+        revision = (await client.appendToStream(streams[w]!, appended, { expectedRevision: revision })).nextExpectedRevision;
+        events += batch;
+      }
+    }),
+  );
+  const rate = events / ((performance.now() - started) / 1000);
+  await Promise.all(clients.map((c) => c.dispose()));
+  return rate;
+}
+
+async function readAllRate(connectionString: string): Promise<{ rate: number; events: number }> {
+  const client = EventStoreDBClient.connectionString(connectionString);
+  let events = 0;
+  const started = performance.now();
+  for await (const _ of client.readAll({ fromPosition: START })) events++;
+  const rate = events / ((performance.now() - started) / 1000);
+  await client.dispose();
+  return { rate, events };
+}
+
+async function catchUpRate(connectionString: string, total: number): Promise<number> {
+  const client = EventStoreDBClient.connectionString(connectionString);
+  const subscription = client.subscribeToAll({ fromPosition: START });
+  let events = 0;
+  const started = performance.now();
+  for await (const _ of subscription) {
+    if (++events === total) break;
+  }
+  const rate = events / ((performance.now() - started) / 1000);
+  await subscription.unsubscribe();
+  await client.dispose();
+  return rate;
+}
+
+interface Row {
+  readonly figure: string;
+  readonly mode: string;
+  readonly writers: string;
+  readonly batch: string;
+  readonly rate: number;
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spillway-bench-'));
+  try {
+    for (const mode of ['memory', 'durable'] as const) {
+      const child = await startEmulator(mode === 'memory' ? '--mem' : dataDir);
+      try {
+        for (const writers of [1, 8]) {
+          for (const batch of [1, 100]) {
+            const rate = await appendRate(child.connectionString, mode, writers, batch);
+            rows.push({ figure: 'append', mode, writers: String(writers), batch: String(batch), rate });
+          }
+        }
+        const read = await readAllRate(child.connectionString);
+        rows.push({ figure: `$all read (${read.events} events)`, mode, writers: '1', batch: '-', rate: read.rate });
+        const catchUp = await catchUpRate(child.connectionString, read.events);
+        rows.push({ figure: 'catch-up subscription', mode, writers: '1', batch: '-', rate: catchUp });
+      } finally {
+        await stop(child);
+      }
+    }
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const header = ['figure', 'mode', 'writers', 'events/append', 'events/s'];
+  const cells = rows.map((r) => [r.figure, r.mode, r.writers, r.batch, Math.round(r.rate).toLocaleString('en-US')]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((v, i) => (i === c.length - 1 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ');
+  console.log(
+    `emulator benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${RUN_MS} ms per append run`,
+  );
+  console.log(line(header));
+  for (const c of cells) console.log(line(c));
+  console.log('');
+  for (const r of rows) {
+    const shape = r.batch === '-' ? '' : `, ${r.writers} writer${r.writers === '1' ? '' : 's'} x ${r.batch}-event appends`;
+    console.log(`emulator ${r.figure.replace(/ \(.*\)/, '')} ${r.mode}${shape}: ${Math.round(r.rate)} events/s`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
