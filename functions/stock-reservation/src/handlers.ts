@@ -1,32 +1,51 @@
-import { type ItemQuantity, inventoryStream, orderStream, parseInventoryEvent, parseOrderEvent } from '@spillway/contracts';
-import type { EventStoreAccess } from '@spillway/runtime';
-import { available, decide, InsufficientStockError } from './decider';
-import { inventoryFold, progressFold } from './inventory-fold';
+import { type InventoryEvent, type ItemQuantity, inventoryStream, orderStream, parseOrderEvent } from '@spillway/contracts';
+import { ConcurrencyError, type EventStoreAccess } from '@spillway/runtime';
+import { available, decide, InsufficientStockError, type InventoryCommand } from './decider';
+import { type InventoryCache, isWrongExpectedVersion } from './inventory-cache';
+import { progressFold } from './inventory-fold';
 import type { KeyedLock } from './keyed-lock';
 import { decideOutcome, type ReservationOutcome } from './order-progress';
 
 export interface ReservationDeps {
   readonly skuLock: KeyedLock;
+  readonly inventory: InventoryCache;
 }
 
 // Each pass reads the order and acts on its status; the second pass only cleans up after the first
 // (releases after a rejection or a cancel that won the race), so a third is never needed.
 const MAX_PASSES = 3;
+// Within one replica the SKU lock removes conflicts; these cover other replicas writing the same SKU.
+// Past them the event is retried by the server, which spreads the contention out further.
+const INVENTORY_CONFLICT_RETRIES = 10;
 
-async function reserveLine(es: EventStoreAccess, deps: ReservationDeps, orderId: string, line: ItemQuantity): Promise<void> {
-  await deps.skuLock.run(line.sku, () =>
-    es.decideAndAppend(
-      inventoryStream(line.sku),
-      inventoryFold,
-      (state) => decide({ type: 'ReserveStock', sku: line.sku, orderId, quantity: line.quantity }, state),
-      parseInventoryEvent,
-    ),
-  );
+/** Decides on the cached inventory state and appends with its revision; on a conflict, catches up and decides again. */
+async function decideOnInventory(
+  es: EventStoreAccess,
+  deps: ReservationDeps,
+  command: InventoryCommand,
+): Promise<readonly InventoryEvent[]> {
+  return deps.skuLock.run(command.sku, async () => {
+    for (let attempt = 0; attempt <= INVENTORY_CONFLICT_RETRIES; attempt++) {
+      const { state, revision } = await deps.inventory.current(es, command.sku);
+      const events = decide(command, state);
+      if (events.length === 0) return events;
+      try {
+        await es.append(inventoryStream(command.sku), events, { expectedRevision: revision });
+        return events;
+      } catch (err) {
+        if (!isWrongExpectedVersion(err)) throw err;
+      }
+    }
+    throw new ConcurrencyError(`stream '${inventoryStream(command.sku)}' kept changing under other replicas`);
+  });
 }
 
-async function availableOf(es: EventStoreAccess, sku: string): Promise<number> {
-  const { state } = await es.load(inventoryStream(sku), inventoryFold, parseInventoryEvent);
-  return available(state);
+async function reserveLine(es: EventStoreAccess, deps: ReservationDeps, orderId: string, line: ItemQuantity): Promise<void> {
+  await decideOnInventory(es, deps, { type: 'ReserveStock', sku: line.sku, orderId, quantity: line.quantity });
+}
+
+async function availableOf(es: EventStoreAccess, deps: ReservationDeps, sku: string): Promise<number> {
+  return deps.skuLock.run(sku, async () => available((await deps.inventory.current(es, sku)).state));
 }
 
 /** Holds every line, or none: at the first short SKU it stops and reports what each remaining SKU lacks. */
@@ -43,7 +62,7 @@ async function reserveAll(
       if (!(err instanceof InsufficientStockError)) throw err;
       const reasons = [{ sku: err.sku, requested: err.requested, available: err.available }];
       for (const rest of items.slice(index + 1)) {
-        const free = await availableOf(es, rest.sku);
+        const free = await availableOf(es, deps, rest.sku);
         if (free < rest.quantity) reasons.push({ sku: rest.sku, requested: rest.quantity, available: free });
       }
       return { type: 'StockReservationRejected', data: { orderId, reasons } };
@@ -53,16 +72,7 @@ async function reserveAll(
 }
 
 async function releaseAll(es: EventStoreAccess, deps: ReservationDeps, orderId: string, items: readonly ItemQuantity[]): Promise<void> {
-  for (const line of items) {
-    await deps.skuLock.run(line.sku, () =>
-      es.decideAndAppend(
-        inventoryStream(line.sku),
-        inventoryFold,
-        (state) => decide({ type: 'ReleaseStock', sku: line.sku, orderId }, state),
-        parseInventoryEvent,
-      ),
-    );
-  }
+  for (const line of items) await decideOnInventory(es, deps, { type: 'ReleaseStock', sku: line.sku, orderId });
 }
 
 /**

@@ -2,6 +2,7 @@ import { ORDER_STREAM_PREFIX, OrderCancelled, OrderCreated } from '@spillway/con
 import { defineFunction } from '@spillway/runtime';
 import { restockRoute } from './api';
 import { type ReservationDeps, reconcileOrder } from './handlers';
+import { InventoryCache } from './inventory-cache';
 import { KeyedLock } from './keyed-lock';
 
 // Reservations under contention can need many redeliveries before they win; parking one would leave its order pending.
@@ -21,5 +22,5 @@ export default defineFunction({
     },
   },
   routes: [restockRoute],
-  init: async (): Promise<ReservationDeps> => ({ skuLock: new KeyedLock() }),
+  init: async (): Promise<ReservationDeps> => ({ skuLock: new KeyedLock(), inventory: new InventoryCache() }),
 });
