@@ -71,14 +71,26 @@ function deadlinePassed(options: BatchAppendReq.Options): boolean {
   return deadline.getSeconds() * 1000 + Math.floor(deadline.getNanos() / 1e6) <= Date.now();
 }
 
-export function handleBatchAppend(store: Store) {
+/**
+ * `track` registers a function that ends the call once its appends are answered: the
+ * server calls it when closing, so that shutdown does not wait for clients to hang up.
+ */
+export function handleBatchAppend(store: Store, track: (endWhenIdle: () => void) => () => void) {
   return (call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>): void => {
     const pending = new Map<string, PendingWrite>();
     let inFlight = 0;
     let ended = false;
+    let finished = false;
     const finishIfDone = () => {
-      if (ended && inFlight === 0) call.end();
+      if (!ended || inFlight > 0 || finished) return;
+      finished = true;
+      untrack();
+      call.end();
     };
+    const untrack = track(() => {
+      ended = true;
+      finishIfDone();
+    });
     const respond = (correlation: UUID | undefined, streamName: string | undefined) => {
       const response = new BatchAppendResp().setCorrelationId(correlation);
       if (streamName !== undefined) response.setStreamIdentifier(streamIdentifier(streamName));
@@ -189,6 +201,11 @@ export function handleBatchAppend(store: Store) {
     });
     call.on('error', () => {
       ended = true;
+      finishIfDone();
+    });
+    call.on('cancelled', () => {
+      finished = true;
+      untrack();
     });
   };
 }

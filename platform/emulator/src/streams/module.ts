@@ -23,6 +23,7 @@ const STREAMS_DEFINITION: grpc.ServiceDefinition = {
 /** The Streams service over a store, with the features EventStoreDB advertises for it (ServerFeatures.cs). */
 export function createStreamsModule(store: Store): ServiceModule {
   const reads = new Set<Output<ReadMessage>>();
+  const batchAppends = new Set<() => void>();
   const track = (output: Output<ReadMessage>) => {
     reads.add(output);
     return () => {
@@ -34,7 +35,12 @@ export function createStreamsModule(store: Store): ServiceModule {
     append: handleAppend(store),
     delete: handleDelete(store),
     tombstone: handleTombstone(store),
-    batchAppend: handleBatchAppend(store),
+    batchAppend: handleBatchAppend(store, (endWhenIdle) => {
+      batchAppends.add(endWhenIdle);
+      return () => {
+        batchAppends.delete(endWhenIdle);
+      };
+    }),
   };
   const methods: SupportedMethod[] = [
     { serviceName: SERVICE, methodName: 'Read', features: ['position', 'events'] },
@@ -51,6 +57,7 @@ export function createStreamsModule(store: Store): ServiceModule {
       // Subscriptions never end by themselves; a real server going away drops them as unavailable.
       for (const output of [...reads]) output.fail(errors.unavailable('the emulator is shutting down'));
       reads.clear();
+      for (const endWhenIdle of [...batchAppends]) endWhenIdle();
     },
   };
 }
