@@ -25,13 +25,40 @@ export function parkedStream(source: string, group: string): string {
   return `$persistentsubscription-${source}::${group}-parked`;
 }
 
-function describeParked(resolved: ResolvedEvent): string {
-  const { event, link } = resolved;
-  const original = event ? `${event.streamId}@${event.revision} ${event.type} ${event.id}` : `(unresolved ${String(link?.data ?? '')})`;
-  const metadata = (link?.metadata ?? event?.metadata) as Record<string, unknown> | undefined;
-  const reason = metadata && typeof metadata === 'object' && typeof metadata.reason === 'string' ? `  reason: ${metadata.reason}` : '';
-  const at = link ? String(link.revision) : event ? String(event.revision) : '?';
-  return `${at.padStart(6)}  ${original}${reason}`;
+interface ParkedLine {
+  readonly at: string;
+  readonly original: string;
+  readonly reason?: string;
+}
+
+function textOf(data: unknown): string {
+  return data instanceof Uint8Array ? Buffer.from(data).toString('utf8') : String(data ?? '');
+}
+
+/**
+ * One parked entry. The parked stream holds links (`$>`, data `N@stream`) with the reason in their
+ * metadata; when the server did not resolve the link, the command follows it itself.
+ */
+async function describeParked(client: EventStoreDBClient, resolved: ResolvedEvent): Promise<ParkedLine> {
+  const link = resolved.link ?? (resolved.event?.type === '$>' ? resolved.event : undefined);
+  let target = resolved.link ? resolved.event : undefined;
+  if (!target && link) {
+    const match = /^(\d+)@(.+)$/.exec(textOf(link.data));
+    if (match) {
+      try {
+        for await (const found of client.readStream(match[2]!, { fromRevision: BigInt(match[1]!), maxCount: 1 })) target = found.event;
+      } catch (err) {
+        if (!(err instanceof StreamNotFoundError)) throw err;
+      }
+    }
+  }
+  const metadata = link?.metadata as Record<string, unknown> | undefined;
+  const reason = metadata && typeof metadata.reason === 'string' ? metadata.reason.replaceAll('\n', ' | ') : undefined;
+  return {
+    at: String(link?.revision ?? resolved.event?.revision ?? '?'),
+    original: target ? `${target.streamId}@${target.revision} ${target.type} ${target.id}` : `(deleted: ${textOf(link?.data)})`,
+    reason,
+  };
 }
 
 async function listGroups(client: EventStoreDBClient): Promise<number> {
@@ -56,7 +83,8 @@ async function listParked(client: EventStoreDBClient, source: string, group: str
   try {
     for await (const resolved of client.readStream(parkedStream(source, group), { resolveLinkTos: true, maxCount: limit })) {
       if (count === 0) process.stdout.write(`parked events of ${source}::${group}:\n`);
-      process.stdout.write(`${describeParked(resolved)}\n`);
+      const line = await describeParked(client, resolved);
+      process.stdout.write(`${line.at.padStart(6)}  ${line.original}${line.reason ? `  reason: ${line.reason}` : ''}\n`);
       count++;
     }
   } catch (err) {

@@ -80,4 +80,34 @@ test('SIGTERM during a burst loses nothing and redelivers nothing that was ackno
   expect(ids).toHaveLength(BURST);
   const echoed = await Promise.all([0, 150, BURST - 1].map((n) => second!.read(`echoed-echo-${n}`)));
   for (const events of echoed) expect(events).toHaveLength(1);
+  await second.close();
+  second = undefined;
+}, 60_000);
+
+test('SIGKILL during a burst loses nothing, and redelivered events write their effects once', async () => {
+  const from = BURST;
+  await Promise.all(
+    Array.from({ length: 100 }, (_, i) => client.appendToStream(`echo-${from + i}`, jsonEvent({ type: 'Pinged', data: { n: from + i } }))),
+  );
+  const handledBefore = (await audit()).length;
+  const proc = spawn(process.execPath, [bin, fixture], {
+    env: { PATH: process.env.PATH ?? '', ESDB_CONNECTION_STRING: emulator.connectionString, PORT: '0', LOG_LEVEL: 'silent' },
+    stdio: 'ignore',
+  });
+  child = proc;
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => proc.once('exit', (_code, signal) => resolve(signal)));
+  for (let handled = 0; handled < 10; handled = (await audit()).length - handledBefore)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  proc.kill('SIGKILL');
+  expect(await exited).toBe('SIGKILL');
+
+  second = await startHarness(echo, { connectionString: emulator.connectionString, logLevel: 'silent' });
+  await second.eventually(async () => (new Set(await audit()).size === BURST + 100 ? true : undefined), 30_000);
+  for (const n of [from, from + 50, from + 99]) {
+    const events = await second.eventually(async () => {
+      const found = await second!.read(`echoed-echo-${n}`);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(events).toHaveLength(1);
+  }
 }, 60_000);

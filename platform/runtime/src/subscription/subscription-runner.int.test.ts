@@ -148,6 +148,40 @@ describe('the subscription runner against the emulator', () => {
     expect(effects[0]?.metadata).toMatchObject({ $correlationId: 'corr-1', $causationId: cause?.id });
   });
 
+  test("handles at most `concurrency` events at once, and one stream's events in order", async () => {
+    let running = 0;
+    let peak = 0;
+    const order: number[] = [];
+    const fn = defineFunction({
+      name: 'bounded-test',
+      subscription: {
+        source: { all: { streamNamePrefixes: ['bounded-'] } },
+        group: 'bounded-test',
+        events: { Item },
+        concurrency: 3,
+        async handle(event) {
+          running++;
+          peak = Math.max(peak, running);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          if (event.streamId === 'bounded-ordered') order.push(event.data.n);
+          running--;
+        },
+      },
+    });
+    const h = await start(fn);
+    await h.append(
+      'bounded-ordered',
+      Array.from({ length: 10 }, (_, n) => ({ type: 'Item', data: { n } })),
+    );
+    for (let n = 0; n < 20; n++) await h.append(`bounded-${n}`, [{ type: 'Item', data: { n } }]);
+    await h.eventually(async () => {
+      const text = await (await fetch(`${h.url}/metrics`)).text();
+      return metric(text, 'spillway_events_processed_total', 'outcome="acked"') === 30 ? true : undefined;
+    });
+    expect(peak).toBe(3);
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
   test('two replicas share one group without handling an acknowledged event twice', async () => {
     const handled: { replica: string; id: string }[] = [];
     const replica = (name: string) =>
