@@ -170,6 +170,26 @@ describe('operational endpoints', () => {
     expect(text).toContain('process_cpu_seconds_total');
   });
 
+  test('each request is logged with method, declared route and status; health checks are not', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const server = createApp({
+      definition: fn,
+      client,
+      log,
+      metrics: createMetrics(fn.name),
+      apiTokens: [],
+      bodyLimitBytes: 1024,
+      readiness: { notReadyReasons: async () => [] },
+      deps: () => undefined,
+    });
+    await request(server).get('/orders/9');
+    await request(server).get('/livez');
+    const requests = lines.filter((line) => line.msg === 'request');
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ method: 'GET', url: '/orders/9', route: '/orders/:id', status: 200 });
+  });
+
   test('/openapi.json describes each route from its zod schemas', async () => {
     const doc = (await request(app({ tokens: ['t'] })).get('/openapi.json')).body;
     expect(doc.openapi).toBe('3.1.0');

@@ -172,7 +172,8 @@ export class SubscriptionRunner<D> {
       const log = () => child;
       if (delivery.kind === 'unknown') {
         child.info({ reason: delivery.reason }, 'acknowledged an event of unknown type');
-        metrics.eventsProcessed.inc({ outcome: 'unknown_type', type: delivery.type });
+        // One label value for every unknown type: an unfiltered `$all` carries any number of them.
+        metrics.eventsProcessed.inc({ outcome: 'unknown_type', type: '(unknown)' });
         await this.answer(sub, resolved, { action: 'ack' }, log);
       } else {
         child.warn({ reason: delivery.reason }, 'parking an invalid event');

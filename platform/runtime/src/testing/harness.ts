@@ -1,6 +1,6 @@
 import { EventStoreDBClient, jsonEvent, StreamNotFoundError } from '@eventstore/db-client';
 import type { EventSchemas, FunctionDefinition } from '../contract/define-function';
-import { sleep } from '../event-store/backoff';
+import { sleep, within } from '../event-store/backoff';
 import { type RunningFunction, type StartOptions, startFunction } from '../process/start-function';
 
 interface Emulator {
@@ -47,6 +47,8 @@ export interface Harness {
 // Generous: a loaded CI machine shared with other test processes can be slow to deliver.
 const DEFAULT_EVENTUALLY_MS = 10_000;
 const POLL_MS = 25;
+// Creating a group and subscribing takes milliseconds; this only bounds a test whose event store is not there.
+const READY_TIMEOUT_MS = 15_000;
 
 /**
  * Starts `definition` with the real runtime on a free port, against a fresh in-memory emulator
@@ -69,7 +71,12 @@ export async function startHarness<E extends EventSchemas, D>(
       ...startOptions,
       esdbConnectionString: connectionString,
     });
-    await running.ready;
+    if (!(await within(running.ready, READY_TIMEOUT_MS))) {
+      await running.close();
+      throw new Error(
+        `function '${definition.name}' was not ready within ${READY_TIMEOUT_MS} ms: ${(await running.notReadyReasons()).join(', ')}`,
+      );
+    }
   } catch (err) {
     await client.dispose();
     await emulator?.close();
