@@ -5,7 +5,7 @@ import { type AppendReq, AppendResp } from '@eventstore/db-client/generated/stre
 import type * as grpc from '@grpc/grpc-js';
 import { errors, type RpcError, replyError } from '../server/errors';
 import type { AppendOutcome, ExpectedState, ProposedEvent, Store } from '../store/store';
-import { BadRequest, EXPECTED_CASES, expectedState, readStreamName } from './convert';
+import { BadRequest, EXPECTED_CASES, expectedState, readStreamName, uuidText } from './convert';
 import { appendSize, MAX_APPEND_SIZE, proposedEvent } from './proposed-events';
 
 export function toRpcError(error: unknown): RpcError {
@@ -39,7 +39,17 @@ export function handleAppend(store: Store) {
         }
         const message = req.getProposedMessage();
         if (!message) throw new BadRequest(errors.invalidArgument('After the options an append carries only proposed messages.'));
-        const event = proposedEvent(message, events.length);
+        const map = message.getMetadataMap();
+        const event = proposedEvent(
+          {
+            idText: uuidText(message.getId()),
+            type: map.get('type'),
+            contentType: map.get('content-type'),
+            data: message.getData_asU8(),
+            metadata: message.getCustomMetadata_asU8(),
+          },
+          events.length,
+        );
         size += appendSize(event);
         if (size > MAX_APPEND_SIZE) throw new BadRequest(errors.maximumAppendSizeExceeded(MAX_APPEND_SIZE));
         events.push(event);

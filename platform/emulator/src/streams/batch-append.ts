@@ -13,15 +13,16 @@ import {
   MaximumAppendSizeExceeded,
   StreamDeleted,
   Timeout,
-  type UUID,
+  UUID,
   WrongExpectedVersion,
 } from '@eventstore/db-client/generated/shared_pb';
 import { Status } from '@eventstore/db-client/generated/status_pb';
-import { type BatchAppendReq, BatchAppendResp } from '@eventstore/db-client/generated/streams_pb';
+import { BatchAppendResp } from '@eventstore/db-client/generated/streams_pb';
 import type * as grpc from '@grpc/grpc-js';
 import * as grpcStatus from '../server/grpc-status';
 import type { ExpectedState, ProposedEvent, Store } from '../store/store';
-import { BadRequest, EXPECTED_CASES, expectedState, readStreamName, readUuid, streamIdentifier } from './convert';
+import type { DecodedBatchAppend, DecodedOptions } from './batch-append-decoding';
+import { BadRequest, canonicalUuid, expectedState, streamIdentifier, streamNameFromBytes } from './convert';
 import { GoogleEmpty, packAny } from './google-protobuf';
 import { appendSize, MAX_APPEND_SIZE, proposedEvent } from './proposed-events';
 
@@ -65,10 +66,8 @@ const TIMEOUT = () => status(grpcStatus.DEADLINE_EXCEEDED, 'Timeout', new Timeou
 export const ACCESS_DENIED = () =>
   status(grpcStatus.PERMISSION_DENIED, 'AccessDenied', new AccessDenied(), 'event_store.client.AccessDenied');
 
-function deadlinePassed(options: BatchAppendReq.Options): boolean {
-  const deadline = options.getDeadline();
-  if (!deadline) return false;
-  return deadline.getSeconds() * 1000 + Math.floor(deadline.getNanos() / 1e6) <= Date.now();
+function deadlinePassed(options: DecodedOptions): boolean {
+  return options.deadline !== undefined && options.deadline <= Date.now();
 }
 
 /**
@@ -76,7 +75,7 @@ function deadlinePassed(options: BatchAppendReq.Options): boolean {
  * server calls it when closing, so that shutdown does not wait for clients to hang up.
  */
 export function handleBatchAppend(store: Store, track: (endWhenIdle: () => void) => () => void) {
-  return (call: grpc.ServerDuplexStream<BatchAppendReq, BatchAppendResp>): void => {
+  return (call: grpc.ServerDuplexStream<DecodedBatchAppend, BatchAppendResp>): void => {
     const pending = new Map<string, PendingWrite>();
     let inFlight = 0;
     let ended = false;
@@ -91,28 +90,30 @@ export function handleBatchAppend(store: Store, track: (endWhenIdle: () => void)
       ended = true;
       finishIfDone();
     });
-    const respond = (correlation: UUID | undefined, streamName: string | undefined) => {
-      const response = new BatchAppendResp().setCorrelationId(correlation);
+    const respond = (correlation: string | undefined, streamName: string | undefined) => {
+      const response = new BatchAppendResp();
+      if (correlation !== undefined) response.setCorrelationId(new UUID().setString(correlation));
       if (streamName !== undefined) response.setStreamIdentifier(streamIdentifier(streamName));
       return response;
     };
 
-    call.on('data', (req: BatchAppendReq) => {
-      const correlation = req.getCorrelationId();
-      let key: string;
+    call.on('data', (req: DecodedBatchAppend) => {
+      let correlation: string;
       try {
-        key = readUuid(correlation, 'correlation_id');
+        correlation = canonicalUuid(req.correlationId?.text, 'correlation_id');
       } catch (error) {
-        call.write(respond(correlation, undefined).setError(badRequest(error instanceof BadRequest ? error.message : String(error))));
+        call.write(
+          respond(req.correlationId?.text, undefined).setError(badRequest(error instanceof BadRequest ? error.message : String(error))),
+        );
         return;
       }
+      const key = correlation;
       let streamName: string | undefined;
       try {
-        const options = req.getOptions();
+        const options = req.options;
         if (options) {
-          streamName = readStreamName(options.getStreamIdentifier());
-          const kind = EXPECTED_CASES[options.getExpectedStreamPositionCase()] ?? 'unset';
-          const expected = expectedState(kind, () => options.getStreamPosition());
+          streamName = streamNameFromBytes(options.streamName);
+          const expected = expectedState(options.expected, () => options.revision);
           if (deadlinePassed(options)) {
             pending.delete(key);
             call.write(respond(correlation, streamName).setError(TIMEOUT()));
@@ -124,8 +125,17 @@ export function handleBatchAppend(store: Store, track: (endWhenIdle: () => void)
         // Messages of an append already answered (or never opened) are dropped, as EventStoreDB does.
         if (!write) return;
         streamName = write.streamName;
-        for (const message of req.getProposedMessagesList()) {
-          const event = proposedEvent(message, write.events.length);
+        for (const message of req.messages) {
+          const event = proposedEvent(
+            {
+              idText: message.id?.text,
+              type: message.type,
+              contentType: message.contentType,
+              data: message.data,
+              metadata: message.customMetadata,
+            },
+            write.events.length,
+          );
           write.size += appendSize(event);
           write.events.push(event);
         }
@@ -139,7 +149,7 @@ export function handleBatchAppend(store: Store, track: (endWhenIdle: () => void)
           );
           return;
         }
-        if (!req.getIsFinal()) return;
+        if (!req.isFinal) return;
         pending.delete(key);
         inFlight++;
         store

@@ -22,36 +22,43 @@ function bad(message: string): BadRequest {
 
 export function readStreamName(identifier: StreamIdentifier | undefined, field = 'stream_identifier'): string {
   if (!identifier) throw bad(`Required field ${field} is not set.`);
-  const bytes = identifier.getStreamName_asU8();
+  return streamNameFromBytes(identifier.getStreamName_asU8(), field);
+}
+
+export function streamNameFromBytes(bytes: Uint8Array | undefined, field = 'stream_identifier'): string {
+  if (!bytes) throw bad(`Required field ${field} is not set.`);
   if (bytes.length === 0) throw bad(`${field}: the stream name is empty.`);
-  let name: string;
+  if (bytes.length > 0xffff) throw bad(`${field}: the stream name is longer than 65535 bytes.`);
   try {
-    name = utf8.decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     throw bad(`${field}: the stream name is not valid UTF-8.`);
   }
-  if (Buffer.byteLength(name, 'utf8') > 0xffff) throw bad(`${field}: the stream name is longer than 65535 bytes.`);
-  return name;
 }
 
 function hex64(value: string): string {
   return BigInt.asUintN(64, BigInt(value)).toString(16).padStart(16, '0');
 }
 
+/** A UUID message's text: the string form as sent, or the structured form as 32 hex digits. */
+export function uuidText(uuid: UUID | undefined): string | undefined {
+  if (!uuid) return undefined;
+  if (!uuid.hasStructured()) return uuid.getString();
+  const s = uuid.getStructured()!;
+  try {
+    return hex64(s.getMostSignificantBits()) + hex64(s.getLeastSignificantBits());
+  } catch {
+    return 'not a number';
+  }
+}
+
 /** A UUID message (string or structured form) as a lower-case hyphenated string. */
 export function readUuid(uuid: UUID | undefined, field: string): string {
-  if (!uuid) throw bad(`Required field ${field} is not set.`);
-  let text: string;
-  if (uuid.hasStructured()) {
-    const s = uuid.getStructured()!;
-    try {
-      text = hex64(s.getMostSignificantBits()) + hex64(s.getLeastSignificantBits());
-    } catch {
-      throw bad(`${field} is not a valid UUID.`);
-    }
-  } else {
-    text = uuid.getString();
-  }
+  return canonicalUuid(uuidText(uuid), field);
+}
+
+export function canonicalUuid(text: string | undefined, field: string): string {
+  if (text === undefined) throw bad(`Required field ${field} is not set.`);
   if (!UUID_PATTERN.test(text)) throw bad(`${field} '${text}' is not a valid UUID.`);
   const h = text.replace(/-/g, '').toLowerCase();
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;

@@ -5,15 +5,20 @@ import type { ServiceModule, SupportedMethod } from '../service-module';
 import type { Store } from '../store/store';
 import { handleAppend } from './append';
 import { handleBatchAppend } from './batch-append';
+import { decodeBatchAppendReq } from './batch-append-decoding';
 import { handleDelete, handleTombstone } from './delete';
 import type { Output } from './output';
 import { handleRead, type ReadMessage } from './read';
 
 const SERVICE = 'event_store.client.streams.Streams';
 
-/** The generated definition, except that Read also sends messages encoded in advance. */
+/**
+ * The generated definition, except on the hot paths: Read also sends messages encoded in
+ * advance, and BatchAppend requests are decoded without google-protobuf objects.
+ */
 const STREAMS_DEFINITION: grpc.ServiceDefinition = {
   ...StreamsService,
+  batchAppend: { ...StreamsService.batchAppend, requestDeserialize: decodeBatchAppendReq },
   read: {
     ...StreamsService.read,
     responseSerialize: (value: ReadMessage) => (Buffer.isBuffer(value) ? value : Buffer.from(value.serializeBinary())),
