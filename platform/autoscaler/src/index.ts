@@ -2,7 +2,12 @@ export type { AnnotationProblem, ParsedAnnotations, PolicyName, ScalingSpec } fr
 export { ANNOTATIONS, DEFAULTS, parseScalingAnnotations, scalingAnnotationsSchema } from './annotations/annotations';
 export type { AllFilter, SubscriptionRef } from './annotations/subscription-ref';
 export { formatSubscriptionRef, parseSubscriptionRef } from './annotations/subscription-ref';
+export { AllLagSource, DEFAULT_SCAN_CAP, matchesFilter } from './lag/all-lag-source';
+export type { EventStoreLagOptions } from './lag/eventstore-lag-sources';
+export { eventStoreLagSources } from './lag/eventstore-lag-sources';
 export type { LagMeasurement, LagSource } from './lag/lag-source';
+export type { StartFrom } from './lag/stream-lag-source';
+export { StreamLagSource } from './lag/stream-lag-source';
 export type { Outcome, ScalerOptions, Workload } from './loop/scaler';
 export { Scaler } from './loop/scaler';
 export { AutoscalerMetrics } from './metrics/autoscaler-metrics';

@@ -68,10 +68,12 @@ export class StreamLagSource implements LagSource {
 
   private async headRevision(): Promise<bigint | undefined> {
     try {
+      let head: bigint | undefined;
+      // Read to the end rather than return from inside the loop: an abandoned read call keeps client.dispose() waiting.
       for await (const resolved of this.client.readStream(this.stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
-        return resolved.event?.revision ?? resolved.link?.revision;
+        head ??= resolved.event?.revision ?? resolved.link?.revision;
       }
-      return undefined;
+      return head;
     } catch (cause) {
       if (cause instanceof StreamNotFoundError) return undefined;
       throw new Error(`reading the head of stream ${this.stream}`, { cause });

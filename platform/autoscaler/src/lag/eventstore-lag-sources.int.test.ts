@@ -1,0 +1,161 @@
+import { once } from 'node:events';
+import {
+  EventStoreDBClient,
+  jsonEvent,
+  PARK,
+  type PersistentSubscriptionToStream,
+  persistentSubscriptionToAllSettingsFromDefaults,
+  persistentSubscriptionToStreamSettingsFromDefaults,
+  START,
+  streamNameFilter,
+} from '@eventstore/db-client';
+import { type Emulator, startEmulator } from '@spillway/emulator';
+import { eventually } from '../test-kit/capture-log';
+import { AllLagSource } from './all-lag-source';
+import { eventStoreLagSources } from './eventstore-lag-sources';
+
+// Checkpoint on every ack, so the figures are exact right after acknowledging.
+const eager = { checkPointLowerBound: 1, checkPointUpperBound: 1, checkPointAfter: 100 };
+
+describe('lag sources against the emulator (real client, real gRPC)', () => {
+  let emulator: Emulator;
+  let client: EventStoreDBClient;
+  let subscriptions: PersistentSubscriptionToStream[];
+  let n = 0;
+  const unique = (prefix: string) => `${prefix}-${Date.now()}-${n++}`;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ memory: true, port: 0 });
+    client = EventStoreDBClient.connectionString(emulator.connectionString);
+  });
+  beforeEach(() => {
+    subscriptions = [];
+  });
+  afterEach(async () => {
+    await Promise.all(subscriptions.map((s) => s.unsubscribe().catch(() => undefined)));
+  });
+  afterAll(async () => {
+    await client.dispose();
+    await emulator.close();
+  });
+
+  const append = (stream: string, count: number, type = 'Tested') =>
+    client.appendToStream(
+      stream,
+      Array.from({ length: count }, (_, i) => jsonEvent({ type, data: { i } })),
+    );
+
+  /** Subscribes and hands each delivered event to `handle` (ack, park, or leave in flight). */
+  async function consume(stream: string, group: string, handle: (s: PersistentSubscriptionToStream, e: unknown) => Promise<void> | void) {
+    const subscription = client.subscribeToPersistentSubscriptionToStream(stream, group, { bufferSize: 50 });
+    subscriptions.push(subscription);
+    subscription.on('data', (event) => void handle(subscription, event));
+    await once(subscription, 'confirmation');
+    return subscription;
+  }
+
+  test('stream: a group that does not exist yet has every event of the stream as lag', async () => {
+    const stream = unique('orders');
+    await append(stream, 7);
+    const source = eventStoreLagSources(client)({ subscription: { kind: 'stream', stream, group: 'never-started' } });
+    expect(await source.getLag()).toMatchObject({ lag: 7, groupExists: false, caughtUp: false });
+    const fromEnd = eventStoreLagSources(client, { startFrom: 'end' })({
+      subscription: { kind: 'stream', stream, group: 'never-started' },
+    });
+    expect((await fromEnd.getLag()).lag).toBe(0);
+  });
+
+  test('stream: head minus checkpoint, in-flight counted once, parked kept out', async () => {
+    const stream = unique('orders');
+    const group = 'projector';
+    await client.createPersistentSubscriptionToStream(
+      stream,
+      group,
+      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START, maxSubscriberCount: 3, ...eager }),
+    );
+    await append(stream, 10);
+    const source = eventStoreLagSources(client)({ subscription: { kind: 'stream', stream, group } });
+    const before = await source.getLag();
+    expect(before).toMatchObject({ lag: 10, groupExists: true, maxSubscriberCount: 3, parked: 0 });
+
+    // Ack the first 4, park the 5th, keep the rest in flight.
+    let seen = 0;
+    await consume(stream, group, async (subscription, event) => {
+      seen++;
+      if (seen <= 4) await subscription.ack(event as never);
+      else if (seen === 5) await subscription.nack(PARK, 'poison', event as never);
+    });
+    const during = await eventually(
+      async () => {
+        const m = await source.getLag();
+        return m.parked === 1 && m.inFlight === 5 ? m : undefined;
+      },
+      10_000,
+      'ack, park and in-flight to show in GetInfo',
+    );
+    // Checkpoint after revision 4 (events 0-3 acked, 4 parked): revisions 5..9 remain, all in flight.
+    expect(during.lag).toBe(5);
+    expect(during.consumers).toBe(1);
+    expect(during.processedTotal).toBeGreaterThanOrEqual(5);
+    expect(during.caughtUp).toBe(false);
+  });
+
+  test('stream: caught up once everything is acknowledged and checkpointed', async () => {
+    const stream = unique('orders');
+    const group = 'g';
+    await client.createPersistentSubscriptionToStream(
+      stream,
+      group,
+      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START, ...eager }),
+    );
+    await append(stream, 3);
+    await consume(stream, group, (subscription, event) => subscription.ack(event as never));
+    const source = eventStoreLagSources(client)({ subscription: { kind: 'stream', stream, group } });
+    const done = await eventually(
+      async () => {
+        const m = await source.getLag();
+        return m.caughtUp ? m : undefined;
+      },
+      10_000,
+      'the checkpoint to reach the head',
+    );
+    expect(done).toMatchObject({ lag: 0, inFlight: 0, retryBuffer: 0 });
+  });
+
+  test('$all: counts only events matching the filter after the checkpoint; a missing group counts from the start', async () => {
+    const prefix = unique('shop');
+    await append(`${prefix}-order-1`, 3);
+    await append(`${prefix}-inventory-1`, 4);
+    await append(`${prefix}-order-2`, 2);
+    const group = unique('reservation');
+    const filter = { streamNamePrefixes: [`${prefix}-order-`] };
+    const missing = eventStoreLagSources(client)({ subscription: { kind: 'all', group }, filter });
+    expect(await missing.getLag()).toMatchObject({ lag: 5, groupExists: false, capped: false });
+
+    // Default checkpoint bounds: with checkpoints on every ack the emulator's $all group recursed on its own checkpoint events (reported).
+    await client.createPersistentSubscriptionToAll(group, persistentSubscriptionToAllSettingsFromDefaults({ startFrom: START }), {
+      filter: streamNameFilter({ prefixes: [`${prefix}-order-`] }),
+    });
+    const existing = await missing.getLag();
+    expect(existing).toMatchObject({ lag: 5, groupExists: true });
+  });
+
+  test('$all: the count stops at its cap and says so', async () => {
+    const prefix = unique('bulk');
+    await append(`${prefix}-a`, 30);
+    const capped = new AllLagSource(client, unique('g'), { streamNamePrefixes: [prefix] }, 'start', 10);
+    const m = await capped.getLag();
+    expect(m.capped).toBe(true);
+    expect(m.lag).toBeLessThanOrEqual(10);
+  });
+
+  test('a GetInfo failure is reported with the subscription it was for', async () => {
+    const broken = EventStoreDBClient.connectionString('esdb://127.0.0.1:1?tls=false&defaultDeadline=500&maxDiscoverAttempts=1');
+    try {
+      const source = eventStoreLagSources(broken)({ subscription: { kind: 'stream', stream: 's', group: 'g' } });
+      await expect(source.getLag()).rejects.toThrow('reading GetInfo of s::g');
+    } finally {
+      await broken.dispose();
+    }
+  });
+});
