@@ -55,7 +55,10 @@ export async function startFunctionProcess(name: string, env: Record<string, str
   for (;;) {
     if (gone) throw new Error(`${name} exited during start-up:\n${output()}`);
     if (port !== undefined) {
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`, { headers: { connection: 'close' } }).then(
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`, {
+        headers: { connection: 'close' },
+        signal: AbortSignal.timeout(2_000),
+      }).then(
         (r) => r.status === 200,
         () => false,
       );

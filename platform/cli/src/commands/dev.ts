@@ -9,6 +9,8 @@ import { UsageError } from '../usage-error';
 // The issue promises a ready shop within 15 s; PGlite's first initdb alone takes a few seconds on a slow machine.
 const READY_DEADLINE_MS = 60_000;
 const READY_POLL_MS = 200;
+// A ready function answers /readyz in milliseconds.
+const READY_PROBE_TIMEOUT_MS = 2_000;
 // A function drains within its own DRAIN_TIMEOUT_MS; dev sets a short one and waits a little longer before SIGKILL.
 const FUNCTION_DRAIN_MS = 5_000;
 const STOP_GRACE_MS = FUNCTION_DRAIN_MS + 3_000;
@@ -113,7 +115,11 @@ async function waitReady(running: Running, deadline: number): Promise<void> {
     if (exited) throw new Error(`${running.name} exited during start-up (see its output above)`);
     try {
       // Connection: close, so no idle keep-alive connection of ours holds up the function's drain later.
-      const response = await fetch(`${running.url}/readyz`, { headers: { connection: 'close' } });
+      // Bounded: whatever else holds the port may accept the connection and never answer.
+      const response = await fetch(`${running.url}/readyz`, {
+        headers: { connection: 'close' },
+        signal: AbortSignal.timeout(READY_PROBE_TIMEOUT_MS),
+      });
       if (response.status === 200) return;
     } catch {
       // not listening yet
@@ -204,7 +210,8 @@ async function run(argv: string[]): Promise<number> {
 
   const emulator = await startEmulator(join(dataDir, 'emulator'), ports.emulator).catch((err: unknown) => {
     unlock();
-    throw new Error(`starting the emulator on port ${ports.emulator}`, { cause: err });
+    // The bin prints only the message, so the cause goes into it (a port in use is the usual one).
+    throw new Error(`starting the emulator on port ${ports.emulator}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   });
   const base = {
     ESDB_CONNECTION_STRING: emulator.connectionString,
