@@ -1,4 +1,3 @@
-import type { AppendReq, BatchAppendReq } from '@eventstore/db-client/generated/streams_pb';
 import { errors } from '../server/errors';
 import type { ProposedEvent } from '../store/store';
 import { BadRequest, canonicalUuid } from './convert';
