@@ -18,8 +18,8 @@ Flags:
   --mem                  keep everything in memory instead
   --tls-cert <file>      serve TLS with this PEM certificate (needs --tls-key)
   --tls-key <file>       the certificate's PEM private key
-  --user <name:password> require Basic-auth credentials of this user (repeatable; needs TLS
-                         for @eventstore/db-client to send them)`;
+  --user <name:password> require Basic-auth credentials of this user (repeatable; needs
+                         TLS, without which @eventstore/db-client sends no credentials)`;
 
 interface Emulator {
   readonly connectionString: string;
@@ -77,6 +77,9 @@ export const command: Command = {
     if (values.mem && values['data-dir'] !== undefined) throw new UsageError('emulator: give --data-dir or --mem, not both');
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
       throw new UsageError('emulator: --tls-cert and --tls-key go together');
+    }
+    if (values.user !== undefined && values['tls-cert'] === undefined) {
+      throw new UsageError('emulator: --user needs --tls-cert and --tls-key (without TLS the client sends no credentials)');
     }
     const options: Parameters<EmulatorModule['startEmulator']>[0] = {
       host: values.host ?? '127.0.0.1',

@@ -101,6 +101,10 @@ describe('TLS and users', () => {
   const connect = (userInfo: string) =>
     EventStoreDBClient.connectionString(`esdb://${userInfo}127.0.0.1:${emulator.port}?tls=true&tlsCAFile=${caFile}`);
 
+  test('users without TLS are refused at start: the client would send no credentials', async () => {
+    await expect(startEmulator({ port: 0, memory: true, users: [{ username: 'a', password: 'b' }] })).rejects.toThrow(/users need tls/);
+  });
+
   test('the connection string says tls=true', () => {
     expect(emulator.connectionString).toBe(`esdb://127.0.0.1:${emulator.port}?tls=true`);
   });

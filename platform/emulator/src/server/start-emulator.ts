@@ -16,7 +16,7 @@ export interface EmulatorOptions {
   readonly memory?: boolean;
   /** Serve TLS with this certificate and key (PEM) instead of plaintext. */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
-  /** Require Basic-auth credentials of one of these users on every call but ServerFeatures. */
+  /** Require Basic-auth credentials of one of these users on every call but ServerFeatures (needs `tls`). */
   readonly users?: readonly EmulatorUser[];
 }
 
@@ -42,6 +42,11 @@ function hostForUrl(host: string): string {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   if (options.dataDir !== undefined && options.memory === true) {
     throw new TypeError('startEmulator: give either dataDir or memory: true, not both');
+  }
+  if (options.users && options.users.length > 0 && !options.tls) {
+    // EventStoreDB's insecure mode disables authentication, and @eventstore/db-client sends no
+    // credentials without TLS: users without TLS would refuse every call.
+    throw new TypeError('startEmulator: users need tls (without TLS the client sends no credentials)');
   }
   const host = options.host ?? '127.0.0.1';
   const memory = options.memory === true || options.dataDir === undefined;
