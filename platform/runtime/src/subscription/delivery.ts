@@ -90,23 +90,31 @@ export function verdictForFailure(err: unknown): Verdict {
 /**
  * Runs `work` with an AbortSignal that fires after `timeoutMs` or when `outer` aborts; rejects with
  * HandlerTimeoutError at the timeout even if `work` ignores its signal (it keeps running, unacknowledged).
+ * The signal is created on first use (`signal()`): most handlers never look at it.
  */
-export async function withTimeout<T>(timeoutMs: number, outer: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(outer.reason);
-  outer.addEventListener('abort', onOuterAbort, { once: true });
+export async function withTimeout<T>(timeoutMs: number, outer: AbortSignal, work: (signal: () => AbortSignal) => Promise<T>): Promise<T> {
+  let controller: AbortController | undefined;
+  const onOuterAbort = () => controller?.abort(outer.reason);
+  const signal = () => {
+    if (!controller) {
+      controller = new AbortController();
+      if (outer.aborted) controller.abort(outer.reason);
+      else outer.addEventListener('abort', onOuterAbort, { once: true });
+    }
+    return controller.signal;
+  };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
       const error = new HandlerTimeoutError(`handler did not finish within ${timeoutMs} ms`);
-      controller.abort(error);
+      controller?.abort(error);
       reject(error);
     }, timeoutMs);
   });
   try {
-    return await Promise.race([work(controller.signal), timeout]);
+    return await Promise.race([work(signal), timeout]);
   } finally {
     clearTimeout(timer);
-    outer.removeEventListener('abort', onOuterAbort);
+    if (controller) outer.removeEventListener('abort', onOuterAbort);
   }
 }

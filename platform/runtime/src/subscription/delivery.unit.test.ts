@@ -103,7 +103,7 @@ describe('withTimeout', () => {
   test('rejects with HandlerTimeoutError and aborts the signal when the work hangs', async () => {
     let seen: AbortSignal | undefined;
     const hanging = withTimeout(20, new AbortController().signal, (signal) => {
-      seen = signal;
+      seen = signal();
       return new Promise(() => {});
     });
     await expect(hanging).rejects.toBeInstanceOf(HandlerTimeoutError);
@@ -115,9 +115,15 @@ describe('withTimeout', () => {
     const work = withTimeout(
       10_000,
       outer.signal,
-      (signal) => new Promise((_r, reject) => signal.addEventListener('abort', () => reject(new Error('stopped')))),
+      (signal) => new Promise((_r, reject) => signal().addEventListener('abort', () => reject(new Error('stopped')))),
     );
     outer.abort();
     await expect(work).rejects.toThrow('stopped');
+  });
+
+  test('a signal first asked for after the outer abort is already aborted', async () => {
+    const outer = new AbortController();
+    outer.abort();
+    await expect(withTimeout(10_000, outer.signal, async (signal) => signal().aborted)).resolves.toBe(true);
   });
 });

@@ -26,6 +26,11 @@ const ACK_FLUSH_MS = 100;
 // How long drain waits for the subscribe loop to notice it should stop, once in-flight events are answered.
 const LOOP_EXIT_WAIT_MS = 1_000;
 
+interface Answer {
+  readonly verdict: Verdict;
+  readonly log: () => Logger;
+}
+
 type Subscription = PersistentSubscriptionToAll | PersistentSubscriptionToStream;
 
 export interface RunnerOptions<D> {
@@ -151,20 +156,27 @@ export class SubscriptionRunner<D> {
     this.pending++;
     if (this.pending >= this.concurrency) sub.pause();
     const key = resolved.event?.streamId ?? '';
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const task = previous.then(() => this.process(sub, resolved));
-    this.tails.set(key, task);
+    const previous = this.tails.get(key);
+    // One stream's events are handled one after the other; their answers to the server need not wait.
+    const outcome = (previous ? previous.then(() => this.process(resolved)) : this.process(resolved)).catch((err: unknown) => {
+      this.log.error({ err }, 'event processing failed unexpectedly');
+      return undefined;
+    });
+    const handled = outcome.then(() => {});
+    this.tails.set(key, handled);
+    const task = outcome.then((answer) => (answer ? this.answer(sub, resolved, answer.verdict, answer.log) : undefined));
     this.inFlight.add(task);
     void task.finally(() => {
       this.inFlight.delete(task);
-      if (this.tails.get(key) === task) this.tails.delete(key);
+      if (this.tails.get(key) === handled) this.tails.delete(key);
       this.pending--;
       if (!this.stopping && this.pending < this.concurrency && sub.isPaused()) sub.resume();
     });
   }
 
-  private async process(sub: Subscription, resolved: ResolvedEvent & { retryCount: number }): Promise<void> {
-    if (this.stopping) return;
+  /** Validates and handles one event; resolves to how to answer the server, or undefined to say nothing. */
+  private async process(resolved: ResolvedEvent & { retryCount: number }): Promise<Answer | undefined> {
+    if (this.stopping) return undefined;
     const { metrics, subscription } = this.options;
     const delivery = toDelivery(resolved as RawDelivery, subscription.events);
     if (delivery.kind !== 'valid') {
@@ -174,14 +186,12 @@ export class SubscriptionRunner<D> {
         child.info({ reason: delivery.reason }, 'acknowledged an event of unknown type');
         // One label value for every unknown type: an unfiltered `$all` carries any number of them.
         metrics.eventsProcessed.inc({ outcome: 'unknown_type', type: '(unknown)' });
-        await this.answer(sub, resolved, { action: 'ack' }, log);
-      } else {
-        child.warn({ reason: delivery.reason }, 'parking an invalid event');
-        metrics.parks.inc({ type: delivery.type, reason: 'invalid' });
-        metrics.eventsProcessed.inc({ outcome: 'parked', type: delivery.type });
-        await this.answer(sub, resolved, { action: 'park', reason: delivery.reason }, log);
+        return { verdict: { action: 'ack' }, log };
       }
-      return;
+      child.warn({ reason: delivery.reason }, 'parking an invalid event');
+      metrics.parks.inc({ type: delivery.type, reason: 'invalid' });
+      metrics.eventsProcessed.inc({ outcome: 'parked', type: delivery.type });
+      return { verdict: { action: 'park', reason: delivery.reason }, log };
     }
     const event = delivery.event;
     const cause = causeFromEvent(this.options.fn, event);
@@ -201,7 +211,9 @@ export class SubscriptionRunner<D> {
       await withTimeout(this.timeoutMs, this.stop.signal, (signal) =>
         subscription.handle(event, {
           deps,
-          signal,
+          get signal() {
+            return signal();
+          },
           get log() {
             return logFor();
           },
@@ -220,14 +232,14 @@ export class SubscriptionRunner<D> {
       metrics.eventsInFlight.dec();
     }
     // Past the drain deadline the outcome is unknown: say nothing, and the server redelivers it elsewhere.
-    if (this.stop.signal.aborted) return;
+    if (this.stop.signal.aborted) return undefined;
     if (verdict.action === 'retry') metrics.retries.inc({ type: event.type });
     if (verdict.action === 'park') metrics.parks.inc({ type: event.type, reason: 'permanent' });
     metrics.eventsProcessed.inc({
       outcome: verdict.action === 'ack' ? 'acked' : verdict.action === 'retry' ? 'retried' : 'parked',
       type: event.type,
     });
-    await this.answer(sub, resolved, verdict, logFor);
+    return { verdict, log: logFor };
   }
 
   private async answer(sub: Subscription, resolved: ResolvedEvent, verdict: Verdict, log: () => Logger): Promise<void> {
