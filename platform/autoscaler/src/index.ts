@@ -2,6 +2,12 @@ export type { AnnotationProblem, ParsedAnnotations, PolicyName, ScalingSpec } fr
 export { ANNOTATIONS, DEFAULTS, parseScalingAnnotations, scalingAnnotationsSchema } from './annotations/annotations';
 export type { AllFilter, SubscriptionRef } from './annotations/subscription-ref';
 export { formatSubscriptionRef, parseSubscriptionRef } from './annotations/subscription-ref';
+export type { ExternalScalerOptions, ExternalScalerServer } from './keda/external-scaler';
+export { LAG_METRIC, loadExternalScalerPackage, startExternalScaler } from './keda/external-scaler';
+export type { HttpApi, HttpApiOptions } from './keda/http-api';
+export { startHttpApi } from './keda/http-api';
+export type { WorkloadLag } from './keda/workload-lag';
+export { MeasurementUnavailableError, UnknownWorkloadError, workloadLag } from './keda/workload-lag';
 export { AllLagSource, DEFAULT_SCAN_CAP, matchesFilter } from './lag/all-lag-source';
 export type { EventStoreLagOptions } from './lag/eventstore-lag-sources';
 export { eventStoreLagSources } from './lag/eventstore-lag-sources';
@@ -25,3 +31,4 @@ export { captureLog, eventually } from './test-kit/capture-log';
 export { ControlledLagSource } from './test-kit/controlled-lag-source';
 export type { FakeDeployment, RecordedRequest } from './test-kit/fake-kubernetes';
 export { FakeKubernetes } from './test-kit/fake-kubernetes';
+export { RecordingScaleTarget } from './test-kit/recording-scale-target';
