@@ -8,9 +8,12 @@ import { getInventory, getOrder, InvalidCursorError, listOrders } from './read-m
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
 
+/** `?status=` with nothing after it means "no filter", as a form would send it. */
+const blankAsAbsent = (value: unknown) => (value === '' ? undefined : value);
+
 const ListOrdersQuery = z.object({
-  customerId: z.string().min(1).max(100).optional(),
-  status: z.enum(['pending', 'reserved', 'rejected', 'cancelled']).optional(),
+  customerId: z.preprocess(blankAsAbsent, z.string().max(100).optional()),
+  status: z.preprocess(blankAsAbsent, z.enum(['pending', 'reserved', 'rejected', 'cancelled']).optional()),
   // Capped rather than refused: asking for more than a page holds is not an error.
   limit: z.coerce
     .number()
@@ -18,7 +21,7 @@ const ListOrdersQuery = z.object({
     .positive()
     .default(DEFAULT_PAGE_SIZE)
     .transform((limit) => Math.min(limit, MAX_PAGE_SIZE)),
-  cursor: z.string().min(1).max(500).optional(),
+  cursor: z.preprocess(blankAsAbsent, z.string().max(500).optional()),
 });
 
 export const getOrderRoute: RouteDefinition<never, never, ProjectorDeps> = {
