@@ -9,7 +9,10 @@ import { createServerFeaturesModule } from './server-features';
 export interface EmulatorOptions {
   /** Interface to listen on; 127.0.0.1 by default. */
   readonly host?: string;
-  /** 2113 by default, like EventStoreDB; 0 picks a free port. */
+  /**
+   * 0 (a free port, read it back from the result) by default, so that tests and embedded
+   * uses never collide; `spillway emulator` uses EventStoreDB's 2113 (DEFAULT_PORT).
+   */
   readonly port?: number;
   /** Folder of the durable log. Without it (or with `memory: true`) nothing outlives the process. */
   readonly dataDir?: string;
@@ -28,6 +31,7 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+/** EventStoreDB's port, which `spillway emulator` listens on by default. */
 export const DEFAULT_PORT = 2113;
 /** Long enough for in-flight appends to be answered, short enough for a prompt exit. */
 const SHUTDOWN_GRACE_MS = 2_000;
@@ -75,9 +79,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       : grpc.ServerCredentials.createInsecure();
     const s = server;
     const port = await new Promise<number>((resolve, reject) => {
-      s.bindAsync(`${hostForUrl(host)}:${options.port ?? DEFAULT_PORT}`, credentials, (error, bound) => {
-        if (error)
-          reject(new Error(`emulator: cannot listen on ${host}:${options.port ?? DEFAULT_PORT}: ${error.message}`, { cause: error }));
+      s.bindAsync(`${hostForUrl(host)}:${options.port ?? 0}`, credentials, (error, bound) => {
+        if (error) reject(new Error(`emulator: cannot listen on ${host}:${options.port ?? 0}: ${error.message}`, { cause: error }));
         else resolve(bound);
       });
     });
