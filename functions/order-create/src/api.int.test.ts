@@ -110,4 +110,43 @@ describe('order-create over HTTP (real runtime, in-memory emulator)', () => {
   test('an unknown route -> 404', async () => {
     await request(shop.url).get('/nope').expect(404);
   });
+
+  test('a body above the size limit -> 413', async () => {
+    const huge = { ...order, customerId: 'x'.repeat(200 * 1024) };
+    const response = await request(shop.url).post('/orders').send(huge).expect(413);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+});
+
+describe('order-create with API tokens', () => {
+  let emulator: Emulator;
+  let shop: Harness;
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ memory: true, port: 0 });
+    shop = await startHarness(orderCreate, {
+      connectionString: emulator.connectionString,
+      drainTimeoutMs: DRAIN_MS,
+      apiTokens: ['s3cret'],
+    });
+  });
+
+  afterAll(async () => {
+    await shop?.close();
+    await emulator?.close();
+  });
+
+  test('no bearer token -> 401', async () => {
+    const response = await request(shop.url).post('/orders').send(order).expect(401);
+    expect(response.body.code).toBe('UNAUTHORIZED');
+  });
+
+  test('a wrong bearer token -> 401 invalid_token', async () => {
+    const response = await request(shop.url).post('/orders').set('authorization', 'Bearer nope').send(order).expect(401);
+    expect(response.headers['www-authenticate']).toContain('invalid_token');
+  });
+
+  test('the right bearer token -> 201', async () => {
+    await request(shop.url).post('/orders').set('authorization', 'Bearer s3cret').send(order).expect(201);
+  });
 });

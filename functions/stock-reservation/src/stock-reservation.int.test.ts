@@ -87,6 +87,13 @@ describe('stock-reservation (real runtime, in-memory emulator)', () => {
       expect(response.body.errors[0].path).toBe('params.sku');
     });
 
+    test('restock with a body above the size limit -> 413', async () => {
+      await request(shop.url)
+        .post('/inventory/apple/restock')
+        .send({ quantity: 1, note: 'x'.repeat(200 * 1024) })
+        .expect(413);
+    });
+
     test('restock without a JSON body -> 415', async () => {
       await request(shop.url).post('/inventory/apple/restock').set('content-type', 'text/plain').send('5').expect(415);
     });
