@@ -15,6 +15,7 @@ const PROBE_CACHE_MS = 1_000;
 // A reachable EventStoreDB answers a one-event read in milliseconds; a second means it is not there.
 const PROBE_DEADLINE_MS = 1_000;
 const READY_POLL_MS = 200;
+const CLIENT_DISPOSE_WAIT_MS = 2_000;
 
 export type StartOptions = Partial<RuntimeConfig> & {
   /** Where logs go (stdout by default); tests capture them here. */
@@ -113,7 +114,14 @@ export async function startFunction<E extends EventSchemas, D>(
     deps: () => deps,
   });
   const http = createServer(app);
-  const port = await listen(http, config.port, config.host);
+  let port: number;
+  try {
+    port = await listen(http, config.port, config.host);
+  } catch (err) {
+    await definition.shutdown?.(deps).catch(() => {});
+    await client.dispose();
+    throw new Error(`function '${fn}' cannot listen on ${config.host}:${config.port}`, { cause: err });
+  }
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   runner?.start();
   log.info({ port, group: subscription?.group }, 'function started');
@@ -139,8 +147,8 @@ export async function startFunction<E extends EventSchemas, D>(
     } catch (err) {
       log.error({ err }, 'shutdown failed');
     }
-    await client.dispose();
-    log.debug('event store client disposed');
+    // Bounded: the client waits for every stream it handed out, and a stuck one must not keep the process up.
+    if (!(await within(client.dispose(), CLIENT_DISPOSE_WAIT_MS))) log.warn('the EventStoreDB client did not close in time');
     log.info('stopped');
   }
 

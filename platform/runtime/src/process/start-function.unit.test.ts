@@ -55,6 +55,28 @@ describe('startFunction without a reachable EventStoreDB', () => {
     await expect(fetch(`${running.url}/livez`)).rejects.toThrow();
   });
 
+  test('a port in use stops start-up, after closing what init opened', async () => {
+    const calls: string[] = [];
+    const fn = defineFunction({
+      name: 'clash',
+      async init() {
+        return 'opened';
+      },
+      async shutdown(deps) {
+        calls.push(`shutdown:${deps}`);
+      },
+    });
+    const first = await startFunction(fn, { port: 0, host: '127.0.0.1', logLevel: 'silent' });
+    try {
+      await expect(startFunction(fn, { port: first.port, host: '127.0.0.1', logLevel: 'silent' })).rejects.toThrow(
+        `function 'clash' cannot listen on 127.0.0.1:${first.port}`,
+      );
+      expect(calls).toEqual(['shutdown:opened']);
+    } finally {
+      await first.close();
+    }
+  });
+
   test('a failing init stops start-up with the cause', async () => {
     const fn = defineFunction({
       name: 'broken',
