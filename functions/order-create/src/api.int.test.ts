@@ -5,7 +5,7 @@ import orderCreate from './index';
 
 const order = { customerId: 'c-1', items: [{ sku: 'apple', quantity: 3, unitPrice: 0.1 }], currency: 'EUR' };
 
-// The runtime's close() leaves a timer of the drain deadline pending; a short deadline lets Jest exit promptly.
+// Bounds teardown: close() waits up to the drain deadline for open HTTP connections to end.
 const DRAIN_MS = 1_000;
 
 describe('order-create over HTTP (real runtime, in-memory emulator)', () => {

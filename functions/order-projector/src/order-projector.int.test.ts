@@ -9,7 +9,7 @@ import { type ScratchDatabase, scratchDatabase } from './testing/scratch-databas
 const now = () => new Date().toISOString();
 
 // PGlite runs in-process here only when Jest can load it (see pglite-in-jest.ts); the e2e tests run it in a real process.
-// The runtime's close() leaves a timer of the drain deadline pending; a short deadline lets Jest exit promptly.
+// Bounds teardown: close() waits up to the drain deadline for open HTTP connections to end.
 const DRAIN_MS = 1_000;
 
 describe.each(databaseKinds())('order-projector on %s (real runtime, in-memory emulator)', (kind) => {

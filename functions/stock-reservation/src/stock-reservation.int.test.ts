@@ -6,7 +6,7 @@ import stockReservation from './index';
 
 type Line = { sku: string; quantity: number };
 
-// The runtime's close() leaves a timer of the drain deadline pending; a short deadline lets Jest exit promptly.
+// Bounds teardown: close() waits up to the drain deadline for open HTTP connections to end.
 const DRAIN_MS = 1_000;
 
 describe('stock-reservation (real runtime, in-memory emulator)', () => {
