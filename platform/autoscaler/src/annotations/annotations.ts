@@ -158,3 +158,19 @@ export function parseScalingAnnotations(annotations: Readonly<Record<string, str
   };
   return { kind: 'valid', spec };
 }
+
+/** A full spec from the fields given, defaults for the rest: for local mode, where there are no annotations. */
+export function scalingSpec(input: Partial<ScalingSpec> & Pick<ScalingSpec, 'subscription'>): ScalingSpec {
+  const policy = input.policy ?? DEFAULTS.policy;
+  return {
+    minReplicas: DEFAULTS.minReplicas,
+    maxReplicas: DEFAULTS.maxReplicas,
+    lagPerReplica: DEFAULTS.lagPerReplica,
+    activationLag: DEFAULTS.activationLag,
+    targetDrainSeconds: DEFAULTS.targetDrainSeconds,
+    scaleDownStabilizationSeconds: DEFAULTS.scaleDownStabilizationSeconds[policy],
+    cooldownSeconds: DEFAULTS.cooldownSeconds,
+    ...input,
+    policy,
+  };
+}

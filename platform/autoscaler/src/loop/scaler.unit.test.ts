@@ -1,0 +1,68 @@
+import { scalingSpec } from '../annotations/annotations';
+import type { ScaleTarget } from '../targets/scale-target';
+import { captureLog } from '../test-kit/capture-log';
+import { ControlledLagSource } from '../test-kit/controlled-lag-source';
+import { RecordingScaleTarget } from '../test-kit/recording-scale-target';
+import { Scaler } from './scaler';
+
+const spec = (group: string) => scalingSpec({ subscription: { kind: 'stream', stream: 'orders', group }, lagPerReplica: 10 });
+
+describe('Scaler', () => {
+  test('dry run decides and logs but never applies', async () => {
+    const logs = captureLog();
+    const target = new RecordingScaleTarget(1);
+    const scaler = new Scaler({ lagSource: () => new ControlledLagSource('orders::a', 50), log: logs.log, dryRun: true });
+    scaler.upsert({ namespace: 'ns', name: 'a', spec: spec('a'), target });
+    const [outcome] = await scaler.tick();
+    expect(outcome).toMatchObject({ applied: false, decision: { replicas: 5 } });
+    expect(target.history).toEqual([]);
+    expect(logs.lines()).toContainEqual(
+      expect.objectContaining({ fn: 'a', from: 1, to: 5, dryRun: true, msg: 'lag 50 / 10 per replica = 5 -> 5 replicas' }),
+    );
+    await scaler.stop();
+  });
+
+  test('one workload whose target fails does not stop the others', async () => {
+    const { log } = captureLog();
+    const broken: ScaleTarget = {
+      currentReplicas: async () => {
+        throw new Error('forbidden');
+      },
+      scale: async () => undefined,
+    };
+    const good = new RecordingScaleTarget(0);
+    const scaler = new Scaler({
+      lagSource: (s) => new ControlledLagSource(s.subscription.kind === 'stream' ? s.subscription.group : '', 30),
+      log,
+    });
+    scaler.upsert({ namespace: 'ns', name: 'broken', spec: spec('broken'), target: broken });
+    scaler.upsert({ namespace: 'ns', name: 'good', spec: spec('good'), target: good });
+    const outcomes = await scaler.tick();
+    expect(outcomes.find((o) => o.name === 'broken')?.error?.message).toBe('forbidden');
+    expect(good.history).toEqual([3]);
+    await scaler.stop();
+  });
+
+  test('a spec change keeps the lag source unless the subscription changes', async () => {
+    const { log } = captureLog();
+    const sources: ControlledLagSource[] = [];
+    const scaler = new Scaler({
+      lagSource: () => {
+        const s = new ControlledLagSource('x', 0);
+        sources.push(s);
+        return s;
+      },
+      log,
+    });
+    const target = new RecordingScaleTarget(0);
+    scaler.upsert({ namespace: 'ns', name: 'a', spec: spec('a'), target });
+    scaler.upsert({ namespace: 'ns', name: 'a', spec: { ...spec('a'), maxReplicas: 3 }, target });
+    expect(sources).toHaveLength(1);
+    scaler.upsert({ namespace: 'ns', name: 'a', spec: spec('b'), target });
+    expect(sources).toHaveLength(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sources[0]?.closed).toBe(true);
+    await scaler.stop();
+    expect(sources[1]?.closed).toBe(true);
+  });
+});

@@ -1,0 +1,89 @@
+import type { ChildProcess } from 'node:child_process';
+import type { Logger } from 'pino';
+import type { ScaleTarget } from '../scale-target';
+
+/** What a replica gets to finish in-flight events after SIGTERM; the runtime's own drain fits well inside it. */
+export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+
+export interface ProcessPoolOptions {
+  /** Starts one replica of the function; `slot` is the lowest number no live replica holds (for ports or names). */
+  readonly spawn: (slot: number) => ChildProcess;
+  readonly stopTimeoutMs?: number;
+  readonly log?: Logger;
+}
+
+interface Replica {
+  readonly slot: number;
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+}
+
+/**
+ * The local scale target for one function: replicas are child processes. Scaling up spawns
+ * (lowest free slot first); scaling down sends SIGTERM to the newest, and SIGKILL if it has not
+ * exited after the stop timeout. A replica that exits by itself leaves the pool, so the next
+ * decision starts a new one.
+ */
+export class ProcessPool implements ScaleTarget {
+  private readonly running: Replica[] = [];
+  private readonly stopping = new Set<Replica>();
+
+  constructor(private readonly options: ProcessPoolOptions) {}
+
+  async currentReplicas(): Promise<number> {
+    return this.running.length;
+  }
+
+  /** Process ids of the live replicas, oldest first. */
+  pids(): number[] {
+    return this.running.map((r) => r.child.pid ?? -1);
+  }
+
+  async scale(replicas: number): Promise<void> {
+    while (this.running.length < replicas) this.start();
+    while (this.running.length > replicas) {
+      const newest = this.running.pop();
+      if (newest) void this.stop(newest);
+    }
+  }
+
+  /** Stops every replica and waits until all have exited. */
+  async close(): Promise<void> {
+    const all = this.running.splice(0);
+    await Promise.all([...all.map((r) => this.stop(r)), ...[...this.stopping].map((r) => r.exited)]);
+  }
+
+  private start(): void {
+    const taken = new Set([...this.running, ...this.stopping].map((r) => r.slot));
+    let slot = 0;
+    while (taken.has(slot)) slot++;
+    const child = this.options.spawn(slot);
+    const exited = new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+    const replica: Replica = { slot, child, exited };
+    this.running.push(replica);
+    child.once('error', (err) => this.options.log?.error({ err, slot }, 'replica failed to start'));
+    void exited.then(() => {
+      const at = this.running.indexOf(replica);
+      if (at >= 0) {
+        this.running.splice(at, 1);
+        this.options.log?.warn({ slot, pid: child.pid, code: child.exitCode, signal: child.signalCode }, 'replica exited by itself');
+      }
+    });
+  }
+
+  private async stop(replica: Replica): Promise<void> {
+    this.stopping.add(replica);
+    const { child } = replica;
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      this.options.log?.warn({ slot: replica.slot, pid: child.pid }, 'replica did not stop in time; killing it');
+      child.kill('SIGKILL');
+    }, this.options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
+    await replica.exited;
+    clearTimeout(timer);
+    this.stopping.delete(replica);
+  }
+}
