@@ -13,16 +13,8 @@ its given/when/then unit test. <name> is lower-case kebab-case (it becomes a Kub
 const NAME_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const MAX_NAME_LENGTH = 40;
 
-function pascal(name: string): string {
-  return name
-    .split('-')
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('');
-}
-
 /** The files of a new function, by path relative to its folder. */
 export function scaffold(name: string): Record<string, string> {
-  const type = pascal(name);
   return {
     'package.json': `${JSON.stringify(
       {
@@ -43,19 +35,26 @@ export function scaffold(name: string): Record<string, string> {
 // A business limit, named so the rule reads in one place.
 export const MAX_NOTES = 100;
 
-export type ${type}Command = { readonly type: 'AddNote'; readonly text: string; readonly now: Date };
+export interface NoteCommand {
+  readonly type: 'AddNote';
+  readonly text: string;
+  readonly now: Date;
+}
 
-export type ${type}Event = { readonly type: 'NoteAdded'; readonly data: { readonly text: string; readonly addedAt: string } };
+export interface NoteEvent {
+  readonly type: 'NoteAdded';
+  readonly data: { readonly text: string; readonly addedAt: string };
+}
 
-export interface ${type}State {
+export interface NoteState {
   readonly notes: number;
 }
 
-export function initialState(): ${type}State {
+export function initialState(): NoteState {
   return { notes: 0 };
 }
 
-export function evolve(state: ${type}State, event: ${type}Event): ${type}State {
+export function evolve(state: NoteState, event: NoteEvent): NoteState {
   switch (event.type) {
     case 'NoteAdded':
       return { notes: state.notes + 1 };
@@ -67,7 +66,7 @@ export function evolve(state: ${type}State, event: ${type}Event): ${type}State {
 }
 
 /** Turns a command into the events it causes; throws a typed error when it may not happen. */
-export function decide(command: ${type}Command, state: ${type}State): ${type}Event[] {
+export function decide(command: NoteCommand, state: NoteState): NoteEvent[] {
   switch (command.type) {
     case 'AddNote':
       if (state.notes >= MAX_NOTES) throw new BusinessRuleError('TOO_MANY_NOTES', \`a board holds at most \${MAX_NOTES} notes\`);
@@ -83,12 +82,18 @@ export function decide(command: ${type}Command, state: ${type}State): ${type}Eve
 import * as decider from './decider';
 
 const now = new Date('2026-01-01T00:00:00.000Z');
-const added = (text: string): decider.${type}Event => ({ type: 'NoteAdded', data: { text, addedAt: now.toISOString() } });
 const spec = deciderSpec(decider);
+
+function added(text: string): decider.NoteEvent {
+  return { type: 'NoteAdded', data: { text, addedAt: now.toISOString() } };
+}
 
 describe('${name} decider', () => {
   test('adds a note', () => {
-    spec.given([]).when({ type: 'AddNote', text: 'hello', now }).then([added('hello')]);
+    spec
+      .given([])
+      .when({ type: 'AddNote', text: 'hello', now })
+      .then([added('hello')]);
   });
 
   test('refuses a note beyond the limit', () => {
