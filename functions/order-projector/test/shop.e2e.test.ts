@@ -110,9 +110,16 @@ async function readModel(databaseUrl: string) {
       'SELECT order_id, status, customer_id, total_amount FROM orders',
     );
     const inventory = await pg.query<{ sku: string; on_hand: string; reserved: string; available: string }>('SELECT * FROM inventory');
+    const lines = await pg.query<{ order_id: string; lines: string }>(
+      "SELECT order_id, string_agg(sku || ':' || quantity, ',' ORDER BY sku) AS lines FROM order_lines GROUP BY order_id",
+    );
+    const linesOf = new Map(lines.rows.map((r) => [r.order_id, r.lines]));
     return {
       orders: new Map(
-        orders.rows.map((r) => [r.order_id, { status: r.status, customerId: r.customer_id, totalAmount: Number(r.total_amount) }]),
+        orders.rows.map((r) => [
+          r.order_id,
+          { status: r.status, customerId: r.customer_id, totalAmount: Number(r.total_amount), lines: linesOf.get(r.order_id) ?? '' },
+        ]),
       ),
       inventory: new Map(
         inventory.rows.map((r) => [r.sku, { onHand: Number(r.on_hand), reserved: Number(r.reserved), available: Number(r.available) }]),
@@ -144,7 +151,18 @@ async function verify(shop: Shop, orderIds: string[]) {
 
   // The read model equals the recomputation from the event log, once the projector has caught up.
   const expectedOrders = new Map(
-    [...log.orders].map(([id, o]) => [id, { status: o.status, customerId: o.customerId, totalAmount: o.totalAmount }]),
+    [...log.orders].map(([id, o]) => [
+      id,
+      {
+        status: o.status,
+        customerId: o.customerId,
+        totalAmount: o.totalAmount,
+        lines: [...o.lines]
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([sku, quantity]) => `${sku}:${quantity}`)
+          .join(','),
+      },
+    ]),
   );
   const expectedInventory = new Map(
     [...log.inventory].map(([sku, level]) => [
