@@ -7,7 +7,7 @@ import { type Harness, startHarness } from '../testing/harness';
 
 const bin = join(__dirname, '..', '..', 'bin', 'spillway-function.js');
 const fixture = join(__dirname, '..', '..', 'test', 'fixtures', 'echo');
-const BURST = 300;
+const BURST = 500;
 
 let emulator: Emulator;
 let client: EventStoreDBClient;
