@@ -15,7 +15,8 @@ export interface ReservationDeps {
 // (releases after a rejection or a cancel that won the race), so a third is never needed.
 const MAX_PASSES = 3;
 // Within one replica the SKU lock removes conflicts; these cover other replicas writing the same SKU.
-// Past them the event is retried by the server, which spreads the contention out further.
+// No backoff: a conflict means another writer just succeeded, and the re-read only fetches its events.
+// Past the limit the event is retried by the server, which spreads the contention out further.
 const INVENTORY_CONFLICT_RETRIES = 10;
 
 /** Decides on the cached inventory state and appends with its revision; on a conflict, catches up and decides again. */
