@@ -74,6 +74,13 @@ describe('HTTP ingress', () => {
     expect(first.body.key).toBe('k-1');
   });
 
+  test('a sane x-correlation-id is echoed back; an unreasonable one is replaced', async () => {
+    const kept = await request(app()).post('/orders').set('x-correlation-id', 'corr-42').send({ sku: 'A', qty: 1 });
+    expect(kept.headers['x-correlation-id']).toBe('corr-42');
+    const replaced = await request(app()).post('/orders').set('x-correlation-id', 'x'.repeat(1000)).send({ sku: 'A', qty: 1 });
+    expect(replaced.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   test('malformed JSON is a 400 problem', async () => {
     const res = await request(app()).post('/orders').set('Content-Type', 'application/json').send('{"sku": ');
     expectProblem(res, 400, 'MALFORMED_JSON');

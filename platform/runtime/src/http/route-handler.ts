@@ -65,7 +65,9 @@ export function routeHandler<D>(route: RouteDefinition<any, any, D>, runtime: Ro
     const body = validate(route.body, req.body, 'body');
     const query = validate(route.query, req.query, 'query');
     const requestId = randomUUID();
-    const correlationId = req.get('x-correlation-id') ?? requestId;
+    const offered = req.get('x-correlation-id');
+    // Client-supplied, so it is only kept when it looks like an id: it ends up in every event's metadata.
+    const correlationId = offered && offered.length <= MAX_IDEMPOTENCY_KEY_LENGTH && VISIBLE_ASCII.test(offered) ? offered : requestId;
     const cause: Cause = {
       fn: runtime.fn,
       // The route is part of the cause: one key reused on two endpoints must not collide.
