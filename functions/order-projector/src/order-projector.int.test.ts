@@ -3,16 +3,14 @@ import { type Emulator, startEmulator } from '@spillway/emulator';
 import { type Harness, startHarness } from '@spillway/runtime';
 import request from 'supertest';
 import orderProjector from './index';
-import { databaseKinds } from './testing/pglite-in-jest';
 import { type ScratchDatabase, scratchDatabase } from './testing/scratch-database';
 
 const now = () => new Date().toISOString();
 
-// PGlite runs in-process here only when Jest can load it (see pglite-in-jest.ts); the e2e tests run it in a real process.
 // Bounds teardown: close() waits up to the drain deadline for open HTTP connections to end.
 const DRAIN_MS = 1_000;
 
-describe.each(databaseKinds())('order-projector on %s (real runtime, in-memory emulator)', (kind) => {
+describe.each(['postgres', 'pglite'] as const)('order-projector on %s (real runtime, in-memory emulator)', (kind) => {
   let scratch: ScratchDatabase;
   let emulator: Emulator;
   let shop: Harness;

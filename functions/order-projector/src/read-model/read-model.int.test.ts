@@ -1,5 +1,4 @@
 import { type ProjectedEvent, project } from '../decider';
-import { databaseKinds } from '../testing/pglite-in-jest';
 import { type ScratchDatabase, scratchDatabase } from '../testing/scratch-database';
 import { applyEvent, EventAheadError } from './apply-changes';
 import { migrate } from './migrations';
@@ -28,8 +27,7 @@ async function apply(db: SqlDatabase, event: ProjectedEvent, revision: bigint) {
   return applyEvent(db, { streamId: event.streamId, revision }, project(event));
 }
 
-// PGlite runs here only when Jest can load it (see pglite-in-jest.ts); the e2e tests cover it in real processes.
-describe.each(databaseKinds())('read model on %s', (kind) => {
+describe.each(['postgres', 'pglite'] as const)('read model on %s', (kind) => {
   let scratch: ScratchDatabase;
   let db: SqlDatabase;
 
