@@ -10,12 +10,14 @@ import { AckBatcher } from './ack-batcher';
 import { type RawDelivery, toDelivery, type Verdict, verdictForFailure, withTimeout } from './delivery';
 import { ensureGroup } from './ensure-group';
 import { type GroupSettings, groupSettings } from './group-settings';
+import { Slots } from './slots';
 
 /** Events handled at once per replica unless the function or CONCURRENCY says otherwise. */
 export const DEFAULT_CONCURRENCY = 10;
 // Well under the server's default 30 s message timeout, so the runtime (not the server) decides a slow event failed.
 export const DEFAULT_HANDLER_TIMEOUT_MS = 10_000;
-// Events the server may push beyond those being handled, so the next one is already here when a slot frees.
+// Events the server may push beyond those being handled (its buffer size bounds what this process holds),
+// so the next one is already here when a slot frees.
 const PREFETCH = 10;
 // Reconnect quickly after a blip, but back off to a few seconds while EventStoreDB stays away.
 const RECONNECT_BASE_MS = 200;
@@ -60,10 +62,10 @@ export class SubscriptionRunner<D> {
   /** Ends the current consume() call: a cancelled call emits nothing the runner could wait for. */
   private endConsume?: () => void;
   private loop?: Promise<void>;
-  private pending = 0;
   private readonly tails = new Map<string, Promise<void>>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly acks = new AckBatcher<ResolvedEvent>();
+  private readonly slots: Slots;
   /** Aborts handlers still running when the drain deadline passes, and the reconnect sleep. */
   private readonly stop = new AbortController();
   private readonly wake = new AbortController();
@@ -76,6 +78,7 @@ export class SubscriptionRunner<D> {
   constructor(private readonly options: RunnerOptions<D>) {
     this.declared = groupSettings(options.subscription);
     this.concurrency = options.concurrency ?? options.subscription.concurrency ?? DEFAULT_CONCURRENCY;
+    this.slots = new Slots(this.concurrency);
     this.timeoutMs = options.subscription.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
     this.log = options.log.child({ group: options.subscription.group });
   }
@@ -153,12 +156,11 @@ export class SubscriptionRunner<D> {
   private accept(sub: Subscription, resolved: ResolvedEvent & { retryCount: number }) {
     // Draining: take no new work. Not acking it means the server hands it to another consumer once we leave.
     if (this.stopping) return;
-    this.pending++;
-    if (this.pending >= this.concurrency) sub.pause();
     const key = resolved.event?.streamId ?? '';
     const previous = this.tails.get(key);
+    const run = () => this.slots.run(() => this.process(resolved));
     // One stream's events are handled one after the other; their answers to the server need not wait.
-    const outcome = (previous ? previous.then(() => this.process(resolved)) : this.process(resolved)).catch((err: unknown) => {
+    const outcome = (previous ? previous.then(run) : run()).catch((err: unknown) => {
       this.log.error({ err }, 'event processing failed unexpectedly');
       return undefined;
     });
@@ -169,8 +171,6 @@ export class SubscriptionRunner<D> {
     void task.finally(() => {
       this.inFlight.delete(task);
       if (this.tails.get(key) === handled) this.tails.delete(key);
-      this.pending--;
-      if (!this.stopping && this.pending < this.concurrency && sub.isPaused()) sub.resume();
     });
   }
 
@@ -259,7 +259,6 @@ export class SubscriptionRunner<D> {
   async drain(deadlineMs: number): Promise<void> {
     this.stopping = true;
     this.wake.abort();
-    this.current?.pause();
     const waiting = this.inFlight.size;
     const inTime = await within(Promise.allSettled([...this.inFlight]), deadlineMs);
     if (!inTime) {

@@ -1,0 +1,28 @@
+import { Slots } from './slots';
+
+describe('Slots', () => {
+  test('runs at most `size` tasks at once, the rest in arrival order', async () => {
+    const slots = new Slots(2);
+    let running = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const task = (n: number) =>
+      slots.run(async () => {
+        started.push(n);
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running--;
+        return n;
+      });
+    expect(await Promise.all([1, 2, 3, 4, 5].map(task))).toEqual([1, 2, 3, 4, 5]);
+    expect(peak).toBe(2);
+    expect(started).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  test('a failing task frees its slot', async () => {
+    const slots = new Slots(1);
+    await expect(slots.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(slots.run(async () => 'next')).resolves.toBe('next');
+  });
+});
