@@ -2,6 +2,13 @@ export type { AnnotationProblem, ParsedAnnotations, PolicyName, ScalingSpec } fr
 export { ANNOTATIONS, DEFAULTS, parseScalingAnnotations, scalingAnnotationsSchema, scalingSpec } from './annotations/annotations';
 export type { AllFilter, SubscriptionRef } from './annotations/subscription-ref';
 export { formatSubscriptionRef, parseSubscriptionRef } from './annotations/subscription-ref';
+export type { AutoscalerApp, AutoscalerAppOptions } from './app/autoscaler-app';
+export { startAutoscalerApp } from './app/autoscaler-app';
+export { createAutoscalerLogger } from './app/logger';
+export type { SubscriptionStatus } from './app/subscription-status';
+export { formatStatusTable, readSubscriptionStatuses, subscriptionStatuses } from './app/subscription-status';
+export type { AutoscalerConfig } from './config';
+export { ConfigError, loadAutoscalerConfig } from './config';
 export type { ExternalScalerOptions, ExternalScalerServer } from './keda/external-scaler';
 export { LAG_METRIC, loadExternalScalerPackage, startExternalScaler } from './keda/external-scaler';
 export type { HttpApi, HttpApiOptions } from './keda/http-api';

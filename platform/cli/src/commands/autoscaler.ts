@@ -1,12 +1,86 @@
+import { ConfigError, createAutoscalerLogger, loadAutoscalerConfig, loadKubeConfig, startAutoscalerApp } from '@spillway/autoscaler';
 import type { Command } from '../command';
+import { parseFlags } from '../parse-flags';
+import { UsageError } from '../usage-error';
 
-// Placeholder until the issue that owns this command lands; it says so instead of pretending.
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000 };
+
+/** `2s`, `500ms`, `1m`, or plain seconds. */
+export function parseDuration(flag: string, value: string): number {
+  const match = value.trim().match(/^(\d+(?:\.\d+)?)(ms|s|m)?$/);
+  const ms = match ? Number(match[1]) * (UNITS[match[2] ?? 's'] ?? 1_000) : Number.NaN;
+  if (!Number.isFinite(ms) || ms < 100)
+    throw new UsageError(`autoscaler: ${flag} expects a duration of at least 100ms like 2s, 500ms or 1m, got '${value}'`);
+  return Math.round(ms);
+}
+
+function parsePort(flag: string, value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError(`autoscaler: ${flag} expects a port number, got '${value}'`);
+  return port;
+}
+
 export const command: Command = {
   name: 'autoscaler',
-  summary: 'not available yet',
-  usage: 'Usage: spillway autoscaler (not available in this build yet)',
-  async run() {
-    process.stderr.write("spillway: 'autoscaler' is not available in this build yet\n");
-    return 1;
+  summary: 'scale functions by the lag of their persistent subscriptions',
+  usage: [
+    'Usage: spillway autoscaler [--namespace NS] [--interval 2s] [--dry-run] [--port 9090] [--grpc-port 9091]',
+    '',
+    'Watches the Deployments of a namespace annotated with spillway.dev/subscription, measures each',
+    "subscription's lag in EventStoreDB and patches the Deployment's /scale. Serves /metrics and",
+    "GET /keda/lag on --port, and KEDA's external scaler gRPC service on --grpc-port.",
+    '',
+    'Flags:',
+    '  --namespace NS    namespace to watch (default: POD_NAMESPACE, the in-cluster namespace, or default)',
+    '  --interval D      time between measurements, e.g. 2s, 500ms, 1m (default 2s)',
+    '  --dry-run         decide and log, never patch (use this when KEDA applies the scaling)',
+    '  --port N          HTTP port for /metrics, /healthz and /keda/lag (default 9090)',
+    '  --grpc-port N     KEDA external scaler gRPC port (default 9091)',
+    '',
+    'Environment: ESDB_CONNECTION_STRING, LOG_LEVEL, POD_NAMESPACE, FALLBACK_AFTER_FAILURES, LAG_SCAN_CAP;',
+    'Kubernetes access from the in-cluster service account, or KUBECONFIG / ~/.kube/config.',
+  ].join('\n'),
+  async run(argv) {
+    const { values } = parseFlags('autoscaler', argv, {
+      namespace: { type: 'string' },
+      interval: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      port: { type: 'string' },
+      'grpc-port': { type: 'string' },
+    });
+    const intervalMs = parseDuration('--interval', (values.interval as string | undefined) ?? '2s');
+    const port = parsePort('--port', (values.port as string | undefined) ?? '9090');
+    const grpcPort = parsePort('--grpc-port', (values['grpc-port'] as string | undefined) ?? '9091');
+    let config: ReturnType<typeof loadAutoscalerConfig>;
+    try {
+      config = loadAutoscalerConfig();
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`spillway autoscaler: ${err.message}\n`);
+        return 1;
+      }
+      throw err;
+    }
+    const log = createAutoscalerLogger(config.logLevel);
+    const app = await startAutoscalerApp({
+      esdbConnectionString: config.esdbConnectionString,
+      kubeConfig: loadKubeConfig(),
+      namespace: (values.namespace as string | undefined) ?? config.namespace,
+      intervalMs,
+      dryRun: values['dry-run'] === true,
+      port,
+      grpcPort,
+      failureThreshold: config.failureThreshold,
+      ...(config.scanCap !== undefined ? { scanCap: config.scanCap } : {}),
+      log,
+    });
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+      process.once('SIGINT', () => resolve('SIGINT'));
+    });
+    log.info({ signal }, 'stopping');
+    await app.stop();
+    return 0;
   },
 };

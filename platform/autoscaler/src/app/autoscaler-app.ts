@@ -1,0 +1,74 @@
+import { EventStoreDBClient } from '@eventstore/db-client';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { type ExternalScalerServer, startExternalScaler } from '../keda/external-scaler';
+import { type HttpApi, startHttpApi } from '../keda/http-api';
+import { eventStoreLagSources } from '../lag/eventstore-lag-sources';
+import { Scaler } from '../loop/scaler';
+import { AutoscalerMetrics } from '../metrics/autoscaler-metrics';
+import { KubernetesWorkloads } from '../targets/kubernetes/kubernetes-workloads';
+
+export interface AutoscalerAppOptions {
+  readonly esdbConnectionString: string;
+  readonly kubeConfig: KubeConfig;
+  readonly namespace: string;
+  readonly intervalMs: number;
+  readonly dryRun: boolean;
+  /** HTTP: /metrics, /healthz, /keda/lag. */
+  readonly port: number;
+  /** KEDA external scaler gRPC service. */
+  readonly grpcPort: number;
+  readonly host?: string;
+  readonly failureThreshold: number;
+  readonly scanCap?: number;
+  readonly log: Logger;
+}
+
+export interface AutoscalerApp {
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly scaler: Scaler;
+  stop(): Promise<void>;
+}
+
+/** The in-cluster autoscaler: watch annotated Deployments, measure, decide, patch `/scale`; serve metrics and KEDA. */
+export async function startAutoscalerApp(options: AutoscalerAppOptions): Promise<AutoscalerApp> {
+  const { log } = options;
+  const client = EventStoreDBClient.connectionString(options.esdbConnectionString);
+  const metrics = new AutoscalerMetrics();
+  const scaler = new Scaler({
+    lagSource: eventStoreLagSources(client, options.scanCap !== undefined ? { scanCap: options.scanCap } : {}),
+    log,
+    metrics,
+    dryRun: options.dryRun,
+    failureThreshold: options.failureThreshold,
+  });
+  const workloads = new KubernetesWorkloads(options.kubeConfig, options.namespace, scaler, log);
+  let http: HttpApi | undefined;
+  let grpc: ExternalScalerServer | undefined;
+  try {
+    http = await startHttpApi({ scaler, metrics, log, defaultNamespace: options.namespace, host: options.host, port: options.port });
+    grpc = await startExternalScaler({ scaler, log, host: options.host, port: options.grpcPort });
+    await workloads.start();
+  } catch (err) {
+    await Promise.allSettled([workloads.stop(), http?.close(), grpc?.close(), client.dispose()]);
+    throw err;
+  }
+  scaler.start(options.intervalMs);
+  log.info(
+    { namespace: options.namespace, intervalMs: options.intervalMs, dryRun: options.dryRun, httpPort: http.port, grpcPort: grpc.port },
+    'autoscaler started',
+  );
+  const [httpPort, grpcPort] = [http.port, grpc.port];
+  return {
+    httpPort,
+    grpcPort,
+    scaler,
+    async stop() {
+      await workloads.stop();
+      await scaler.stop();
+      await Promise.allSettled([http?.close(), grpc?.close()]);
+      await client.dispose();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_FAILURE_THRESHOLD } from './policy/fallback';
+
+/** Where Kubernetes mounts the pod's own namespace. */
+const IN_CLUSTER_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+const schema = z.object({
+  ESDB_CONNECTION_STRING: z
+    .string()
+    .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\/\S+$/, 'expected an esdb:// connection string')
+    .default('esdb://127.0.0.1:2113?tls=false'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Set from the downward API in the chart; the namespace to watch when --namespace is not given. */
+  POD_NAMESPACE: z.string().min(1).optional(),
+  /** Consecutive failed measurements before a workload goes to its fallback-replicas. */
+  FALLBACK_AFTER_FAILURES: z.coerce.number().int().min(1).default(DEFAULT_FAILURE_THRESHOLD),
+  /** Most `$all` events one reading scans before reporting the lag as capped. */
+  LAG_SCAN_CAP: z.coerce.number().int().min(1).optional(),
+});
+
+/** The autoscaler's (and `spillway status`'s) settings from the environment, parsed once. */
+export interface AutoscalerConfig {
+  readonly esdbConnectionString: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** POD_NAMESPACE, else the in-cluster service-account namespace, else `default`. */
+  readonly namespace: string;
+  readonly failureThreshold: number;
+  readonly scanCap?: number;
+}
+
+/** Start-up stops with this: one message naming every wrong variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+  }
+}
+
+function inClusterNamespace(): string | undefined {
+  try {
+    return readFileSync(IN_CLUSTER_NAMESPACE_FILE, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses the environment (process.env by default); throws a ConfigError naming every bad variable. */
+export function loadAutoscalerConfig(env: Readonly<Record<string, string | undefined>> = process.env): AutoscalerConfig {
+  // An empty variable means "unset", as in a manifest that leaves a value blank.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  const c = parsed.data;
+  return {
+    esdbConnectionString: c.ESDB_CONNECTION_STRING,
+    logLevel: c.LOG_LEVEL,
+    namespace: c.POD_NAMESPACE ?? inClusterNamespace() ?? 'default',
+    failureThreshold: c.FALLBACK_AFTER_FAILURES,
+    ...(c.LAG_SCAN_CAP !== undefined ? { scanCap: c.LAG_SCAN_CAP } : {}),
+  };
+}
