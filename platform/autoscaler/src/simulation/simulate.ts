@@ -41,15 +41,18 @@ export function simulate(trace: Trace, controller: Controller, model: WorkloadMo
     const processed = Math.min(backlog, ready * model.perReplicaRate);
     backlog -= processed;
     processedTotal += processed;
-    const lag = Math.ceil(backlog - 1e-9);
+    const waiting = Math.ceil(backlog - 1e-9);
+    // Little's law: events being handled at a reading = throughput x service time (1 / per-replica rate).
+    // Without it a group that keeps up would read as empty and KEDA's model would deactivate under load.
+    const inFlight = Math.ceil(processed / model.perReplicaRate - 1e-9);
     const measurement: LagMeasurement = {
-      lag,
-      inFlight: 0,
+      lag: waiting + inFlight,
+      inFlight,
       retryBuffer: 0,
       parked: 0,
       capped: false,
       groupExists: true,
-      caughtUp: lag === 0,
+      caughtUp: waiting + inFlight === 0,
       consumers: ready,
       processedTotal: Math.round(processedTotal),
     };
