@@ -108,6 +108,19 @@ describe('persistent subscription administration through the real client', () =>
     expect(c.errors[0]).toBeInstanceOf(PersistentSubscriptionDroppedError);
   });
 
+  test('RestartSubsystem drops subscribers and keeps the groups', async () => {
+    const stream = uniqueStream('restart');
+    await client.createPersistentSubscriptionToStream(stream, 'g', settings({ startFrom: START }));
+    const c = await collect(client.subscribeToPersistentSubscriptionToStream(stream, 'g'));
+    await client.restartPersistentSubscriptionSubsystem();
+    await until(() => c.errors.length === 1, 'the drop');
+    expect(c.errors[0]).toBeInstanceOf(PersistentSubscriptionDroppedError);
+    const again = await collect(client.subscribeToPersistentSubscriptionToStream(stream, 'g'), (e) => void again.subscription.ack(e));
+    await appendEvents(client, stream, 2);
+    await until(() => again.received.length === 2, 'delivery after the restart');
+    await again.subscription.unsubscribe();
+  });
+
   test.each([
     ['historyBufferSize', { historyBufferSize: -1 }],
     ['liveBufferSize', { liveBufferSize: -1 }],

@@ -170,6 +170,10 @@ describe('persistent subscription delivery through the real client', () => {
     await until(() => c.received.length === 3, 'the matching events');
     expect(c.received.map((e) => e.event!.streamId)).toEqual([`${prefix}-in-1`, `${prefix}-in-1`, `${prefix}-in-2`]);
     expect(c.received.every((e) => e.commitPosition !== undefined)).toBe(true);
+    // $all positions print as C:<commit>/P:<prepare>, which the client parses back.
+    const info = await client.getPersistentSubscriptionToAllInfo(group);
+    expect(info.stats.lastKnownEventPosition).toEqual({ commit: c.received[2]!.commitPosition, prepare: c.received[2]!.commitPosition });
+    expect(info.settings.startFrom).toBe(START);
     await c.subscription.unsubscribe();
     await client.deletePersistentSubscriptionToAll(group);
   });
@@ -217,6 +221,39 @@ describe('persistent subscription delivery through the real client', () => {
       totalItems: 50n,
     });
     expect(caughtUp.connections[0]).toMatchObject({ inFlightMessages: 0, availableSlots: 2, totalItems: 50n });
+    await c.subscription.unsubscribe();
+  });
+
+  test('replayed parked messages go out ahead of newer events', async () => {
+    const stream = uniqueStream('ahead');
+    await client.createPersistentSubscriptionToStream(stream, 'g', fromStart());
+    const c = await collect(client.subscribeToPersistentSubscriptionToStream(stream, 'g', { bufferSize: 1 }));
+    await appendEvents(client, stream, 4);
+    await until(() => c.received.length === 1, 'the first event');
+    await c.subscription.nack('park', 'poison', c.received[0]!);
+    await until(() => c.received.length === 2, 'the second event');
+    await until(async () => (await client.getPersistentSubscriptionToStreamInfo(stream, 'g')).stats.parkedMessageCount === 1n, 'parking');
+    await client.replayParkedMessagesToStream(stream, 'g');
+    await until(
+      async () => (await client.getPersistentSubscriptionToStreamInfo(stream, 'g')).stats.retryBufferCount === 1,
+      'the replay queued',
+    );
+    await c.subscription.ack(c.received[1]!);
+    await until(() => c.received.length === 3, 'the next delivery');
+    expect(c.received[2]!.event!.id).toBe(c.received[0]!.event!.id);
+    await c.subscription.unsubscribe();
+  });
+
+  test('extraStatistics adds processing-time measurements per connection', async () => {
+    const stream = uniqueStream('extra');
+    await client.createPersistentSubscriptionToStream(stream, 'g', fromStart({ extraStatistics: true }));
+    const c = await collect(client.subscribeToPersistentSubscriptionToStream(stream, 'g'), (e) => void c.subscription.ack(e));
+    await appendEvents(client, stream, 5);
+    await until(async () => (await client.getPersistentSubscriptionToStreamInfo(stream, 'g')).stats.totalItems === 5n, 'deliveries');
+    await until(async () => (await client.getPersistentSubscriptionToStreamInfo(stream, 'g')).stats.outstandingMessagesCount === 0, 'acks');
+    const info = await client.getPersistentSubscriptionToStreamInfo(stream, 'g');
+    expect(info.settings.extraStatistics).toBe(true);
+    expect([...(info.connections[0]!.extraStatistics?.keys() ?? [])]).toEqual(expect.arrayContaining(['mean', 'median', '99%', 'highest']));
     await c.subscription.unsubscribe();
   });
 });
