@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BACKWARDS, END, EventStoreDBClient } from '@eventstore/db-client';
+import { EventStoreDBClient, StreamNotFoundError } from '@eventstore/db-client';
 import type { DestinationStream } from 'pino';
 import { loadConfig, type RuntimeConfig } from '../config';
 import type { EventSchemas, FunctionDefinition } from '../contract/define-function';
@@ -46,16 +46,19 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-function reachabilityProbe(client: EventStoreDBClient): () => Promise<boolean> {
+function reachabilityProbe(client: EventStoreDBClient, fn: string): () => Promise<boolean> {
   let last: { at: number; ok: Promise<boolean> } | undefined;
+  // An ordinary stream nobody writes: reading it needs no rights on `$all` or system streams, and
+  // "not found" is as good an answer as any to "are you there?".
+  const stream = `spillway-probe-${fn}`;
   const probe = async () => {
     try {
       // Read to the end rather than break: a read abandoned half-way is never released, and dispose() waits for it.
-      for await (const _ of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1, deadline: PROBE_DEADLINE_MS })) {
+      for await (const _ of client.readStream(stream, { maxCount: 1, deadline: PROBE_DEADLINE_MS })) {
       }
       return true;
-    } catch {
-      return false;
+    } catch (err) {
+      return err instanceof StreamNotFoundError;
     }
   };
   return () => {
@@ -93,7 +96,7 @@ export async function startFunction<E extends EventSchemas, D>(
   const runner = subscription
     ? new SubscriptionRunner<D>({ fn, subscription, client, log, metrics, concurrency: config.concurrency, deps: () => deps })
     : undefined;
-  const reachable = reachabilityProbe(client);
+  const reachable = reachabilityProbe(client, fn);
   let draining = false;
   const notReadyReasons = async () => {
     const reasons: string[] = [];
