@@ -12,7 +12,7 @@ export interface GroupSettings {
   readonly startFrom: bigint;
   readonly resolveLinkTos: boolean;
   readonly extraStatistics: boolean;
-  /** 0 is kept as the real server keeps it: a zero timeout, so the next sweep retries the message. */
+  /** 0 means messages never time out (the clients' DontTimeoutMessages sends 0). */
   readonly messageTimeoutMs: number;
   readonly maxRetryCount: number;
   /** 0 means "never by time": checkpoints are then written only at the upper count bound. */

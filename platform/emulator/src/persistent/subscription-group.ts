@@ -340,7 +340,8 @@ export class SubscriptionGroup {
       this.lastKnownSequence = message.sequence;
       this.lastKnownMessagePosition = message.position;
     }
-    this.outstanding.start(message, this.now() + this.settings.messageTimeoutMs);
+    const timeout = this.settings.messageTimeoutMs === 0 ? Number.POSITIVE_INFINITY : this.settings.messageTimeoutMs;
+    this.outstanding.start(message, this.now() + timeout);
   }
 
   private tryMarkCheckpoint(isTimeCheck: boolean): void {

@@ -151,7 +151,12 @@ export class SubscriptionService {
     if (this.groups.size === 0) return;
     for (const event of events) {
       for (const group of this.groups.values()) {
-        if (group.source.contains(event)) group.onAppended(event);
+        if (!group.source.contains(event)) continue;
+        try {
+          group.onAppended(event);
+        } catch {
+          // One group's failure must not reach the store's append path or the other groups.
+        }
       }
     }
   }

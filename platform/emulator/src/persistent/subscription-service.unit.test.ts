@@ -143,4 +143,34 @@ describe('SubscriptionService over the in-memory store', () => {
     await service.delete('s', 'g', 'admin');
     expect(service.get('s', 'g')).toBeUndefined();
   });
+
+  test('a start revision is inclusive (unlike a catch-up subscription)', async () => {
+    await append(store, 's', 6);
+    await service.create('s', 'g', undefined, settings({ startFrom: 3n }), 'admin');
+    const c = connect(service.require('s', 'g'));
+    await until(() => c.received.length === 3, 'events from revision 3');
+    expect(c.received.map((m) => m.resolved.original.revision)).toEqual([3n, 4n, 5n]);
+  });
+
+  test('a group created again after delete starts afresh: no old checkpoint, no parked messages', async () => {
+    await append(store, 's', 20);
+    const bounds = settings({ minCheckPointCount: 1, maxCheckPointCount: 1, checkPointAfterMs: 1 });
+    await service.create('s', 'g', undefined, bounds, 'admin');
+    const group = service.require('s', 'g');
+    const c = connect(group, 100);
+    await until(() => c.received.length === 20, 'history');
+    group.nack(c.consumer, [c.received[19]!.id], 'park', 'poison');
+    group.acknowledge(
+      c.consumer,
+      c.received.slice(0, 19).map((m) => m.id),
+    );
+    await until(() => group.parked.count === 1 && group.lastCheckpointedPosition === 19n, 'parking and checkpoint');
+    await service.delete('s', 'g', 'admin');
+    await service.create('s', 'g', undefined, bounds, 'admin');
+    const fresh = service.require('s', 'g');
+    expect(fresh.parked.count).toBe(0);
+    expect(fresh.lastCheckpointedPosition).toBeUndefined();
+    const again = connect(fresh, 100);
+    await until(() => again.received.length === 20, 'the whole stream again');
+  });
 });
