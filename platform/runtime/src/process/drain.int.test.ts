@@ -58,6 +58,20 @@ test('SIGTERM during a burst loses nothing and redelivers nothing that was ackno
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
 
+  // The real process serves its operational endpoints on the port it logged.
+  const port = await new Promise<number>((resolve) => {
+    const poll = setInterval(() => {
+      const match = /"port":(\d+)/.exec(output);
+      if (match) {
+        clearInterval(poll);
+        resolve(Number(match[1]));
+      }
+    }, 10);
+  });
+  const openApi = (await (await fetch(`http://127.0.0.1:${port}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+  expect(Object.keys(openApi.paths)).toEqual(['/pings']);
+  expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toContain('spillway_events_processed_total');
+
   // Stop it part-way: some events handled, most not yet.
   for (let handled = 0; handled < 30; handled = (await audit()).length) await new Promise((resolve) => setTimeout(resolve, 20));
   proc.kill('SIGTERM');
