@@ -109,6 +109,22 @@ describe('$all', () => {
     expect(before[0]?.event?.id).toBe(from[0]?.event?.id);
   });
 
+  test.each([
+    ['forwards from the end', { direction: FORWARDS, fromPosition: END }],
+    ['backwards from the start', { direction: BACKWARDS, fromPosition: START }],
+  ] as const)('reading %s returns nothing', async (_label, options) => {
+    await client.appendToStream(stream('edge'), numbered(0));
+    expect(await collect(client.readAll({ ...options, maxCount: 10 }))).toEqual([]);
+  });
+
+  test('reads forwards from the start in log order', async () => {
+    const name = stream('fromstart');
+    await client.appendToStream(name, [numbered(0), numbered(1)]);
+    const all = await collect(client.readAll({ fromPosition: START }));
+    expect(all.filter((e) => e.event?.streamId === name).map((e) => e.event?.revision)).toEqual([0n, 1n]);
+    expect(all.length).toBeGreaterThan(2);
+  });
+
   test('system events such as $metadata appear in $all', async () => {
     const name = stream('sys');
     await client.setStreamMetadata(name, { maxCount: 5 });
@@ -227,6 +243,15 @@ describe('limits and bad input', () => {
     );
     expect(error).toBeInstanceOf(MaxAppendSizeExceededError);
     expect((error as MaxAppendSizeExceededError).maxAppendSize).toBe(1024 * 1024);
+    await expect(collect(client.readStream(name))).rejects.toBeInstanceOf(StreamNotFoundError);
+  });
+
+  test('the single-call Append path enforces the limit too', async () => {
+    const name = stream('big-unary');
+    const big = jsonEvent({ type: 'Big', data: { blob: 'x'.repeat(1024 * 1024) } });
+    await expect(client.appendToStream(name, big, { credentials: { username: 'a', password: 'b' } })).rejects.toBeInstanceOf(
+      MaxAppendSizeExceededError,
+    );
     await expect(collect(client.readStream(name))).rejects.toBeInstanceOf(StreamNotFoundError);
   });
 
