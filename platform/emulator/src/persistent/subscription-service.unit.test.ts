@@ -173,4 +173,27 @@ describe('SubscriptionService over the in-memory store', () => {
     const again = connect(fresh, 100);
     await until(() => again.received.length === 20, 'the whole stream again');
   });
+
+  test('live appends during a catch-up with small buffers: every event once, in order', async () => {
+    await append(store, 's', 1000);
+    await service.create('s', 'g', undefined, settings({ historyBufferSize: 50, readBatchSize: 10, liveBufferSize: 10 }), 'admin');
+    const group = service.require('s', 'g');
+    const received: bigint[] = [];
+    const link: ConsumerLink = {
+      connectionName: 'test',
+      from: 'here',
+      username: 'anonymous',
+      bufferSize: 20,
+      deliver: (m) => {
+        received.push(m.resolved.original.revision);
+        // Acknowledge on a later turn, as a consumer across the network would.
+        setImmediate(() => group.acknowledge(consumer, [m.id]));
+      },
+      dropped: () => undefined,
+    };
+    const consumer = group.addConsumer(link);
+    for (let i = 0; i < 50; i++) await append(store, 's', 10);
+    await until(() => received.length >= 1500, 'every event');
+    expect(received).toEqual(Array.from({ length: 1500 }, (_, i) => BigInt(i)));
+  });
 });
