@@ -7,8 +7,9 @@ import {
   START,
 } from '@eventstore/db-client';
 import type { AllFilter } from '../annotations/subscription-ref';
+import { groupMeasurement } from './group-measurement';
 import type { LagMeasurement, LagSource } from './lag-source';
-import { measurementFrom, type StartFrom } from './stream-lag-source';
+import type { StartFrom } from './stream-lag-source';
 
 /**
  * Most `$all` events one reading scans. Positions in `$all` are byte offsets, so the backlog has to
@@ -65,11 +66,18 @@ export class AllLagSource implements LagSource {
     else if (settings.startFrom !== 'end') from = settings.startFrom;
     // Started at the end and no checkpoint yet: what the group has not read lies past its last known event.
     else from = stats.lastKnownEventPosition;
-    if (from === undefined) return measurementFrom(info, 0, true);
+    if (from === undefined) return groupMeasurement(info, { afterCheckpoint: 0, checkpointCaughtUp: true });
     // A checkpoint or a last known event has been processed already; an explicit start position has not.
     const skip = checkpoint ?? (from !== START && from === stats.lastKnownEventPosition ? from : undefined);
-    const { matched, capped } = await this.count(from, skip);
-    return measurementFrom(info, matched, matched === 0 && !capped, capped);
+    const lastKnown = stats.lastKnownEventPosition;
+    const { matched, afterLastKnown, capped } = await this.count(from, skip, lastKnown);
+    return groupMeasurement(info, {
+      afterCheckpoint: matched,
+      // A capped scan may stop before the last known event, so what lies after it is unknown.
+      ...(lastKnown !== undefined && !capped ? { afterLastKnown } : {}),
+      checkpointCaughtUp: matched === 0 && !capped,
+      capped,
+    });
   }
 
   async close(): Promise<void> {
@@ -85,9 +93,17 @@ export class AllLagSource implements LagSource {
     }
   }
 
-  /** Counts matching events from `from` (inclusive, except the already-processed `skip`), scanning at most scanCap. */
-  private async count(from: Position | typeof START, skip: Position | undefined): Promise<{ matched: number; capped: boolean }> {
+  /**
+   * Counts matching events from `from` (inclusive, except the already-processed `skip`), scanning at
+   * most scanCap, and how many of them lie after `lastKnown`.
+   */
+  private async count(
+    from: Position | typeof START,
+    skip: Position | undefined,
+    lastKnown?: Position,
+  ): Promise<{ matched: number; afterLastKnown: number; capped: boolean }> {
     let matched = 0;
+    let afterLastKnown = 0;
     let scanned = 0;
     let capped = false;
     try {
@@ -102,11 +118,13 @@ export class AllLagSource implements LagSource {
           continue;
         }
         scanned++;
-        if (matchesFilter(event.streamId, event.type, this.filter)) matched++;
+        if (!matchesFilter(event.streamId, event.type, this.filter)) continue;
+        matched++;
+        if (lastKnown !== undefined && event.position && event.position.commit > lastKnown.commit) afterLastKnown++;
       }
     } catch (cause) {
       throw new Error(`counting $all events after the checkpoint of ${this.subscription}`, { cause });
     }
-    return { matched, capped };
+    return { matched, afterLastKnown, capped };
   }
 }

@@ -6,8 +6,8 @@ import {
   type PersistentSubscriptionToStreamInfo,
   START,
   StreamNotFoundError,
-  UNBOUNDED,
 } from '@eventstore/db-client';
+import { groupMeasurement } from './group-measurement';
 import type { LagMeasurement, LagSource } from './lag-source';
 
 /** Where a group that does not exist yet will start; the function's subscription settings decide it. */
@@ -50,7 +50,12 @@ export class StreamLagSource implements LagSource {
     else
       behind =
         head === undefined || stats.lastKnownEventRevision === undefined ? 0 : Math.max(0, Number(head - stats.lastKnownEventRevision));
-    return measurementFrom(info, behind, checkpoint !== undefined && head !== undefined ? checkpoint >= head : head === undefined);
+    const lastKnown = stats.lastKnownEventRevision;
+    return groupMeasurement(info, {
+      afterCheckpoint: behind,
+      ...(lastKnown !== undefined && head !== undefined ? { afterLastKnown: Math.max(0, Number(head - lastKnown)) } : {}),
+      checkpointCaughtUp: checkpoint !== undefined && head !== undefined ? checkpoint >= head : head === undefined,
+    });
   }
 
   async close(): Promise<void> {
@@ -79,40 +84,4 @@ export class StreamLagSource implements LagSource {
       throw new Error(`reading the head of stream ${this.stream}`, { cause });
     }
   }
-}
-
-/** Shared by both sources: buffers, parked count, limits and counters from GetInfo, around a computed backlog. */
-export function measurementFrom(
-  info: {
-    readonly stats: {
-      readonly totalInFlightMessages: number;
-      readonly retryBufferCount: number;
-      readonly parkedMessageCount: bigint;
-      readonly totalItems: bigint;
-    };
-    readonly settings: { readonly maxSubscriberCount: number | typeof UNBOUNDED };
-    readonly connections: readonly unknown[];
-  },
-  behind: number,
-  checkpointCaughtUp: boolean,
-  capped = false,
-): LagMeasurement {
-  const inFlight = info.stats.totalInFlightMessages;
-  const retryBuffer = info.stats.retryBufferCount;
-  const max = info.settings.maxSubscriberCount;
-  return {
-    // The checkpoint never passes an unacknowledged message, so in-flight and retry-buffered messages
-    // are already inside `behind`; adding them would count them twice. They only set a floor, for a
-    // checkpoint that is ahead (parked messages let it move on) or not reported.
-    lag: Math.max(behind, inFlight + retryBuffer),
-    inFlight,
-    retryBuffer,
-    parked: Number(info.stats.parkedMessageCount),
-    capped,
-    groupExists: true,
-    caughtUp: checkpointCaughtUp && inFlight === 0 && retryBuffer === 0,
-    ...(max === UNBOUNDED || max <= 0 ? {} : { maxSubscriberCount: max }),
-    consumers: info.connections.length,
-    processedTotal: Number(info.stats.totalItems),
-  };
 }
