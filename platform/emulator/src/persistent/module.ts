@@ -1,4 +1,6 @@
 import { PersistentSubscriptionsService } from '@eventstore/db-client/generated/persistent_grpc_pb';
+import type { ReadResp } from '@eventstore/db-client/generated/persistent_pb';
+import type { ServiceDefinition } from '@grpc/grpc-js';
 import type { ServiceModule, SupportedMethod } from '../service-module';
 import type { Store } from '../store/store';
 import { persistentSubscriptionsImplementation } from './grpc-service';
@@ -27,9 +29,23 @@ export async function createPersistentSubscriptionsModule(
 ): Promise<ServiceModule | undefined> {
   const service = new SubscriptionService(store);
   return {
-    definition: PersistentSubscriptionsService as never,
+    definition: withPreEncodedEvents(),
     implementation: persistentSubscriptionsImplementation(service, store),
     methods: METHODS,
     close: () => service.close(),
   };
+}
+
+/** The generated definition, except that Read passes bytes encoded by read-response-encoding.ts through untouched. */
+function withPreEncodedEvents(): ServiceDefinition {
+  const read = PersistentSubscriptionsService.read;
+  const serialize = read.responseSerialize;
+  return {
+    ...(PersistentSubscriptionsService as unknown as ServiceDefinition),
+    read: {
+      ...read,
+      responseSerialize: (value: ReadResp | Uint8Array) =>
+        value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : serialize(value),
+    },
+  } as ServiceDefinition;
 }

@@ -6,6 +6,7 @@ import type { RecordedEvent } from '../store/store';
 import type { Consumer } from './consumer';
 import { groupDoesNotExist, groupDropped, invalidArgument, maximumSubscribersReached } from './grpc-errors';
 import type { OutstandingMessage } from './messages';
+import { encodeEventResponse } from './read-response-encoding';
 import { nackAction, streamName, uuidToString } from './requests';
 import type { SubscriptionGroup } from './subscription-group';
 import type { SubscriptionService } from './subscription-service';
@@ -63,7 +64,8 @@ export function handleRead(service: SubscriptionService, call: ServerDuplexStrea
         from: call.getPeer(),
         username,
         bufferSize: options.getBufferSize(),
-        deliver: (message) => call.write(toReadResp(message, structuredIds)),
+        // Clients ask for string ids; their events go out pre-encoded (see module.ts for the serializer).
+        deliver: (message) => call.write(structuredIds ? toReadResp(message, true) : (encodeEventResponse(message) as never)),
         dropped: () => {
           ended = true;
           sendError(call, groupDropped(source, groupName));
