@@ -14,6 +14,7 @@ import type { ExpectedCase } from './convert';
 export interface DecodedUuid {
   /** The string form as sent, or the structured form as 32 hex digits. */
   readonly text: string;
+  readonly structured: boolean;
 }
 
 export interface DecodedProposedMessage {
@@ -141,6 +142,7 @@ function hex64(value: bigint): string {
 
 function uuid(r: Reader): DecodedUuid {
   let text = '';
+  let structured = false;
   fields(r, (field, wire) => {
     if (field === 2 && wire === 2) {
       text = r.string();
@@ -158,11 +160,12 @@ function uuid(r: Reader): DecodedUuid {
         return true;
       });
       text = hex64(most) + hex64(least);
+      structured = true;
       return true;
     }
     return false;
   });
-  return { text };
+  return { text, structured };
 }
 
 function streamName(r: Reader): Uint8Array {

@@ -7,7 +7,6 @@
  */
 
 import {
-  AccessDenied,
   AllStreamPosition,
   BadRequest as BadRequestDetail,
   MaximumAppendSizeExceeded,
@@ -21,8 +20,8 @@ import { BatchAppendResp } from '@eventstore/db-client/generated/streams_pb';
 import type * as grpc from '@grpc/grpc-js';
 import * as grpcStatus from '../server/grpc-status';
 import type { ExpectedState, ProposedEvent, Store } from '../store/store';
-import type { DecodedBatchAppend, DecodedOptions } from './batch-append-decoding';
-import { BadRequest, canonicalUuid, expectedState, streamIdentifier, streamNameFromBytes } from './convert';
+import type { DecodedBatchAppend, DecodedOptions, DecodedUuid } from './batch-append-decoding';
+import { BadRequest, canonicalUuid, expectedState, streamIdentifier, streamNameFromBytes, uuidMessage } from './convert';
 import { GoogleEmpty, packAny } from './google-protobuf';
 import { appendSize, MAX_APPEND_SIZE, proposedEvent } from './proposed-events';
 
@@ -63,8 +62,6 @@ function badRequest(message: string): Status {
 }
 
 const TIMEOUT = () => status(grpcStatus.DEADLINE_EXCEEDED, 'Timeout', new Timeout(), 'event_store.client.Timeout');
-export const ACCESS_DENIED = () =>
-  status(grpcStatus.PERMISSION_DENIED, 'AccessDenied', new AccessDenied(), 'event_store.client.AccessDenied');
 
 function deadlinePassed(options: DecodedOptions): boolean {
   return options.deadline !== undefined && options.deadline <= Date.now();
@@ -90,24 +87,29 @@ export function handleBatchAppend(store: Store, track: (endWhenIdle: () => void)
       ended = true;
       finishIfDone();
     });
-    const respond = (correlation: string | undefined, streamName: string | undefined) => {
+    // The correlation id goes back as the client sent it, which is how it matches responses.
+    const respond = (correlation: DecodedUuid | undefined, streamName: string | undefined) => {
       const response = new BatchAppendResp();
-      if (correlation !== undefined) response.setCorrelationId(new UUID().setString(correlation));
+      if (correlation?.structured) response.setCorrelationId(uuidMessage(canonicalUuid(correlation.text, 'correlation_id'), true));
+      else if (correlation) response.setCorrelationId(new UUID().setString(correlation.text));
       if (streamName !== undefined) response.setStreamIdentifier(streamIdentifier(streamName));
       return response;
     };
 
     call.on('data', (req: DecodedBatchAppend) => {
-      let correlation: string;
+      const correlation = req.correlationId;
+      let key: string;
       try {
-        correlation = canonicalUuid(req.correlationId?.text, 'correlation_id');
+        key = canonicalUuid(correlation?.text, 'correlation_id');
       } catch (error) {
+        // Unparseable: answered as sent (if at all), so a client can still match it.
         call.write(
-          respond(req.correlationId?.text, undefined).setError(badRequest(error instanceof BadRequest ? error.message : String(error))),
+          respond(correlation?.structured ? undefined : correlation, undefined).setError(
+            badRequest(error instanceof BadRequest ? error.message : String(error)),
+          ),
         );
         return;
       }
-      const key = correlation;
       let streamName: string | undefined;
       try {
         const options = req.options;
