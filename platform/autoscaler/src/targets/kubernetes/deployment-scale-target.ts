@@ -23,9 +23,13 @@ export class DeploymentScaleTarget implements ScaleTarget {
     private readonly api: AppsV1Api,
     readonly namespace: string,
     readonly name: string,
+    /** `spec.replicas` as the Deployment watch last saw it, updated on our own writes; saves one GET per workload per tick. */
+    private readonly cache?: { get(): number | undefined; set(replicas: number): void },
   ) {}
 
   async currentReplicas(): Promise<number> {
+    const cached = this.cache?.get();
+    if (cached !== undefined) return cached;
     try {
       const scale = await this.api.readNamespacedDeploymentScale({ name: this.name, namespace: this.namespace });
       return scale.spec?.replicas ?? 0;
@@ -38,7 +42,10 @@ export class DeploymentScaleTarget implements ScaleTarget {
     for (let attempt = 1; ; attempt++) {
       try {
         const scale = await this.api.readNamespacedDeploymentScale({ name: this.name, namespace: this.namespace });
-        if (scale.spec?.replicas === replicas) return;
+        if (scale.spec?.replicas === replicas) {
+          this.cache?.set(replicas);
+          return;
+        }
         await this.api.patchNamespacedDeploymentScale(
           {
             name: this.name,
@@ -48,6 +55,8 @@ export class DeploymentScaleTarget implements ScaleTarget {
           },
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         );
+        // The watch will report it too; until then the next tick must not see the old count.
+        this.cache?.set(replicas);
         return;
       } catch (cause) {
         if (statusCode(cause) === HTTP_CONFLICT && attempt < CONFLICT_ATTEMPTS) {

@@ -10,6 +10,8 @@ export interface WatchedDeployment {
   readonly namespace: string;
   readonly name: string;
   readonly parsed: ParsedAnnotations;
+  /** `spec.replicas` (Kubernetes defaults it to 1 when unset). */
+  readonly replicas: number;
 }
 
 export interface DeploymentEvents {
@@ -50,6 +52,7 @@ export class DeploymentWatcher {
         namespace: d.metadata?.namespace ?? this.namespace,
         name,
         parsed: parseScalingAnnotations(d.metadata?.annotations),
+        replicas: d.spec?.replicas ?? 1,
       });
     };
     informer.on('add', report);

@@ -200,6 +200,22 @@ describe('scaling Deployments through a Kubernetes API server (fake server, real
     expect(sources.get('orders::b')?.closed).toBe(true);
   });
 
+  test('current replicas come from the watch: no /scale read while nothing changes, and an outside change is seen', async () => {
+    deploy('projector', 3, { [ANNOTATIONS.subscription]: 'orders::projector' });
+    await workloads.start();
+    (await source('orders::projector')).set(300);
+    await scaler.tick();
+    await scaler.tick();
+    const scaleReads = kube.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/projector/scale'));
+    expect(scaleReads).toHaveLength(0);
+    // Someone runs `kubectl scale --replicas=7`; the next decision starts from 7.
+    kube.putDeployment({ namespace: NS, name: 'projector', replicas: 7 });
+    await eventually(async () => (await scaler.find(NS, 'projector')?.target.currentReplicas()) === 7, 5_000, 'the watch to report 7');
+    const [outcome] = await scaler.tick();
+    expect(outcome?.currentReplicas).toBe(7);
+    expect(kube.deployment(NS, 'projector')?.spec.replicas).toBe(3);
+  });
+
   test('the watch picks up Deployments created after start', async () => {
     await workloads.start();
     deploy('late', 0, { [ANNOTATIONS.subscription]: 'orders::late' });

@@ -14,6 +14,8 @@ export class KubernetesWorkloads {
   private readonly api: AppsV1Api;
   /** Last problem logged per deployment, so a watch resync does not repeat the same complaint. */
   private readonly reported = new Map<string, string>();
+  /** spec.replicas per deployment, as last seen by the watch. */
+  private readonly replicas = new Map<string, number>();
 
   constructor(
     kc: KubeConfig,
@@ -40,6 +42,7 @@ export class KubernetesWorkloads {
 
   private changed(d: WatchedDeployment): void {
     const key = `${d.namespace}/${d.name}`;
+    this.replicas.set(key, d.replicas);
     switch (d.parsed.kind) {
       case 'valid':
         this.reported.delete(key);
@@ -47,7 +50,10 @@ export class KubernetesWorkloads {
           namespace: d.namespace,
           name: d.name,
           spec: d.parsed.spec,
-          target: new DeploymentScaleTarget(this.api, d.namespace, d.name),
+          target: new DeploymentScaleTarget(this.api, d.namespace, d.name, {
+            get: () => this.replicas.get(key),
+            set: (replicas) => this.replicas.set(key, replicas),
+          }),
         });
         return;
       case 'invalid': {
@@ -77,6 +83,7 @@ export class KubernetesWorkloads {
 
   private removed(namespace: string, name: string): void {
     this.reported.delete(`${namespace}/${name}`);
+    this.replicas.delete(`${namespace}/${name}`);
     void this.scaler.remove(namespace, name);
   }
 }
