@@ -27,8 +27,11 @@ export interface OutstandingMessage {
   readonly previousPosition: bigint | undefined;
 }
 
+/** Ids are compared in lower case: a client may send a UUID back in either case. */
+const idOf = (resolved: ResolvedEvent): string => resolved.original.id.toLowerCase();
+
 export function newMessage(resolved: ResolvedEvent, position: bigint): OutstandingMessage {
-  return { resolved, id: resolved.original.id, retryCount: 0, replayed: false, sequence: undefined, position, previousPosition: undefined };
+  return { resolved, id: idOf(resolved), retryCount: 0, replayed: false, sequence: undefined, position, previousPosition: undefined };
 }
 
 export function replayedMessage(resolved: ResolvedEvent): OutstandingMessage {
