@@ -146,7 +146,13 @@ export class Scaler {
   private async step(entry: Entry): Promise<Outcome> {
     const { workload } = entry;
     const labels = this.labels(workload);
-    const log = this.options.log.child({ fn: workload.name, namespace: workload.namespace, subscription: labels.subscription });
+    const ref = workload.spec.subscription;
+    const log = this.options.log.child({
+      fn: workload.name,
+      namespace: workload.namespace,
+      group: ref.group,
+      stream: ref.kind === 'all' ? '$all' : ref.stream,
+    });
     const at = this.now();
     let current: number;
     try {

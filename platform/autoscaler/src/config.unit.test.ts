@@ -1,0 +1,44 @@
+import { ConfigError, loadAutoscalerConfig } from './config';
+
+describe('loadAutoscalerConfig', () => {
+  test('defaults: the local emulator, info logs, fallback after 3 failures', () => {
+    expect(loadAutoscalerConfig({ POD_NAMESPACE: 'shop' })).toEqual({
+      esdbConnectionString: 'esdb://127.0.0.1:2113?tls=false',
+      logLevel: 'info',
+      namespace: 'shop',
+      failureThreshold: 3,
+    });
+  });
+
+  test('reads every variable; an empty one counts as unset', () => {
+    expect(
+      loadAutoscalerConfig({
+        ESDB_CONNECTION_STRING: 'esdb+discover://esdb.shop:2113',
+        LOG_LEVEL: 'debug',
+        POD_NAMESPACE: 'prod',
+        FALLBACK_AFTER_FAILURES: '5',
+        LAG_SCAN_CAP: '500',
+        UNRELATED: '',
+      }),
+    ).toEqual({
+      esdbConnectionString: 'esdb+discover://esdb.shop:2113',
+      logLevel: 'debug',
+      namespace: 'prod',
+      failureThreshold: 5,
+      scanCap: 500,
+    });
+    expect(loadAutoscalerConfig({ POD_NAMESPACE: 'x', LOG_LEVEL: '' }).logLevel).toBe('info');
+  });
+
+  test('one error names every wrong variable', () => {
+    let error: unknown;
+    try {
+      loadAutoscalerConfig({ ESDB_CONNECTION_STRING: 'http://nope', LOG_LEVEL: 'loud', FALLBACK_AFTER_FAILURES: '0' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['ESDB_CONNECTION_STRING', 'LOG_LEVEL', 'FALLBACK_AFTER_FAILURES']) expect(problems).toContain(name);
+  });
+});
