@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type AppendExpectedRevision,
   BACKWARDS,
+  binaryEvent,
   END,
   EventStoreDBClient,
   FORWARDS,
@@ -79,6 +80,23 @@ describe('append and read a stream', () => {
 
   test('reading a stream that was never written is StreamNotFound', async () => {
     await expect(collect(client.readStream(stream('absent')))).rejects.toBeInstanceOf(StreamNotFoundError);
+  });
+});
+
+describe('links', () => {
+  // A `$>` event's data is `<revision>@<stream>`; resolveLinkTos sends the event it points to.
+  test.each([
+    ['resolved when asked', true, '0@', ['Numbered', '$>']],
+    ['left alone otherwise', false, '0@', ['$>', undefined]],
+    ['a dangling link keeps only the link', true, '7@', [undefined, '$>']],
+  ] as const)('are %s', async (_label, resolveLinkTos, revision, [eventType, linkType]) => {
+    const target = stream('target');
+    const links = stream('links');
+    await client.appendToStream(target, numbered(0));
+    await client.appendToStream(links, binaryEvent({ type: '$>', data: Buffer.from(`${revision}${target}`) }));
+    const [read] = await collect(client.readStream(links, { resolveLinkTos }));
+    expect([read?.event?.type, read?.link?.type]).toEqual([eventType, linkType]);
+    if (eventType === 'Numbered') expect(read?.event?.streamId).toBe(target);
   });
 });
 

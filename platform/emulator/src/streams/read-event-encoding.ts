@@ -132,17 +132,21 @@ function writeMapEntry(w: Writer, key: string, keyLength: number, value: string,
   w.string(2, value, valueLength);
 }
 
-/** The serialized `ReadResp` carrying this event, as Streams.Read sends it. */
-export function encodeReadEvent(event: RecordedEvent, structuredUuid: boolean): Buffer {
+/** One RecordedEvent message, measured first so that it can be written in a single pass. */
+interface Recorded {
+  readonly size: number;
+  write(w: Writer): void;
+}
+
+function recorded(event: RecordedEvent, structuredUuid: boolean): Recorded {
   const uuid = uuidParts(event.id, structuredUuid);
   const nameLength = Buffer.byteLength(event.streamId, 'utf8');
   const typeLength = Buffer.byteLength(event.type, 'utf8');
   const contentTypeLength = Buffer.byteLength(event.contentType, 'utf8');
   const created = event.created.toString();
   const createdLength = created.length;
-
   const streamIdentifierSize = stringFieldSize(nameLength);
-  const recordedSize =
+  const size =
     lengthDelimitedSize(uuid.size) +
     lengthDelimitedSize(streamIdentifierSize) +
     uint64FieldSize(event.revision) +
@@ -152,29 +156,54 @@ export function encodeReadEvent(event: RecordedEvent, structuredUuid: boolean): 
     mapEntrySize(7, createdLength) +
     (event.metadata.byteLength > 0 ? lengthDelimitedSize(event.metadata.byteLength) : 0) +
     (event.data.byteLength > 0 ? lengthDelimitedSize(event.data.byteLength) : 0);
-  const readEventSize = lengthDelimitedSize(recordedSize) + uint64FieldSize(event.position);
+  return {
+    size,
+    write(w) {
+      w.varint(tag(1, LEN));
+      w.varint(uuid.size);
+      uuid.write(w);
+      w.varint(tag(2, LEN));
+      w.varint(streamIdentifierSize);
+      w.string(3, event.streamId, nameLength);
+      writeUint64Field(w, 3, event.revision);
+      writeUint64Field(w, 4, event.position);
+      writeUint64Field(w, 5, event.position);
+      writeMapEntry(w, 'type', 4, event.type, typeLength);
+      writeMapEntry(w, 'content-type', 12, event.contentType, contentTypeLength);
+      writeMapEntry(w, 'created', 7, created, createdLength);
+      if (event.metadata.byteLength > 0) w.bytes(7, event.metadata);
+      if (event.data.byteLength > 0) w.bytes(8, event.data);
+    },
+  };
+}
+
+/**
+ * The serialized `ReadResp` carrying an event, as Streams.Read sends it. With `link`, the
+ * message is a resolved link: `event` is the event it points to (absent when that cannot be
+ * read), `link` the `$>` event itself, and the position the link's.
+ */
+export function encodeReadEvent(event: RecordedEvent | undefined, structuredUuid: boolean, link?: RecordedEvent): Buffer {
+  const main = event ? recorded(event, structuredUuid) : undefined;
+  const linked = link ? recorded(link, structuredUuid) : undefined;
+  const position = (link ?? event)!.position;
+  const readEventSize =
+    (main ? lengthDelimitedSize(main.size) : 0) + (linked ? lengthDelimitedSize(linked.size) : 0) + uint64FieldSize(position);
   const total = lengthDelimitedSize(readEventSize);
 
   const w = new Writer(Buffer.allocUnsafe(total));
   w.varint(tag(1, LEN));
   w.varint(readEventSize);
-  w.varint(tag(1, LEN));
-  w.varint(recordedSize);
-  w.varint(tag(1, LEN));
-  w.varint(uuid.size);
-  uuid.write(w);
-  w.varint(tag(2, LEN));
-  w.varint(streamIdentifierSize);
-  w.string(3, event.streamId, nameLength);
-  writeUint64Field(w, 3, event.revision);
-  writeUint64Field(w, 4, event.position);
-  writeUint64Field(w, 5, event.position);
-  writeMapEntry(w, 'type', 4, event.type, typeLength);
-  writeMapEntry(w, 'content-type', 12, event.contentType, contentTypeLength);
-  writeMapEntry(w, 'created', 7, created, createdLength);
-  if (event.metadata.byteLength > 0) w.bytes(7, event.metadata);
-  if (event.data.byteLength > 0) w.bytes(8, event.data);
-  writeUint64Field(w, 3, event.position);
+  if (main) {
+    w.varint(tag(1, LEN));
+    w.varint(main.size);
+    main.write(w);
+  }
+  if (linked) {
+    w.varint(tag(2, LEN));
+    w.varint(linked.size);
+    linked.write(w);
+  }
+  writeUint64Field(w, 3, position);
   if (w.offset !== total) throw new Error(`ReadResp encoding: wrote ${w.offset} of ${total} bytes`);
   return w.buf;
 }

@@ -15,6 +15,8 @@ export interface ReadPlan {
   readonly filter: EventFilter | undefined;
   /** Event ids as structured UUIDs (EventStoreDB's default) or strings. */
   readonly structuredUuid: boolean;
+  /** Send `$>` link events with the events they point to. */
+  readonly resolveLinks: boolean;
 }
 
 function bad(message: string): BadRequest {
@@ -101,5 +103,5 @@ export function readPlan(request: ReadReq): ReadPlan {
     if (target.kind === 'stream') throw bad('Filters apply to $all only.');
     filter = readFilter(options.getFilter()!, count === undefined);
   }
-  return { target, from, direction, count, filter, structuredUuid };
+  return { target, from, direction, count, filter, structuredUuid, resolveLinks: options.getResolveLinks() };
 }

@@ -42,6 +42,26 @@ export function handleRead(store: Store, track: (output: Output<ReadMessage>) =>
   };
 }
 
+/** EventStoreDB's link event type: its data is `<revision>@<stream>` (SystemEventTypes.LinkTo). */
+const LINK_TYPE = '$>';
+
+/** The event a link points to, if it can be read (not deleted, truncated or tombstoned). */
+function linkTarget(store: Store, link: RecordedEvent): RecordedEvent | undefined {
+  const text = Buffer.from(link.data.buffer, link.data.byteOffset, link.data.byteLength).toString('utf8');
+  const match = /^(\d+)@(.+)$/s.exec(text);
+  if (!match) return undefined;
+  const revision = BigInt(match[1]!);
+  const stream = match[2]!;
+  if (store.streamState(stream).tombstoned) return undefined;
+  const [target] = store.readStream(stream, revision, 'forwards', 1n);
+  return target?.revision === revision ? target : undefined;
+}
+
+function eventMessage(store: Store, event: RecordedEvent, plan: ReadPlan): Buffer {
+  if (plan.resolveLinks && event.type === LINK_TYPE) return encodeReadEvent(linkTarget(store, event), plan.structuredUuid, event);
+  return encodeReadEvent(event, plan.structuredUuid);
+}
+
 async function read(store: Store, output: Output<ReadMessage>, plan: ReadPlan, count: bigint): Promise<void> {
   if (plan.target.kind === 'stream') await readStream(store, output, plan, plan.target.name, count);
   else await readAll(store, output, plan, count);
@@ -61,7 +81,7 @@ async function readStream(store: Store, output: Output<ReadMessage>, plan: ReadP
   while (remaining > 0n && output.open) {
     const want = remaining < BigInt(PAGE) ? remaining : BigInt(PAGE);
     const page = store.readStream(name, cursor, plan.direction, want);
-    for (const event of page) await output.write(encodeReadEvent(event, plan.structuredUuid));
+    for (const event of page) await output.write(eventMessage(store, event, plan));
     if (BigInt(page.length) < want) return;
     remaining -= want;
     const last = page[page.length - 1]!.revision;
@@ -79,7 +99,7 @@ async function readAll(store: Store, output: Output<ReadMessage>, plan: ReadPlan
     const page = store.readAll(cursor, plan.direction, BigInt(PAGE));
     for (const event of page) {
       if (plan.filter && !plan.filter.matches(event)) continue;
-      await output.write(encodeReadEvent(event, plan.structuredUuid));
+      await output.write(eventMessage(store, event, plan));
       remaining--;
       if (remaining === 0n) return;
     }
@@ -153,7 +173,7 @@ async function subscribe(store: Store, output: Output<ReadMessage>, plan: ReadPl
       const page = source.fetch(PAGE);
       for (const event of page) {
         source.advance(event);
-        if (!filter || filter.matches(event)) await output.write(encodeReadEvent(event, plan.structuredUuid));
+        if (!filter || filter.matches(event)) await output.write(eventMessage(store, event, plan));
         if (filter && ++scanned >= filter.checkpointInterval) {
           scanned = 0;
           await output.write(checkpoint(event.position));
