@@ -1,7 +1,7 @@
 export type { AnnotationProblem, ParsedAnnotations, PolicyName, ScalingSpec } from './annotations/annotations';
 export { ANNOTATIONS, DEFAULTS, parseScalingAnnotations, scalingAnnotationsSchema, scalingSpec } from './annotations/annotations';
-export type { AllFilter, SubscriptionRef } from './annotations/subscription-ref';
-export { formatSubscriptionRef, parseSubscriptionRef } from './annotations/subscription-ref';
+export type { AllFilter, DeclaredSource, SubscriptionRef } from './annotations/subscription-ref';
+export { formatSubscriptionRef, parseSubscriptionRef, subscriptionFromSource } from './annotations/subscription-ref';
 export type { AutoscalerApp, AutoscalerAppOptions } from './app/autoscaler-app';
 export { startAutoscalerApp } from './app/autoscaler-app';
 export { createAutoscalerLogger } from './app/logger';

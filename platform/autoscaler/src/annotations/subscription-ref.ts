@@ -29,3 +29,19 @@ export function parseSubscriptionRef(value: string): SubscriptionRef | { readonl
 export function formatSubscriptionRef(ref: SubscriptionRef): string {
   return `${ref.kind === 'all' ? '$all' : ref.stream}${SEPARATOR}${ref.group}`;
 }
+
+/** A function's subscription source, as the runtime's `defineFunction` declares it (structurally, to keep the packages apart). */
+export type DeclaredSource =
+  | { readonly stream: string }
+  | { readonly all: { readonly streamNamePrefixes?: readonly string[]; readonly eventTypePrefixes?: readonly string[] } };
+
+/** What the autoscaler needs from a declared subscription: which group, and a `$all` group's filter. */
+export function subscriptionFromSource(source: DeclaredSource, group: string): { subscription: SubscriptionRef; filter?: AllFilter } {
+  if ('stream' in source) return { subscription: { kind: 'stream', stream: source.stream, group } };
+  const { streamNamePrefixes, eventTypePrefixes } = source.all;
+  const filter: AllFilter = {
+    ...(streamNamePrefixes && streamNamePrefixes.length > 0 ? { streamNamePrefixes } : {}),
+    ...(eventTypePrefixes && eventTypePrefixes.length > 0 ? { eventTypePrefixes } : {}),
+  };
+  return { subscription: { kind: 'all', group }, ...(Object.keys(filter).length > 0 ? { filter } : {}) };
+}
