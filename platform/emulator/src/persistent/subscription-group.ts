@@ -49,6 +49,8 @@ export class SubscriptionGroup {
   private readonly strategy: ConsumerStrategy;
   private readonly checkpoints: CheckpointStore;
   private readonly links = new Map<number, ConsumerLink>();
+  /** Messages being written to the parked stream. */
+  private readonly parking = new Map<string, OutstandingMessage>();
   private nextConsumerId = 1;
   private behind = true;
   private pageRequested = false;
@@ -258,10 +260,14 @@ export class SubscriptionGroup {
   }
 
   private park(message: OutstandingMessage, reason: string): void {
+    // Until the parked link is in the store, the message holds the checkpoint back: a crash in
+    // between must not lose it. (The real server lets the checkpoint pass it at once.)
+    this.parking.set(message.id, message);
     this.parked
       .park(message.resolved, reason)
       .catch(() => undefined)
       .then(() => {
+        this.parking.delete(message.id);
         this.outstanding.remove(message.id);
         this.confirmAnywhere(message.id);
         this.tryPushing();
@@ -270,7 +276,7 @@ export class SubscriptionGroup {
 
   private skipped(position: bigint, count: number): void {
     // Checkpointing past filtered-out events is only safe when nothing before them is pending.
-    if (this.outstanding.count > 0 || this.buffer.retryCount > 0 || this.buffer.readCount > 0) return;
+    if (this.outstanding.count > 0 || this.parking.size > 0 || this.buffer.retryCount > 0 || this.buffer.readCount > 0) return;
     this.lastKnownMessagePosition = position;
     this.nextSequence += count;
     this.lastKnownSequence = this.nextSequence - 1;
@@ -348,7 +354,10 @@ export class SubscriptionGroup {
     const lowestOutstanding = this.outstanding.lowest();
     const lowestRetry = this.buffer.lowestRetry();
     let lowest = lowestOutstanding;
-    if (lowestRetry !== undefined && (lowest === undefined || lowestRetry.sequence! < lowest.sequence!)) lowest = lowestRetry;
+    for (const candidate of [lowestRetry, ...this.parking.values()]) {
+      if (candidate?.sequence === undefined || candidate.replayed) continue;
+      if (lowest === undefined || candidate.sequence < lowest.sequence!) lowest = candidate;
+    }
     const now = this.now();
     const decision = decideCheckpoint(
       {
