@@ -35,7 +35,8 @@ export class EventSource {
     readonly resolveLinkTos: boolean,
   ) {
     this.kind = name === '$all' ? 'all' : 'stream';
-    this.matches = compileFilter(filter);
+    const userFilter = compileFilter(filter);
+    this.matches = this.kind === 'all' ? (record) => allowedInAll(record) && userFilter(record) : userFilter;
   }
 
   /** Whether an appended record belongs to this source at all (before the filter). */
@@ -97,6 +98,18 @@ export class EventSource {
     }
     return { events, next, endOfSource: consumed === records.length && records.length < window, skippedAfterLast: skipped, lastScanned };
   }
+}
+
+/**
+ * EventStoreDB's DefaultAllFilter, under any `$all` group's own filter: `$all` groups never see
+ * `$all` groups' checkpoints and parked messages (which would otherwise feed back into them).
+ */
+function allowedInAll(record: RecordedEvent): boolean {
+  const stream = record.streamId;
+  if (!stream.startsWith('$')) return true;
+  if (stream === '$epoch-information') return false;
+  if (stream.startsWith('$persistentsubscription-$all::') && (stream.endsWith('-checkpoint') || stream.endsWith('-parked'))) return false;
+  return true;
 }
 
 function compileFilter(filter: EventFilter | undefined): (record: RecordedEvent) => boolean {

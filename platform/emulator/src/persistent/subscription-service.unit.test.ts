@@ -196,4 +196,60 @@ describe('SubscriptionService over the in-memory store', () => {
     await until(() => received.length >= 1500, 'every event');
     expect(received).toEqual(Array.from({ length: 1500 }, (_, i) => BigInt(i)));
   });
+
+  test('a filtered $all group checkpoints C:x/P:x positions, resumes after them, and keeps its filter through an update', async () => {
+    const filter = { context: 'StreamId', type: 'Prefix', data: ['in-'] } as const;
+    await append(store, 'in-1', 10);
+    await append(store, 'out-1', 5);
+    await service.create('$all', 'g', filter, settings({ minCheckPointCount: 1, maxCheckPointCount: 5, checkPointAfterMs: 1 }), 'admin');
+    const group = service.require('$all', 'g');
+    const c = connect(group, 100);
+    await until(() => c.received.length === 10, 'the matching events');
+    expect(new Set(c.received.map((m) => m.resolved.original.streamId))).toEqual(new Set(['in-1']));
+    group.acknowledge(
+      c.consumer,
+      c.received.slice(0, 6).map((m) => m.id),
+    );
+    const sixth = c.received[5]!.resolved.original.position;
+    await until(() => group.lastCheckpointedPosition === sixth, 'a checkpoint at the sixth event');
+    await service.close();
+    service = new SubscriptionService(store, { tickMs: TICK_MS });
+    await service.update('$all', 'g', settings({ maxRetryCount: 2 }), 'admin');
+    const resumed = service.require('$all', 'g');
+    expect(resumed.source.filter).toEqual(filter);
+    const again = connect(resumed, 100);
+    await append(store, 'out-2', 3);
+    await append(store, 'in-2', 1);
+    await until(() => again.received.length === 5, 'the unacknowledged four and the new one');
+    expect(again.received.map((m) => m.resolved.original.position)).toEqual([
+      ...c.received.slice(6).map((m) => m.resolved.original.position),
+      again.received[4]!.resolved.original.position,
+    ]);
+    expect(again.received[4]!.resolved.original.streamId).toBe('in-2');
+  });
+
+  test("an unfiltered $all group never receives $all groups' own checkpoints", async () => {
+    await service.create('$all', 'g', undefined, settings({ minCheckPointCount: 1, maxCheckPointCount: 1, checkPointAfterMs: 1 }), 'admin');
+    const group = service.require('$all', 'g');
+    const received: string[] = [];
+    const link: ConsumerLink = {
+      connectionName: 'test',
+      from: 'here',
+      username: 'anonymous',
+      bufferSize: 100,
+      deliver: (m) => {
+        received.push(m.resolved.original.streamId);
+        setImmediate(() => group.acknowledge(consumer, [m.id]));
+      },
+      dropped: () => undefined,
+    };
+    const consumer = group.addConsumer(link);
+    await append(store, 'user-stream', 5);
+    await until(() => group.lastCheckpointedPosition !== undefined && received.includes('user-stream'), 'a checkpoint');
+    await append(store, 'user-stream', 1);
+    await until(() => received.filter((s) => s === 'user-stream').length === 6, 'the last user event');
+    expect(received.filter((s) => s.startsWith('$persistentsubscription-$all::'))).toEqual([]);
+    // System events other than those are delivered, as on the real server: here, the group's configuration.
+    expect(received).toContain('$persistentSubscriptionConfig');
+  });
 });
