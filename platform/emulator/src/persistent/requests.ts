@@ -43,18 +43,18 @@ type AnySettings = CreateReq.Settings | UpdateReq.Settings;
 function milliseconds(which: 'messageTimeout' | 'checkpointAfter', settings: AnySettings): number {
   if (which === 'messageTimeout') {
     switch (settings.getMessageTimeoutCase()) {
-      case 14:
+      case CreateReq.Settings.MessageTimeoutCase.MESSAGE_TIMEOUT_MS:
         return settings.getMessageTimeoutMs();
-      case 4:
+      case CreateReq.Settings.MessageTimeoutCase.MESSAGE_TIMEOUT_TICKS:
         return Number(BigInt(settings.getMessageTimeoutTicks()) / TICKS_PER_MS);
       default:
         return 0;
     }
   }
   switch (settings.getCheckpointAfterCase()) {
-    case 15:
+    case CreateReq.Settings.CheckpointAfterCase.CHECKPOINT_AFTER_MS:
       return settings.getCheckpointAfterMs();
-    case 6:
+    case CreateReq.Settings.CheckpointAfterCase.CHECKPOINT_AFTER_TICKS:
       return Number(BigInt(settings.getCheckpointAfterTicks()) / TICKS_PER_MS);
     default:
       return 0;
@@ -97,11 +97,11 @@ export function readTarget(options: CreateReq.Options | UpdateReq.Options): Targ
   if (stream !== undefined) {
     const name = streamName(stream.getStreamIdentifier());
     switch (stream.getRevisionOptionCase()) {
-      case 2:
+      case CreateReq.StreamOptions.RevisionOptionCase.REVISION:
         return { source: name, startFrom: parseRevision(stream.getRevision(), 'revision') };
-      case 3:
+      case CreateReq.StreamOptions.RevisionOptionCase.START:
         return { source: name, startFrom: 0n };
-      case 4:
+      case CreateReq.StreamOptions.RevisionOptionCase.END:
         return { source: name, startFrom: -1n };
       default:
         throw new InvalidSettingError('revision', 'no start revision given.');
@@ -110,15 +110,15 @@ export function readTarget(options: CreateReq.Options | UpdateReq.Options): Targ
   const all = options.getAll();
   if (all !== undefined) {
     switch (all.getAllOptionCase()) {
-      case 1: {
+      case CreateReq.AllOptions.AllOptionCase.POSITION: {
         const position = all.getPosition()!;
         const commit = BigInt(position.getCommitPosition());
         const prepare = BigInt(position.getPreparePosition());
         return { source: '$all', startFrom: commit, allPosition: { commit, prepare } };
       }
-      case 2:
+      case CreateReq.AllOptions.AllOptionCase.START:
         return { source: '$all', startFrom: 0n };
-      case 3:
+      case CreateReq.AllOptions.AllOptionCase.END:
         return { source: '$all', startFrom: -1n };
       default:
         throw new InvalidSettingError('position', 'no start position given.');
