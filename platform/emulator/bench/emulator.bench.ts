@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((v, i) => (i === c.length - 1 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ');
   console.log(
-    `emulator benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ${RUN_MS} ms per append run`,
+    `emulator benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, append figures are the median of ${RUNS} runs of ${RUN_MS} ms`,
   );
   console.log(line(header));
   for (const c of cells) console.log(line(c));
