@@ -17,6 +17,8 @@ const schema = z.object({
   FALLBACK_AFTER_FAILURES: z.coerce.number().int().min(1).default(DEFAULT_FAILURE_THRESHOLD),
   /** Most `$all` events one reading scans before reporting the lag as capped. */
   LAG_SCAN_CAP: z.coerce.number().int().min(1).optional(),
+  /** Port of KEDA's external scaler gRPC service (the chart sets it; --grpc-port overrides). */
+  KEDA_GRPC_PORT: z.coerce.number().int().min(0).max(65_535).default(9091),
 });
 
 /** The autoscaler's (and `spillway status`'s) settings from the environment, parsed once. */
@@ -27,6 +29,7 @@ export interface AutoscalerConfig {
   readonly namespace: string;
   readonly failureThreshold: number;
   readonly scanCap?: number;
+  readonly kedaGrpcPort: number;
 }
 
 /** Start-up stops with this: one message naming every wrong variable. */
@@ -57,6 +60,7 @@ export function loadAutoscalerConfig(env: Readonly<Record<string, string | undef
     logLevel: c.LOG_LEVEL,
     namespace: c.POD_NAMESPACE ?? inClusterNamespace() ?? 'default',
     failureThreshold: c.FALLBACK_AFTER_FAILURES,
+    kedaGrpcPort: c.KEDA_GRPC_PORT,
     ...(c.LAG_SCAN_CAP !== undefined ? { scanCap: c.LAG_SCAN_CAP } : {}),
   };
 }

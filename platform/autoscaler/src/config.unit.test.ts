@@ -7,6 +7,7 @@ describe('loadAutoscalerConfig', () => {
       logLevel: 'info',
       namespace: 'shop',
       failureThreshold: 3,
+      kedaGrpcPort: 9091,
     });
   });
 
@@ -18,6 +19,7 @@ describe('loadAutoscalerConfig', () => {
         POD_NAMESPACE: 'prod',
         FALLBACK_AFTER_FAILURES: '5',
         LAG_SCAN_CAP: '500',
+        KEDA_GRPC_PORT: '7000',
         UNRELATED: '',
       }),
     ).toEqual({
@@ -26,6 +28,7 @@ describe('loadAutoscalerConfig', () => {
       namespace: 'prod',
       failureThreshold: 5,
       scanCap: 500,
+      kedaGrpcPort: 7000,
     });
     expect(loadAutoscalerConfig({ POD_NAMESPACE: 'x', LOG_LEVEL: '' }).logLevel).toBe('info');
   });

@@ -20,9 +20,14 @@ export const ANNOTATIONS = {
   streamPrefixes: 'spillway.dev/stream-prefixes',
   /** Optional: comma-separated event-type prefixes of a filtered `$all` subscription. */
   eventTypePrefixes: 'spillway.dev/event-type-prefixes',
+  /** Optional: `keda` when a KEDA ScaledObject applies the replicas and the autoscaler only measures for it. */
+  scaledBy: 'spillway.dev/scaled-by',
 } as const;
 
 export type PolicyName = 'lag' | 'drain-time';
+
+/** Who applies the replicas: the Spillway autoscaler, or KEDA (fed by the autoscaler's lag endpoints). */
+export type ScaledBy = 'spillway' | 'keda';
 
 /** How one workload scales, as declared by its annotations, with defaults filled in. */
 export interface ScalingSpec {
@@ -38,6 +43,8 @@ export interface ScalingSpec {
   readonly cooldownSeconds: number;
   /** Replicas to run after repeated measurement failures; undefined holds the current count. */
   readonly fallbackReplicas?: number;
+  /** `keda`: measure and decide (for KEDA, logs and metrics) but never patch. Default `spillway`. */
+  readonly scaledBy?: ScaledBy;
 }
 
 /** Defaults follow KEDA (minReplicaCount 0, cooldownPeriod 300 s) and the HPA (scale-down stabilization 300 s). */
@@ -92,6 +99,7 @@ export const scalingAnnotationsSchema = z
     [ANNOTATIONS.fallbackReplicas]: count(0).optional(),
     [ANNOTATIONS.streamPrefixes]: prefixes.optional(),
     [ANNOTATIONS.eventTypePrefixes]: prefixes.optional(),
+    [ANNOTATIONS.scaledBy]: z.enum(['spillway', 'keda']).optional(),
   })
   .superRefine((value, ctx) => {
     const min = value[ANNOTATIONS.minReplicas] ?? DEFAULTS.minReplicas;
@@ -155,6 +163,7 @@ export function parseScalingAnnotations(annotations: Readonly<Record<string, str
     scaleDownStabilizationSeconds: a[ANNOTATIONS.scaleDownStabilizationSeconds] ?? DEFAULTS.scaleDownStabilizationSeconds[policy],
     cooldownSeconds: a[ANNOTATIONS.cooldownSeconds] ?? DEFAULTS.cooldownSeconds,
     ...(a[ANNOTATIONS.fallbackReplicas] !== undefined ? { fallbackReplicas: a[ANNOTATIONS.fallbackReplicas] } : {}),
+    ...(a[ANNOTATIONS.scaledBy] === 'keda' ? { scaledBy: 'keda' as const } : {}),
   };
   return { kind: 'valid', spec };
 }

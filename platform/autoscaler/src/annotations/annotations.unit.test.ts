@@ -41,6 +41,7 @@ describe('parseScalingAnnotations', () => {
       [ANNOTATIONS.cooldownSeconds]: '600',
       [ANNOTATIONS.fallbackReplicas]: '2',
       [ANNOTATIONS.streamPrefixes]: 'order-, payment-',
+      [ANNOTATIONS.scaledBy]: 'keda',
     });
     expect(parsed).toEqual({
       kind: 'valid',
@@ -56,6 +57,7 @@ describe('parseScalingAnnotations', () => {
         scaleDownStabilizationSeconds: 120,
         cooldownSeconds: 600,
         fallbackReplicas: 2,
+        scaledBy: 'keda',
       },
     });
   });
@@ -71,6 +73,7 @@ describe('parseScalingAnnotations', () => {
     ['min above max', { ...sub, [ANNOTATIONS.minReplicas]: '5', [ANNOTATIONS.maxReplicas]: '2' }, ANNOTATIONS.minReplicas],
     ['fallback above max', { ...sub, [ANNOTATIONS.fallbackReplicas]: '50' }, ANNOTATIONS.fallbackReplicas],
     ['prefixes on a stream subscription', { ...sub, [ANNOTATIONS.streamPrefixes]: 'order-' }, ANNOTATIONS.streamPrefixes],
+    ['an unknown scaled-by', { ...sub, [ANNOTATIONS.scaledBy]: 'hpa' }, ANNOTATIONS.scaledBy],
   ])('rejects %s, naming the key', (_name, annotations, key) => {
     const parsed = parseScalingAnnotations(annotations);
     expect(parsed.kind).toBe('invalid');

@@ -46,8 +46,18 @@ export async function startAutoscalerApp(options: AutoscalerAppOptions): Promise
   const workloads = new KubernetesWorkloads(options.kubeConfig, options.namespace, scaler, log);
   let http: HttpApi | undefined;
   let grpc: ExternalScalerServer | undefined;
+  let ready = false;
   try {
-    http = await startHttpApi({ scaler, metrics, log, defaultNamespace: options.namespace, host: options.host, port: options.port });
+    const readiness = () => ready;
+    http = await startHttpApi({
+      scaler,
+      metrics,
+      log,
+      defaultNamespace: options.namespace,
+      host: options.host,
+      port: options.port,
+      ready: readiness,
+    });
     grpc = await startExternalScaler({ scaler, log, host: options.host, port: options.grpcPort });
     await workloads.start();
   } catch (err) {
@@ -55,6 +65,7 @@ export async function startAutoscalerApp(options: AutoscalerAppOptions): Promise
     throw err;
   }
   scaler.start(options.intervalMs);
+  ready = true;
   log.info(
     { namespace: options.namespace, intervalMs: options.intervalMs, dryRun: options.dryRun, httpPort: http.port, grpcPort: grpc.port },
     'autoscaler started',

@@ -37,8 +37,11 @@ export interface ExternalScalerServer {
   close(): Promise<void>;
 }
 
-/** The Deployment a ScaledObject targets: `scalerMetadata.deployment`, else the ScaledObject's name. */
-const target = (ref: ScaledObjectRef) => ({ namespace: ref.namespace, deployment: ref.scalerMetadata?.['deployment'] || ref.name });
+/** The Deployment a ScaledObject targets: `scalerMetadata.namespace`/`deployment`, else the ScaledObject's own namespace and name. */
+const target = (ref: ScaledObjectRef) => ({
+  namespace: ref.scalerMetadata?.['namespace'] || ref.namespace,
+  deployment: ref.scalerMetadata?.['deployment'] || ref.name,
+});
 
 function toServiceError(err: unknown): Partial<grpc.StatusObject> {
   if (err instanceof UnknownWorkloadError) return { code: grpc.status.NOT_FOUND, details: err.message };

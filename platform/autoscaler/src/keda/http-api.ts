@@ -13,6 +13,8 @@ export interface HttpApiOptions {
   readonly defaultNamespace: string;
   readonly host?: string;
   readonly port: number;
+  /** Readiness for /readyz: true once the Deployment watch has started. */
+  readonly ready?: () => boolean;
 }
 
 export interface HttpApi {
@@ -27,7 +29,7 @@ function problem(res: ServerResponse, status: number, title: string, detail: str
 
 /**
  * The autoscaler's HTTP side: `GET /keda/lag?namespace=&deployment=` for KEDA's metrics-api scaler
- * (valueLocation `lag`), `GET /metrics` for Prometheus, `GET /healthz`.
+ * (valueLocation `lag`), `GET /metrics` for Prometheus, `GET /livez` (or `/healthz`) and `GET /readyz`.
  */
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -35,8 +37,14 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     if (req.method !== 'GET') return problem(res, 405, 'Method Not Allowed', `${req.method} is not supported`);
     switch (url.pathname) {
       case '/healthz':
+      case '/livez':
         res.writeHead(200, { 'content-type': 'text/plain' });
         return res.end('ok\n');
+      case '/readyz': {
+        const ready = options.ready?.() ?? true;
+        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' });
+        return res.end(ready ? 'ready\n' : 'starting\n');
+      }
       case '/metrics': {
         const body = await options.metrics.registry.metrics();
         res.writeHead(200, { 'content-type': options.metrics.registry.contentType });

@@ -76,6 +76,12 @@ describe('KEDA compatibility: metrics-api endpoint and external scaler gRPC serv
     expect((await get('/keda/lag?namespace=shop&deployment=order-projector')).status).toBe(503);
   });
 
+  test('GET /livez and /readyz answer the kubelet probes', async () => {
+    expect((await get('/livez')).status).toBe(200);
+    expect((await get('/healthz')).status).toBe(200);
+    expect((await get('/readyz')).status).toBe(200);
+  });
+
   test('GET /metrics serves the Prometheus metrics after a tick', async () => {
     source.set(120);
     await scaler.tick();
@@ -111,6 +117,9 @@ describe('KEDA compatibility: metrics-api endpoint and external scaler gRPC serv
     expect(await call('IsActive', { name: 'so-1', namespace: 'shop', scalerMetadata: { deployment: 'order-projector' } })).toEqual({
       result: true,
     });
+    // The chart's external trigger also names the namespace in the metadata.
+    const elsewhere = { name: 'so-1', namespace: 'other', scalerMetadata: { namespace: 'shop', deployment: 'order-projector' } };
+    expect(await call('IsActive', elsewhere)).toEqual({ result: true });
     await expect(call('IsActive', { name: 'so-1', namespace: 'shop', scalerMetadata: {} })).rejects.toMatchObject({
       code: grpc.status.NOT_FOUND,
     });

@@ -210,10 +210,12 @@ export class Scaler {
           parked: measurement?.parked,
           capped: measurement?.capped,
           dryRun: this.options.dryRun ?? false,
+          scaledBy: workload.spec.scaledBy ?? 'spillway',
         },
         decision.reason,
       );
-      if (!this.options.dryRun) {
+      // A KEDA-scaled workload is measured for KEDA's pulls; KEDA's HPA applies the replicas.
+      if (!this.options.dryRun && workload.spec.scaledBy !== 'keda') {
         try {
           await workload.target.scale(decision.replicas);
           applied = true;

@@ -22,6 +22,18 @@ describe('Scaler', () => {
     await scaler.stop();
   });
 
+  test('a workload scaled by KEDA is measured and decided, never applied', async () => {
+    const logs = captureLog();
+    const target = new RecordingScaleTarget(1);
+    const scaler = new Scaler({ lagSource: () => new ControlledLagSource('orders::k', 80), log: logs.log });
+    scaler.upsert({ namespace: 'ns', name: 'k', spec: { ...spec('k'), scaledBy: 'keda' }, target });
+    const [outcome] = await scaler.tick();
+    expect(outcome).toMatchObject({ applied: false, decision: { replicas: 8 }, measurement: { lag: 80 } });
+    expect(target.history).toEqual([]);
+    expect(logs.lines()).toContainEqual(expect.objectContaining({ fn: 'k', to: 8, scaledBy: 'keda' }));
+    await scaler.stop();
+  });
+
   test('one workload whose target fails does not stop the others', async () => {
     const { log } = captureLog();
     const broken: ScaleTarget = {

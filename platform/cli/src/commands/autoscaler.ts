@@ -36,9 +36,9 @@ export const command: Command = {
     '  --interval D      time between measurements, e.g. 2s, 500ms, 1m (default 2s)',
     '  --dry-run         decide and log, never patch (use this when KEDA applies the scaling)',
     '  --port N          HTTP port for /metrics, /healthz and /keda/lag (default 9090)',
-    '  --grpc-port N     KEDA external scaler gRPC port (default 9091)',
+    '  --grpc-port N     KEDA external scaler gRPC port (default KEDA_GRPC_PORT, else 9091)',
     '',
-    'Environment: ESDB_CONNECTION_STRING, LOG_LEVEL, POD_NAMESPACE, FALLBACK_AFTER_FAILURES, LAG_SCAN_CAP;',
+    'Environment: ESDB_CONNECTION_STRING, LOG_LEVEL, POD_NAMESPACE, FALLBACK_AFTER_FAILURES, LAG_SCAN_CAP, KEDA_GRPC_PORT;',
     'Kubernetes access from the in-cluster service account, or KUBECONFIG / ~/.kube/config.',
   ].join('\n'),
   async run(argv) {
@@ -51,7 +51,6 @@ export const command: Command = {
     });
     const intervalMs = parseDuration('--interval', (values.interval as string | undefined) ?? '2s');
     const port = parsePort('--port', (values.port as string | undefined) ?? '9090');
-    const grpcPort = parsePort('--grpc-port', (values['grpc-port'] as string | undefined) ?? '9091');
     let config: ReturnType<typeof loadAutoscalerConfig>;
     try {
       config = loadAutoscalerConfig();
@@ -62,6 +61,8 @@ export const command: Command = {
       }
       throw err;
     }
+    const grpcFlag = values['grpc-port'] as string | undefined;
+    const grpcPort = grpcFlag === undefined ? config.kedaGrpcPort : parsePort('--grpc-port', grpcFlag);
     const log = createAutoscalerLogger(config.logLevel);
     const app = await startAutoscalerApp({
       esdbConnectionString: config.esdbConnectionString,
