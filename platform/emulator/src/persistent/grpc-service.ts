@@ -88,6 +88,14 @@ function checkAllPosition(store: Store, position: { commit: bigint; prepare: big
   }
 }
 
+/** The real server refuses `$all` named as a stream (its pre-21.10 TCP path), even over gRPC. */
+const ALL_AS_STREAM = 'Persistent subscriptions to $all are only supported over gRPC through gRPC clients';
+
+function checkStreamTarget(source: string, viaAllOption: boolean): void {
+  if (source === '') throw new SubscriptionCreateFailedError('Bad stream name.');
+  if (source === '$all' && !viaAllOption) throw new SubscriptionCreateFailedError(ALL_AS_STREAM);
+}
+
 const sourceOf = (options: { hasAll(): boolean; getStreamIdentifier(): Parameters<typeof streamName>[0] } | undefined): string =>
   options === undefined ? '' : options.hasAll() ? '$all' : streamName(options.getStreamIdentifier());
 
@@ -98,7 +106,7 @@ export function persistentSubscriptionsImplementation(service: SubscriptionServi
         const options = request.getOptions();
         if (options === undefined) throw new InvalidSettingError('options', 'missing.');
         const target = readTarget(options);
-        if (target.source === '') throw new SubscriptionCreateFailedError('Bad stream name.');
+        checkStreamTarget(target.source, options.hasAll());
         const settings = readSettings(options.getSettings(), target.startFrom);
         const filter = target.source === '$all' ? readFilter(options) : undefined;
         checkAllPosition(store, target.allPosition);
@@ -112,7 +120,7 @@ export function persistentSubscriptionsImplementation(service: SubscriptionServi
         const options = request.getOptions();
         if (options === undefined) throw new InvalidSettingError('options', 'missing.');
         const target = readTarget(options);
-        if (target.source === '') throw new SubscriptionCreateFailedError('Bad stream name.');
+        checkStreamTarget(target.source, options.hasAll());
         if (service.get(target.source, options.getGroupName()) === undefined)
           throw new GroupNotFoundError(target.source, options.getGroupName());
         const settings = readSettings(options.getSettings(), target.startFrom);
@@ -125,6 +133,7 @@ export function persistentSubscriptionsImplementation(service: SubscriptionServi
     delete: unary<DeleteReq, DeleteResp>(
       async (request, user) => {
         const options = request.getOptions();
+        checkStreamTarget(sourceOf(options), options?.hasAll() ?? false);
         await service.delete(sourceOf(options), options?.getGroupName() ?? '', user);
         return new DeleteResp();
       },

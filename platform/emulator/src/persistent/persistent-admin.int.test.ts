@@ -133,6 +133,12 @@ describe('persistent subscription administration through the real client', () =>
     expect(error.message).toContain(`'${field}'`);
   });
 
+  test('$all named as a stream is refused as on the real server', async () => {
+    const error = await client.createPersistentSubscriptionToStream('$all', 'g', settings()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PersistentSubscriptionFailedError);
+    expect((error as Error).message).toContain('Persistent subscriptions to $all are only supported over gRPC through gRPC clients');
+  });
+
   test('readBatchSize not below historyBufferSize fails the create as on the real server', async () => {
     const stream = uniqueStream('batch');
     const error = await client
