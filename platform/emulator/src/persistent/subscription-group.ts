@@ -354,10 +354,12 @@ export class SubscriptionGroup {
     const lowestOutstanding = this.outstanding.lowest();
     const lowestRetry = this.buffer.lowestRetry();
     let lowest = lowestOutstanding;
-    for (const candidate of [lowestRetry, ...this.parking.values()]) {
-      if (candidate?.sequence === undefined || candidate.replayed) continue;
+    const consider = (candidate: OutstandingMessage | undefined): void => {
+      if (candidate?.sequence === undefined || candidate.replayed) return;
       if (lowest === undefined || candidate.sequence < lowest.sequence!) lowest = candidate;
-    }
+    };
+    consider(lowestRetry);
+    if (this.parking.size > 0) for (const message of this.parking.values()) consider(message);
     const now = this.now();
     const decision = decideCheckpoint(
       {
