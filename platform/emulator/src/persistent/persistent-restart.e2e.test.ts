@@ -14,15 +14,16 @@ import {
 } from '@eventstore/db-client';
 import { appendEvents, collect, revisionOf, uniqueStream, until } from './testing/harness';
 
-const CHILD = join(__dirname, 'testing', 'durable-emulator-child.ts');
+/** Part 1's emulator-in-a-process: prints its connection string, serves until killed. */
+const CHILD = join(__dirname, '..', 'testing', 'emulator-process.ts');
 
 async function startChild(dataDir: string): Promise<{ child: ChildProcess; connectionString: string }> {
   const child = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const [line] = (await Promise.race([once(lines, 'line'), once(child, 'exit').then(() => ['child exited'])])) as [string];
   lines.close();
-  const { connectionString } = JSON.parse(line) as { connectionString: string };
-  return { child, connectionString };
+  if (!line.startsWith('esdb://')) throw new Error(`emulator did not start: ${line}`);
+  return { child, connectionString: line.trim() };
 }
 
 async function kill(child: ChildProcess): Promise<void> {
