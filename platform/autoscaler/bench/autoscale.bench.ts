@@ -54,6 +54,32 @@ console.log(
 );
 console.log(line(header));
 for (const row of table) console.log(line(row));
+// Sensitivity: the comparison should not hinge on one lagPerReplica (drain-time uses it only until it has measured a replica).
+console.log('');
+console.log('sensitivity to lagPerReplica (sums over the traces): drain-time/keda lag-seconds, replica-seconds');
+for (const perReplica of [10, 20, 50, 100, 200]) {
+  let kedaLag = 0;
+  let kedaReplicas = 0;
+  let drainLag = 0;
+  let drainReplicas = 0;
+  for (const trace of traces) {
+    const k = simulate(
+      trace,
+      kedaModel({ lagPerReplica: perReplica, activationLag: 0, minReplicas: 0, maxReplicas: model.maxReplicas }),
+      model,
+    );
+    const d = simulate(trace, spillwayModel({ ...drainTime, lagPerReplica: perReplica }, INTERVAL_SECONDS), model);
+    kedaLag += k.lagSeconds;
+    kedaReplicas += k.replicaSeconds;
+    drainLag += d.lagSeconds;
+    drainReplicas += d.replicaSeconds;
+  }
+  console.log(
+    `  lagPerReplica ${String(perReplica).padStart(3)}: ${(drainLag / kedaLag).toFixed(2)}, ${(drainReplicas / kedaReplicas).toFixed(2)}`,
+  );
+}
+console.log('');
+
 const sum = (pick: (r: (typeof rows)[number]) => number) => rows.reduce((total, r) => total + pick(r), 0);
 const lagRatio = sum((r) => r.drain.lagSeconds) / sum((r) => r.keda.lagSeconds);
 const replicaRatio = sum((r) => r.drain.replicaSeconds) / sum((r) => r.keda.replicaSeconds);
