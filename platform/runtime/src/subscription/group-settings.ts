@@ -30,6 +30,11 @@ const COMPARED = [
   'resolveLinkTos',
 ] as const;
 
+// EventStoreDB's default (10) leaves a group that acked fewer than 10 events since its last checkpoint
+// uncheckpointed while idle: it then never looks caught up, so the drain-time policy cannot scale it to
+// zero, and a restart redelivers those events. With 1, an idle group checkpoints after checkPointAfter.
+const DEFAULT_CHECKPOINT_LOWER_BOUND = 1;
+
 /** What a subscription definition asks of its group. */
 // biome-ignore lint/suspicious/noExplicitAny: only the subscription's settings are read, whatever its event and deps types.
 export function groupSettings(subscription: Pick<SubscriptionDefinition<any, any>, 'source' | 'settings'>): GroupSettings {
@@ -42,7 +47,7 @@ export function groupSettings(subscription: Pick<SubscriptionDefinition<any, any
     ...(s.maxSubscriberCount === undefined ? {} : { maxSubscriberCount: s.maxSubscriberCount }),
     ...(s.consumerStrategy === undefined ? {} : { consumerStrategyName: s.consumerStrategy }),
     ...(s.checkPointAfterMs === undefined ? {} : { checkPointAfter: s.checkPointAfterMs }),
-    ...(s.checkPointLowerBound === undefined ? {} : { checkPointLowerBound: s.checkPointLowerBound }),
+    checkPointLowerBound: s.checkPointLowerBound ?? DEFAULT_CHECKPOINT_LOWER_BOUND,
     ...(s.checkPointUpperBound === undefined ? {} : { checkPointUpperBound: s.checkPointUpperBound }),
   } as const;
   const source = subscription.source;

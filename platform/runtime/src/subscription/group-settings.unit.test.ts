@@ -8,6 +8,11 @@ describe('groupSettings', () => {
     expect(declared.settings).toMatchObject({ startFrom: 'start', resolveLinkTos: true, consumerStrategyName: 'RoundRobin' });
   });
 
+  test('an idle group checkpoints after one ack unless the function says otherwise', () => {
+    expect(groupSettings({ source: { stream: 's' } }).settings.checkPointLowerBound).toBe(1);
+    expect(groupSettings({ source: { stream: 's' }, settings: { checkPointLowerBound: 25 } }).settings.checkPointLowerBound).toBe(25);
+  });
+
   test('declared settings override the defaults', () => {
     const declared = groupSettings({
       source: { all: { streamNamePrefixes: ['order-'] } },
