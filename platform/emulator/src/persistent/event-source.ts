@@ -1,6 +1,7 @@
 import type { RecordedEvent, Store } from '../store/store';
 import type { ResolvedEvent } from './messages';
 import type { SourceKind } from './position';
+import { isSubscriptionBookkeeping } from './system-streams';
 
 /** A `$all` group's server-side filter, stored as the real server stores it in its configuration. */
 export interface EventFilter {
@@ -16,6 +17,7 @@ export interface SourceRead {
   readonly endOfSource: boolean;
   /** Filtered-out events after the last returned one: a `$all` group may checkpoint past them. */
   readonly skippedAfterLast: number;
+  /** The last of those skipped events. */
   readonly lastScanned: bigint | undefined;
 }
 
@@ -46,6 +48,15 @@ export class EventSource {
 
   passesFilter(record: RecordedEvent): boolean {
     return this.matches(record);
+  }
+
+  /**
+   * Whether a filtered-out record lets the group checkpoint past it. Persistent subscriptions'
+   * own checkpoints and parked links do not: each checkpoint written past one would be another
+   * such record, and with checkPointUpperBound 1 groups would checkpoint forever.
+   */
+  countsAsSkipped(record: RecordedEvent): boolean {
+    return !isSubscriptionBookkeeping(record.streamId);
   }
 
   positionOf(record: RecordedEvent): bigint {
@@ -88,12 +99,12 @@ export class EventSource {
       if (events.length >= count) break;
       consumed++;
       next = record.position + 1n;
-      lastScanned = record.position;
       if (this.matches(record)) {
         events.push(this.resolve(record));
         skipped = 0;
-      } else {
+      } else if (this.countsAsSkipped(record)) {
         skipped++;
+        lastScanned = record.position;
       }
     }
     return { events, next, endOfSource: consumed === records.length && records.length < window, skippedAfterLast: skipped, lastScanned };

@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   BACKWARDS,
   END,
@@ -12,26 +10,8 @@ import {
   START,
   StreamNotFoundError,
 } from '@eventstore/db-client';
+import { kill, startChild } from '../testing/child-emulator';
 import { appendEvents, collect, revisionOf, uniqueStream, until } from './testing/harness';
-
-/** Part 1's emulator-in-a-process: prints its connection string, serves until killed. */
-const CHILD = join(__dirname, '..', 'testing', 'emulator-process.ts');
-
-async function startChild(dataDir: string): Promise<{ child: ChildProcess; connectionString: string }> {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
-  const [line] = (await Promise.race([once(lines, 'line'), once(child, 'exit').then(() => ['child exited'])])) as [string];
-  lines.close();
-  if (!line.startsWith('esdb://')) throw new Error(`emulator did not start: ${line}`);
-  return { child, connectionString: line.trim() };
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGKILL');
-  await exited;
-}
 
 describe('persistent subscriptions across an emulator crash (SIGKILL)', () => {
   let dataDir: string;

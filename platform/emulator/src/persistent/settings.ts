@@ -84,6 +84,8 @@ export function validateSettings(raw: RawSettings): GroupSettings {
     const value = raw[field] as number;
     if (!Number.isInteger(value) || value < 0) throw new InvalidSettingError(field, `must be a non-negative integer, got ${value}.`);
   }
+  // A read of nothing never reaches the end of the source: the group would re-read forever.
+  if (raw.readBatchSize === 0) throw new InvalidSettingError('readBatchSize', 'must be at least 1.');
   if (raw.startFrom < -1n) throw new InvalidSettingError('startFrom', 'event number must be greater than or equal to -1.');
   if (!isConsumerStrategy(raw.consumerStrategy)) {
     throw new InvalidSettingError('consumerStrategyName', `Consumer strategy ${raw.consumerStrategy} does not exist.`);

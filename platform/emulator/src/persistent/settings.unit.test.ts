@@ -19,6 +19,10 @@ describe('validateSettings', () => {
     expect(() => validateSettings(raw(changes))).toThrow(`'${field}'`);
   });
 
+  test('a readBatchSize of 0 is an invalid argument naming the field (the group would re-read nothing forever)', () => {
+    expect(() => validateSettings(raw({ readBatchSize: 0 }))).toThrow("'readBatchSize': must be at least 1.");
+  });
+
   test('an unknown consumer strategy is an invalid argument naming it', () => {
     expect(() => validateSettings(raw({ consumerStrategy: 'Random' }))).toThrow(
       "Invalid persistent subscription setting 'consumerStrategyName': Consumer strategy Random does not exist.",

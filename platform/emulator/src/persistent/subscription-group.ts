@@ -175,7 +175,7 @@ export class SubscriptionGroup {
     const position = this.source.positionOf(record);
     if (this.settings.startFrom !== LIVE_POSITION && position < this.settings.startFrom) return;
     if (!this.source.passesFilter(record)) {
-      this.skipped(position, 1);
+      if (this.source.countsAsSkipped(record)) this.skipped(position, 1);
       return;
     }
     if (this.lastKnownEventPosition !== undefined && position <= this.lastKnownEventPosition && this.buffer.isLive) return;

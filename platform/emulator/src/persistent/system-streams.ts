@@ -5,6 +5,9 @@ import type { ProposedEvent, RecordedEvent, Store } from '../store/store';
 export const CONFIG_STREAM = '$persistentSubscriptionConfig';
 export const checkpointStream = (groupId: string): string => `$persistentsubscription-${groupId}-checkpoint`;
 export const parkedStream = (groupId: string): string => `$persistentsubscription-${groupId}-parked`;
+/** A group's checkpoint or parked stream, or the metadata stream of one. */
+export const isSubscriptionBookkeeping = (stream: string): boolean =>
+  /^(\$\$)?\$persistentsubscription-.*-(checkpoint|parked)$/s.test(stream);
 export const metastreamOf = (stream: string): string => `$$${stream}`;
 
 const encoder = new TextEncoder();
