@@ -78,6 +78,17 @@ describe('rendering with each part toggled', () => {
       ],
     },
     {
+      name: 'Grafana dashboards on',
+      values: { grafana: { dashboards: { enabled: true } } },
+      objects: [
+        ...autoscalerObjects,
+        ...FUNCTIONS.flatMap(functionObjects),
+        'ConfigMap/spillway-grafana-dashboards',
+        ...eventStoreObjects,
+        ...postgresObjects,
+      ],
+    },
+    {
       name: 'no autoscaler',
       values: { autoscaler: { enabled: false } },
       objects: [...FUNCTIONS.flatMap(functionObjects), ...eventStoreObjects, ...postgresObjects],

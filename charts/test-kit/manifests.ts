@@ -6,6 +6,7 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPol
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
@@ -57,6 +58,7 @@ const MODELS: Readonly<Record<string, (data: unknown) => Validatable>> = {
   'v1/Service': model(Service),
   'v1/ServiceAccount': model(ServiceAccount),
   'v1/Secret': model(Secret),
+  'v1/ConfigMap': model(ConfigMap),
   'policy/v1/PodDisruptionBudget': model(PodDisruptionBudget),
   'networking.k8s.io/v1/NetworkPolicy': model(NetworkPolicy),
   'networking.k8s.io/v1/Ingress': model(Ingress),
