@@ -120,7 +120,12 @@ describe('the autoscaler image', () => {
       // The CLI declares every package its commands run (emulator, runtime, the shop's
       // functions for `spillway dev`), so the image holds what the CLI declares and no more.
       expect(readdirSync(join(image.dir, 'platform')).sort()).toEqual(['autoscaler', 'cli', 'emulator', 'runtime']);
-      expect(readdirSync(join(image.dir, 'functions')).sort()).toEqual(['contracts', 'order-create', 'order-projector', 'stock-reservation']);
+      expect(readdirSync(join(image.dir, 'functions')).sort()).toEqual([
+        'contracts',
+        'order-create',
+        'order-projector',
+        'stock-reservation',
+      ]);
       const [command = ''] = image.entrypoint;
       const child = spawn(command, ['--help'], {
         cwd: image.dir,
