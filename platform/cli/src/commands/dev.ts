@@ -1,16 +1,24 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from '../command';
+import { banner } from '../dev/banner';
+import { lockDataDir } from '../dev/data-dir-lock';
+import { freePort } from '../dev/free-port';
+import { type FunctionProcess, isRunning, type ShopFunctionName, spawnFunction, stopProcess, waitReady } from '../dev/function-process';
+import { type ScaledFunctions, startScaledFunctions } from '../dev/scaled-functions';
+import {
+  DEV_LAG_PER_REPLICA,
+  DEV_MAX_REPLICAS,
+  DEV_SCALE_DOWN_SECONDS,
+  describeScaling,
+  type ScaledFunctionName,
+  scalingPlan,
+} from '../dev/scaling-plan';
 import { parseFlags } from '../parse-flags';
 import { UsageError } from '../usage-error';
 
 // The issue promises a ready shop within 15 s; PGlite's first initdb alone takes a few seconds on a slow machine.
 const READY_DEADLINE_MS = 60_000;
-const READY_POLL_MS = 200;
-// A ready function answers /readyz in milliseconds.
-const READY_PROBE_TIMEOUT_MS = 2_000;
 // A function drains within its own DRAIN_TIMEOUT_MS; dev sets a short one and waits a little longer before SIGKILL.
 const FUNCTION_DRAIN_MS = 5_000;
 const STOP_GRACE_MS = FUNCTION_DRAIN_MS + 3_000;
@@ -19,7 +27,11 @@ const USAGE = `Usage: spillway dev [flags]
 
 Runs the shop on this machine: the emulator (durable, in the data folder), the read model
 (PGlite in the data folder, or PostgreSQL when DATABASE_URL is set) and the three functions
-as separate processes. Ctrl-C stops everything; a second start resumes from the same data.
+as separate processes. stock-reservation and order-projector run in local process pools that
+the autoscaler scales by their subscription's lag (${DEV_LAG_PER_REPLICA} events per replica, at least 1 replica,
+down after a ${DEV_SCALE_DOWN_SECONDS} s window); each decision is printed. The first replica keeps the
+documented port; further ones listen on ports the OS picks. The projector stays at 1 replica on
+PGlite. Ctrl-C stops everything; a second start resumes from the same data.
 
 Flags:
   --data-dir <dir>                 data folder (default .data)
@@ -29,6 +41,9 @@ Flags:
   --order-projector-port <port>    default 8083
   --database-url <url>             PostgreSQL for the read model (default: DATABASE_URL, else PGlite)
   --log-level <level>              functions' log level (default warn)
+  --no-autoscale                   one process per function, no scaling
+  --max-replicas <n>               most replicas per scaled function (default ${DEV_MAX_REPLICAS}; the projector: 1 on PGlite, 2 on PostgreSQL)
+  --scale-down-seconds <s>         scale-down window (default ${DEV_SCALE_DOWN_SECONDS})
 
 Port 0 picks a free port.`;
 
@@ -38,19 +53,6 @@ interface Emulator {
   close(): Promise<void>;
 }
 
-interface ShopFunction {
-  readonly name: 'order-create' | 'stock-reservation' | 'order-projector';
-  readonly port: number;
-  readonly env: Record<string, string>;
-}
-
-interface Running {
-  readonly name: string;
-  readonly url: string;
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-}
-
 function portFlag(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const port = Number(value);
@@ -58,130 +60,11 @@ function portFlag(name: string, value: string | undefined, fallback: number): nu
   return port;
 }
 
-/** A port that was free a moment ago: how `0` becomes a concrete port the functions can be told. */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 function startEmulator(dataDir: string, port: number): Promise<Emulator> {
   // Loaded only when dev runs, so `spillway --help` does not pull in the gRPC server.
   const emulator = require('@spillway/emulator') as { startEmulator?: (options: { dataDir: string; port: number }) => Promise<Emulator> };
   if (!emulator.startEmulator) throw new Error('@spillway/emulator does not provide startEmulator yet');
   return emulator.startEmulator({ dataDir, port });
-}
-
-function packageFolder(name: string): string {
-  return dirname(require.resolve(`${name}/package.json`));
-}
-
-function prefixLines(name: string, source: NodeJS.ReadableStream | null, sink: NodeJS.WritableStream): void {
-  let buffered = '';
-  source?.setEncoding('utf8');
-  source?.on('data', (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) sink.write(`[${name}] ${line}\n`);
-  });
-}
-
-function spawnFunction(fn: ShopFunction, base: Record<string, string>): Running {
-  const bin = join(packageFolder('@spillway/runtime'), 'bin', 'spillway-function.js');
-  const child = spawn(process.execPath, [bin, packageFolder(`@spillway/${fn.name}`)], {
-    env: { ...process.env, ...base, ...fn.env, PORT: String(fn.port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: Ctrl-C reaches only dev, which then stops each function once, in order.
-    detached: true,
-  });
-  prefixLines(fn.name, child.stdout, process.stdout);
-  prefixLines(fn.name, child.stderr, process.stderr);
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  return { name: fn.name, url: `http://127.0.0.1:${fn.port}`, child, exited };
-}
-
-async function waitReady(running: Running, deadline: number): Promise<void> {
-  let exited = false;
-  void running.exited.then(() => {
-    exited = true;
-  });
-  for (;;) {
-    if (exited) throw new Error(`${running.name} exited during start-up (see its output above)`);
-    try {
-      // Connection: close, so no idle keep-alive connection of ours holds up the function's drain later.
-      // Bounded: whatever else holds the port may accept the connection and never answer.
-      const response = await fetch(`${running.url}/readyz`, {
-        headers: { connection: 'close' },
-        signal: AbortSignal.timeout(READY_PROBE_TIMEOUT_MS),
-      });
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${running.name} was not ready within ${READY_DEADLINE_MS / 1000} s`);
-    await new Promise((r) => setTimeout(r, READY_POLL_MS));
-  }
-}
-
-async function stop(running: Running): Promise<void> {
-  if (running.child.exitCode !== null || running.child.signalCode !== null) return;
-  running.child.kill('SIGTERM');
-  const timer = setTimeout(() => running.child.kill('SIGKILL'), STOP_GRACE_MS);
-  await running.exited;
-  clearTimeout(timer);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * One `spillway dev` per data folder: two emulators on one log, or two PGlite processes on one
- * database folder, would corrupt them. A stale file from a killed run is taken over.
- */
-function lockDataDir(dataDir: string): () => void {
-  const path = join(dataDir, 'dev.pid');
-  let holder: number | undefined;
-  try {
-    holder = Number(readFileSync(path, 'utf8').trim());
-  } catch {
-    holder = undefined;
-  }
-  if (holder && holder !== process.pid && isAlive(holder)) {
-    throw new UsageError(`dev: ${dataDir} is in use by another spillway dev (pid ${holder}); stop it or pass another --data-dir`);
-  }
-  writeFileSync(path, `${process.pid}\n`);
-  return () => rmSync(path, { force: true });
-}
-
-function banner(dataDir: string, emulator: Emulator, running: readonly Running[], readModel: string, seconds: number): string {
-  const url = (name: string) => running.find((r) => r.name === name)?.url ?? '';
-  const order = '{"customerId":"c-1","items":[{"sku":"apple","quantity":2,"unitPrice":0.5}],"currency":"EUR"}';
-  return [
-    `Spillway shop ready in ${seconds.toFixed(1)} s (data in ${dataDir})`,
-    `  emulator           ${emulator.connectionString}`,
-    ...running.map((r) => `  ${r.name.padEnd(18)} ${r.url}`),
-    `  read model         ${readModel}`,
-    '',
-    'Try it:',
-    `  curl -X POST ${url('stock-reservation')}/inventory/apple/restock -H 'content-type: application/json' -d '{"quantity":10}'`,
-    `  curl -X POST ${url('order-create')}/orders -H 'content-type: application/json' -H 'idempotency-key: first-order' -d '${order}'`,
-    `  curl ${url('order-projector')}/orders/<orderId from the previous answer>`,
-    '',
-    'Press Ctrl-C to stop.',
-    '',
-  ].join('\n');
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -193,11 +76,19 @@ async function run(argv: string[]): Promise<number> {
     'order-projector-port': { type: 'string' },
     'database-url': { type: 'string' },
     'log-level': { type: 'string' },
+    'no-autoscale': { type: 'boolean' },
+    'max-replicas': { type: 'string' },
+    'scale-down-seconds': { type: 'string' },
   });
   const started = Date.now();
   const dataDir = resolve(values['data-dir'] ?? '.data');
   // The CLI's one environment read: the same variable the projector itself would take.
   const databaseUrl = values['database-url'] ?? process.env['DATABASE_URL'] ?? '';
+  const autoscale = values['no-autoscale'] !== true;
+  const plan = scalingPlan(
+    { maxReplicas: values['max-replicas'], scaleDownSeconds: values['scale-down-seconds'] },
+    databaseUrl ? 'postgres' : 'pglite',
+  );
   const ports = {
     emulator: portFlag('emulator-port', values['emulator-port'], 2113),
     'order-create': portFlag('order-create-port', values['order-create-port'], 8081),
@@ -219,50 +110,66 @@ async function run(argv: string[]): Promise<number> {
     DRAIN_TIMEOUT_MS: String(FUNCTION_DRAIN_MS),
   };
   const readModel = databaseUrl ? `PostgreSQL ${databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}` : `PGlite in ${join(dataDir, 'read-model')}`;
-  const functions: ShopFunction[] = [
-    { name: 'order-create', port: ports['order-create'], env: {} },
-    { name: 'stock-reservation', port: ports['stock-reservation'], env: {} },
-    {
-      name: 'order-projector',
-      port: ports['order-projector'],
-      env: databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '', PGLITE_DATA_DIR: join(dataDir, 'read-model') },
-    },
-  ];
-  const running = functions.map((fn) => spawnFunction(fn, base));
+  const env: Record<ShopFunctionName, Record<string, string>> = {
+    'order-create': {},
+    'stock-reservation': {},
+    'order-projector': databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '', PGLITE_DATA_DIR: join(dataDir, 'read-model') },
+  };
+  const scaledNames: ScaledFunctionName[] = ['stock-reservation', 'order-projector'];
+  const plainNames: ShopFunctionName[] = autoscale ? ['order-create'] : ['order-create', ...scaledNames];
 
+  // Plain functions: one process each, and its exit stops dev. Scaled ones: the pool replaces a replica that exits.
+  const plain = plainNames.map((name) => spawnFunction(name, name, ports[name], { ...base, ...env[name] }));
+  let scaled: ScaledFunctions | undefined;
+  const killChildren = () => {
+    for (const p of plain) if (isRunning(p)) p.child.kill('SIGKILL');
+    scaled?.killAll();
+  };
+  // Backstop if dev itself dies: detached children would otherwise outlive it.
+  process.once('exit', killChildren);
   let stopping: Promise<void> | undefined;
   const stopAll = () => {
     stopping ??= (async () => {
-      await Promise.all(running.map(stop));
+      await Promise.all([scaled?.stop(), ...plain.map((p) => stopProcess(p, STOP_GRACE_MS))]);
       await emulator.close();
       unlock();
     })();
     return stopping;
   };
-  // Backstop if dev itself dies: detached children would otherwise outlive it.
-  const killChildren = () => {
-    for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGKILL');
-  };
-  process.once('exit', killChildren);
 
+  let ready: FunctionProcess[];
   try {
+    if (autoscale) {
+      scaled = startScaledFunctions({
+        functions: scaledNames.map((name) => ({ name, port: ports[name], env: env[name], scaling: plan[name] })),
+        esdbConnectionString: emulator.connectionString,
+        env: base,
+        stopGraceMs: STOP_GRACE_MS,
+        log: process.stdout,
+      });
+    }
     const deadline = Date.now() + READY_DEADLINE_MS;
-    await Promise.all(running.map((r) => waitReady(r, deadline)));
+    const [first] = await Promise.all([scaled?.firstReplicas(deadline) ?? [], ...plain.map((p) => waitReady(p, deadline))]);
+    ready = [...plain, ...first];
   } catch (err) {
     process.stderr.write(`spillway dev: ${err instanceof Error ? err.message : String(err)}\n`);
     await stopAll();
     process.off('exit', killChildren);
     return 1;
   }
-  process.stdout.write(banner(dataDir, emulator, running, readModel, (Date.now() - started) / 1000));
+  const order: ShopFunctionName[] = ['order-create', 'stock-reservation', 'order-projector'];
+  const urls = new Map(order.map((name) => [name, ready.find((r) => r.name === name)?.url ?? '']));
+  const scaling = scaled
+    ? await Promise.all(scaledNames.map(async (name) => describeScaling(name, plan[name], (await scaled?.replicas(name)) ?? 0)))
+    : [];
+  const seconds = (Date.now() - started) / 1000;
+  process.stdout.write(banner({ dataDir, emulator: emulator.connectionString, urls, readModel, seconds, scaling }));
 
   const outcome = await new Promise<{ code: number; reason: string }>((resolveOutcome) => {
     const onSignal = (signal: NodeJS.Signals) => resolveOutcome({ code: 0, reason: signal });
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    for (const r of running) {
-      void r.exited.then((code) => resolveOutcome({ code: 1, reason: `${r.name} exited (code ${code})` }));
-    }
+    for (const p of plain) void p.exited.then((code) => resolveOutcome({ code: 1, reason: `${p.name} exited (code ${code})` }));
   });
   process.stdout.write(`\nstopping (${outcome.reason})...\n`);
   await stopAll();
@@ -273,7 +180,7 @@ async function run(argv: string[]): Promise<number> {
 
 export const command: Command = {
   name: 'dev',
-  summary: 'run the whole shop on this machine (emulator, read model, functions)',
+  summary: 'run the whole shop on this machine (emulator, read model, functions scaled by lag)',
   usage: USAGE,
   run,
 };

@@ -1,0 +1,63 @@
+import { UsageError } from '../usage-error';
+
+// One replica is always up, so the walk-through answers at once: no cold start from zero in dev.
+const DEV_MIN_REPLICAS = 1;
+// Two or three cores on a laptop or CI machine: a fourth replica would mostly compete with the emulator.
+export const DEV_MAX_REPLICAS = 3;
+// Small, so a burst like `spillway load --orders 500` shows scaling; production's default is 100.
+export const DEV_LAG_PER_REPLICA = 20;
+// Short, so a burst's replicas go away while one still watches; production's default is 300 s.
+export const DEV_SCALE_DOWN_SECONDS = 30;
+// Pinned keeps each stream's events in order on one replica, so the projector can use more than one;
+// it does little work per event, so two are plenty on a laptop.
+const PROJECTOR_MAX_ON_POSTGRES = 2;
+const MAX_REPLICAS_FLAG_LIMIT = 16;
+const SCALE_DOWN_FLAG_LIMIT_SECONDS = 3_600;
+
+export type ScaledFunctionName = 'stock-reservation' | 'order-projector';
+
+/** How one function scales in dev (the lag policy's knobs), and why, for the banner. */
+export interface DevScaling {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly lagPerReplica: number;
+  readonly scaleDownStabilizationSeconds: number;
+  readonly note: string;
+}
+
+export type ScalingPlan = Readonly<Record<ScaledFunctionName, DevScaling>>;
+
+function intFlag(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max)
+    throw new UsageError(`dev: --${name} must be an integer from ${min} to ${max}, got '${value}'`);
+  return n;
+}
+
+/**
+ * The subscription-driven functions' scaling in `spillway dev`, from its flags. The projector stays
+ * at one replica on PGlite: one process owns a PGlite data folder, a second would corrupt it.
+ */
+export function scalingPlan(flags: { maxReplicas?: string; scaleDownSeconds?: string }, readModel: 'pglite' | 'postgres'): ScalingPlan {
+  const max = intFlag('max-replicas', flags.maxReplicas, DEV_MAX_REPLICAS, DEV_MIN_REPLICAS, MAX_REPLICAS_FLAG_LIMIT);
+  const window = intFlag('scale-down-seconds', flags.scaleDownSeconds, DEV_SCALE_DOWN_SECONDS, 0, SCALE_DOWN_FLAG_LIMIT_SECONDS);
+  const common = { minReplicas: DEV_MIN_REPLICAS, lagPerReplica: DEV_LAG_PER_REPLICA, scaleDownStabilizationSeconds: window };
+  const projectorMax = readModel === 'pglite' ? 1 : Math.min(max, PROJECTOR_MAX_ON_POSTGRES);
+  return {
+    'stock-reservation': { ...common, maxReplicas: max, note: '' },
+    'order-projector': {
+      ...common,
+      maxReplicas: projectorMax,
+      note: readModel === 'pglite' ? ' (PGlite: one process owns its folder)' : '',
+    },
+  };
+}
+
+/** One banner line per scaled function: its range and what moves it. */
+export function describeScaling(name: ScaledFunctionName, scaling: DevScaling, current: number): string {
+  const label = `  ${name.padEnd(18)} ${current} running`;
+  if (scaling.minReplicas === scaling.maxReplicas) return `${label}, fixed at ${scaling.maxReplicas}${scaling.note}`;
+  const rule = `${scaling.lagPerReplica} events of lag per replica, down after a ${scaling.scaleDownStabilizationSeconds} s window`;
+  return `${label}, ${scaling.minReplicas}-${scaling.maxReplicas} by lag: ${rule}${scaling.note}`;
+}
