@@ -54,7 +54,6 @@ export class SubscriptionGroup {
   private nextConsumerId = 1;
   private behind = true;
   private pageRequested = false;
-  private replaying = false;
   private closed = false;
   private nextReadPosition: bigint;
   private nextSequence = 0;
@@ -100,7 +99,7 @@ export class SubscriptionGroup {
     const flags: string[] = [];
     if (this.behind) flags.push('Behind');
     if (this.pageRequested) flags.push('OutstandingPageRequest');
-    if (this.replaying) flags.push('ReplayingParkedMessages');
+    // ReplayingParkedMessages is set on the real server only while it reads the parked stream, which here takes no time.
     if (!this.behind) flags.push('Live');
     return flags.join(', ');
   }
@@ -200,18 +199,10 @@ export class SubscriptionGroup {
     if (this.behind && !this.pageRequested) this.tryReadingNewBatch();
   }
 
-  /** Re-delivers parked messages ahead of new ones; the parked stream is truncated past them. */
+  /** Re-delivers parked messages ahead of new ones; the parked stream is truncated past each once it is settled. */
   replayParked(stopAt: bigint | undefined): void {
-    if (this.replaying) return;
-    this.replaying = true;
-    const { messages, done } = this.parked.takeForReplay(stopAt);
-    for (const resolved of messages) this.buffer.addRetry(replayedMessage(resolved));
+    for (const resolved of this.parked.takeForReplay(stopAt)) this.buffer.addRetry(replayedMessage(resolved));
     this.tryPushing();
-    done()
-      .catch(() => undefined)
-      .finally(() => {
-        this.replaying = false;
-      });
   }
 
   /** Stops the group and drops its consumers (update, delete, restart, close). */
@@ -233,7 +224,10 @@ export class SubscriptionGroup {
   private settle(from: Consumer, ids: readonly string[]): void {
     for (const id of ids) {
       if (!from.confirm(id)) this.confirmAnywhere(id);
+      const message = this.outstanding.get(id);
       this.outstanding.remove(id);
+      // A replayed message being parked again is settled once its new link is stored (see park).
+      if (message?.replayed && !this.parking.has(id)) this.parked.replayed(message.resolved);
     }
   }
 
@@ -265,11 +259,16 @@ export class SubscriptionGroup {
     this.parking.set(message.id, message);
     this.parked
       .park(message.resolved, reason)
-      .catch(() => undefined)
-      .then(() => {
+      .then(
+        () => true,
+        () => false,
+      )
+      .then((stored) => {
         this.parking.delete(message.id);
         this.outstanding.remove(message.id);
         this.confirmAnywhere(message.id);
+        // A replayed message whose new link could not be stored keeps its old one.
+        if (stored && message.replayed) this.parked.replayed(message.resolved);
         this.tryPushing();
       });
   }

@@ -6,6 +6,7 @@ import type { OutstandingMessage } from './messages';
 import { DEFAULT_SETTINGS, type GroupSettings } from './settings';
 import type { ConsumerLink, SubscriptionGroup } from './subscription-group';
 import { SubscriptionService } from './subscription-service';
+import { lastEvent } from './system-streams';
 
 const TICK_MS = 20;
 
@@ -52,6 +53,13 @@ const until = async (check: () => boolean, what: string): Promise<void> => {
   throw new Error(`timed out waiting for ${what}`);
 };
 
+/** The parked stream's last `$tb`, if any. */
+function lastTruncation(store: Store): number | undefined {
+  const last = lastEvent(store, '$$$persistentsubscription-s::g-parked');
+  if (last === undefined) return undefined;
+  return (JSON.parse(new TextDecoder().decode(last.data)) as { $tb?: number }).$tb;
+}
+
 const settings = (changes: Partial<GroupSettings>): GroupSettings => ({ ...DEFAULT_SETTINGS, startFrom: 0n, ...changes });
 
 describe('SubscriptionService over the in-memory store', () => {
@@ -95,6 +103,35 @@ describe('SubscriptionService over the in-memory store', () => {
     await until(() => c.received.length === 4, 'replay');
     expect(c.received[3]!.resolved.event!.id).toBe(c.received[0]!.id);
     await until(() => group.parked.count === 0, 'parked count to fall');
+  });
+
+  test('replay truncates the parked stream only past settled messages; a second replay takes none twice; parked again moves on', async () => {
+    await append(store, 's', 3);
+    await service.create('s', 'g', undefined, settings({}), 'admin');
+    const group = service.require('s', 'g');
+    const c = connect(group);
+    await until(() => c.received.length === 3, 'deliveries');
+    group.nack(
+      c.consumer,
+      c.received.map((m) => m.id),
+      'park',
+      'poison',
+    );
+    await until(() => group.parked.count === 3, 'parking');
+    group.replayParked(undefined);
+    await until(() => c.received.length === 6, 'replay');
+    group.replayParked(undefined);
+    const [first, second, third] = c.received.slice(3);
+    expect(lastTruncation(store)).toBeUndefined();
+    // Settling the second alone cannot truncate: the first is still in flight.
+    group.acknowledge(c.consumer, [second!.id]);
+    group.acknowledge(c.consumer, [first!.id]);
+    await until(() => lastTruncation(store) === 2, 'truncation past the first two');
+    group.nack(c.consumer, [third!.id], 'park', 'still poison');
+    await until(() => lastTruncation(store) === 3, 'truncation past the third once parked again');
+    expect(store.readStream('$persistentsubscription-s::g-parked', 0n, 'forwards', 100n).map((e) => e.revision)).toEqual([3n]);
+    expect(c.received.length).toBe(6);
+    expect(group.parked.count).toBe(1);
   });
 
   test('a message timeout counts as a retry', async () => {
