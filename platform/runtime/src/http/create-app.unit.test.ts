@@ -104,6 +104,28 @@ describe('HTTP ingress', () => {
     expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
+  test('a path that is not valid percent-encoding is a 400 problem, not a 500', async () => {
+    expectProblem(await request(app()).get('/orders/%E0%A4%A'), 400, 'MALFORMED_URL');
+  });
+
+  test('a body that does not match its Content-Encoding is a 400 problem, not a 500', async () => {
+    const res = await request(app())
+      .post('/orders')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send(JSON.stringify({ sku: 'A', qty: 1 }));
+    expectProblem(res, 400, 'BAD_REQUEST_BODY');
+  });
+
+  test('an unknown Content-Encoding is a 415 problem', async () => {
+    const res = await request(app())
+      .post('/orders')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'compress')
+      .send(JSON.stringify({ sku: 'A', qty: 1 }));
+    expectProblem(res, 415, 'BAD_REQUEST_BODY');
+  });
+
   test('an invalid Idempotency-Key is a 400 problem', async () => {
     const res = await request(app()).post('/orders').set('Idempotency-Key', 'x'.repeat(300)).send({ sku: 'A', qty: 1 });
     expectProblem(res, 400, 'VALIDATION_FAILED');

@@ -39,15 +39,25 @@ export function problem(status: number, code: string, detail?: string, errors?: 
   };
 }
 
-/** The shape body-parser gives its errors (malformed JSON, too large, bad charset). */
-interface BodyParserError {
-  readonly type: string;
+/**
+ * An error express raised about the request itself, before any route ran: body-parser's errors
+ * (malformed JSON, too large, bad charset or Content-Encoding) carry a 4xx `status` and a `type`,
+ * or http-errors' `expose` (the message is safe to send); the router marks a path that is not
+ * valid percent-encoding with a URIError of status 400.
+ */
+interface RequestError {
   readonly status: number;
   readonly message: string;
+  readonly type?: unknown;
+  readonly expose?: unknown;
 }
 
-function isBodyParserError(err: unknown): err is BodyParserError {
-  return typeof err === 'object' && err !== null && typeof (err as BodyParserError).type === 'string' && 'status' in err;
+function isRequestError(err: unknown): err is RequestError {
+  if (typeof err !== 'object' || err === null) return false;
+  const status = (err as RequestError).status;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return false;
+  const { expose, type } = err as RequestError;
+  return expose === true || typeof type === 'string' || err instanceof URIError;
 }
 
 /**
@@ -62,10 +72,11 @@ export function toProblem(err: unknown): Problem {
   if (err instanceof WrongExpectedVersionError) {
     return problem(409, 'CONCURRENCY_CONFLICT', 'the stream changed while the command was handled; retry the request');
   }
-  if (isBodyParserError(err)) {
+  if (isRequestError(err)) {
     if (err.type === 'entity.too.large') return problem(413, 'PAYLOAD_TOO_LARGE', 'the request body is larger than allowed');
     if (err.type === 'entity.parse.failed') return problem(400, 'MALFORMED_JSON', 'the request body is not valid JSON');
-    if (err.status >= 400 && err.status < 500) return problem(err.status, 'BAD_REQUEST_BODY', err.message);
+    if (err instanceof URIError) return problem(400, 'MALFORMED_URL', 'the request path is not valid percent-encoding');
+    return problem(err.status, 'BAD_REQUEST_BODY', err.message);
   }
   return problem(500, 'INTERNAL_ERROR', 'the function failed to handle the request');
 }

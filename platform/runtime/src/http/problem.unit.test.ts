@@ -11,6 +11,24 @@ describe('toProblem', () => {
     ['wrong expected version from the client', Object.create(WrongExpectedVersionError.prototype), 409, 'CONCURRENCY_CONFLICT'],
     ['body too large', { type: 'entity.too.large', status: 413, message: 'request entity too large' }, 413, 'PAYLOAD_TOO_LARGE'],
     ['malformed JSON', { type: 'entity.parse.failed', status: 400, message: 'Unexpected token' }, 400, 'MALFORMED_JSON'],
+    [
+      'bad percent-encoding in the path',
+      Object.assign(new URIError("Failed to decode param '%E0'"), { status: 400 }),
+      400,
+      'MALFORMED_URL',
+    ],
+    [
+      'body that does not decompress',
+      Object.assign(new Error('incorrect header check'), { status: 400, expose: true }),
+      400,
+      'BAD_REQUEST_BODY',
+    ],
+    [
+      'a 4xx status on an error not meant for clients',
+      Object.assign(new Error('upstream said 404'), { status: 404 }),
+      500,
+      'INTERNAL_ERROR',
+    ],
     ['anything else', new Error('db password is hunter2'), 500, 'INTERNAL_ERROR'],
   ];
 
