@@ -1,0 +1,204 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// One start of the whole shop, two bursts and a scale-down window: bounded, not quick.
+jest.setTimeout(90_000);
+
+const bin = join(__dirname, '..', '..', 'bin', 'spillway.js');
+const repoRoot = join(__dirname, '..', '..', '..', '..');
+const BANNER_DEADLINE_MS = 40_000;
+const EVENTUALLY_MS = 30_000;
+// Short, so the test sees the scale-down; the dev default is 30 s.
+const WINDOW_SECONDS = 5;
+const STOCK = 300;
+const ORDERS = 500;
+
+interface Dev {
+  readonly child: ChildProcess;
+  readonly urls: Record<string, string>;
+  readonly exited: Promise<number | null>;
+  output(): string;
+}
+
+async function startDev(dataDir: string): Promise<Dev> {
+  const ports = ['--emulator-port', '--order-create-port', '--stock-reservation-port', '--order-projector-port'].flatMap((flag) => [
+    flag,
+    '0',
+  ]);
+  const child = spawn(process.execPath, [bin, 'dev', '--data-dir', dataDir, ...ports, '--scale-down-seconds', String(WINDOW_SECONDS)], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const append = (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + BANNER_DEADLINE_MS;
+  while (!out.includes('Press Ctrl-C to stop.')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`spillway dev did not come up:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const urls = Object.fromEntries([...out.matchAll(/^ {2}([a-z-]+) +(http:\/\/\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+  return { child, urls, exited, output: () => out };
+}
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + EVENTUALLY_MS;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${EVENTUALLY_MS / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Scaling decisions for stock-reservation printed so far, as [from, to]. */
+function decisions(dev: Dev): [number, number][] {
+  return [...dev.output().matchAll(/^\[autoscaler\] stock-reservation (\d+) -> (\d+): /gm)].map((m) => [Number(m[1]), Number(m[2])]);
+}
+
+/** Spawned asynchronously: a blocked test process would stop reading dev's output, and dev would block writing it. */
+function load(url: string, orders: number, sku: string): Promise<{ code: number | null; stdout: string }> {
+  const child = spawn(
+    process.execPath,
+    [bin, 'load', '--url', url, '--orders', String(orders), '--concurrency', '20', '--skus', sku, '--json'],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+  });
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout })));
+}
+
+async function countOrders(projector: string, status: string): Promise<number> {
+  let count = 0;
+  let cursor = '';
+  for (;;) {
+    const page = (await fetch(`${projector}/orders?status=${status}&limit=100&cursor=${encodeURIComponent(cursor)}`).then((r) =>
+      r.json(),
+    )) as {
+      items: unknown[];
+      nextCursor?: string;
+    };
+    count += page.items.length;
+    if (!page.nextCursor) return count;
+    cursor = page.nextCursor;
+  }
+}
+
+/** Live child processes of `pid` (Linux /proc): dev's functions and replicas. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        // Field 4 of /proc/<pid>/stat is the parent; the command name before it is parenthesised.
+        return readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('spillway dev scales stock-reservation by lag', () => {
+  let dataDir: string;
+  let dev: Dev | undefined;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'spillway-dev-scale-'));
+  });
+
+  afterAll(async () => {
+    if (dev && dev.child.exitCode === null) dev.child.kill('SIGKILL');
+    await dev?.exited;
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('a bad scaling flag is a usage error', () => {
+    const run = spawnSync(process.execPath, [bin, 'dev', '--max-replicas', '0'], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--max-replicas must be an integer');
+  });
+
+  test('a burst scales it up, the window scales it down, every order settles without overselling, and Ctrl-C stops every replica', async () => {
+    dev = await startDev(dataDir);
+    const { 'order-create': create, 'stock-reservation': stock, 'order-projector': projector } = dev.urls;
+    expect(dev.output()).toMatch(/stock-reservation +1 running, 1-3 by lag/);
+    expect(dev.output()).toMatch(/order-projector +1 running, fixed at 1/);
+    expect(
+      (
+        await fetch(`${stock}/inventory/apple/restock`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ quantity: STOCK }),
+        })
+      ).status,
+    ).toBe(200);
+
+    const burst = await load(create!, ORDERS, 'apple');
+    expect(burst.code).toBe(0);
+    expect(JSON.parse(burst.stdout)).toMatchObject({ sent: ORDERS, byStatus: { '201': ORDERS } });
+    const [, up] = await eventually('a scale-up decision', () => decisions(dev!).find(([from, to]) => to > from && from >= 1));
+    expect(up).toBeGreaterThan(1);
+
+    // Every order settles once: exactly the stock is reserved, the rest rejected, none oversold.
+    const settled = await eventually('every order settled', async () => {
+      const [pending, reserved, rejected] = await Promise.all([
+        countOrders(projector!, 'pending'),
+        countOrders(projector!, 'reserved'),
+        countOrders(projector!, 'rejected'),
+      ]);
+      return pending === 0 && reserved + rejected === ORDERS ? { reserved, rejected } : undefined;
+    });
+    expect(settled).toEqual({ reserved: STOCK, rejected: ORDERS - STOCK });
+    expect(await fetch(`${projector}/inventory/apple`).then((r) => r.json())).toEqual({
+      sku: 'apple',
+      onHand: STOCK,
+      reserved: STOCK,
+      available: 0,
+    });
+
+    await eventually('a scale-down to 1 after the window', () => decisions(dev!).find(([from, to]) => from > 1 && to === 1));
+
+    // A second burst (nothing left to reserve), and Ctrl-C while it is scaled up.
+    const before = decisions(dev).length;
+    const second = await load(create!, 200, 'apple');
+    expect(second.code).toBe(0);
+    await eventually('a second scale-up', () =>
+      decisions(dev!)
+        .slice(before)
+        .find(([from, to]) => to > from && from >= 1),
+    );
+    const children = childrenOf(dev.child.pid!);
+    // order-create, two or more stock-reservation replicas, the projector.
+    expect(children.length).toBeGreaterThanOrEqual(4);
+    dev.child.kill('SIGINT');
+    expect(await dev.exited).toBe(0);
+    expect(dev.output()).toContain('stopped');
+    expect(children.filter(alive)).toEqual([]);
+  });
+});
