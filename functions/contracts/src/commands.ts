@@ -9,6 +9,18 @@ export const MAX_LINE_QUANTITY = 1_000_000;
 /** A SKU becomes part of a stream name (`inventory-<sku>`), hence the narrow alphabet. */
 export const Sku = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dot, dash or underscore');
 
+/** Order ids are UUIDs this shop issues; the id becomes part of a stream name (`order-<id>`). */
+export const OrderId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be 1-64 letters, digits or dashes');
+
+// Control characters (NUL above all, which PostgreSQL text refuses) would be accepted here and then
+// fail the projection of the event, again on every retry, until it is parked.
+export const CustomerId = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(100)
+  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+
 export const Quantity = z.int('must be an integer').positive('must be positive').max(MAX_LINE_QUANTITY);
 
 export const OrderLine = z.object({ sku: Sku, quantity: Quantity, unitPrice: Price });
@@ -16,7 +28,7 @@ export type OrderLine = z.infer<typeof OrderLine>;
 
 export const CreateOrder = z
   .object({
-    customerId: z.string().trim().min(1, 'must not be empty').max(100),
+    customerId: CustomerId,
     items: z.array(OrderLine).min(1, 'an order needs at least one line').max(MAX_ORDER_LINES, `at most ${MAX_ORDER_LINES} lines`),
     currency: CurrencyCode,
   })

@@ -37,6 +37,8 @@ describe('CreateOrder validation', () => {
       path: 'items.1.sku',
     },
     { name: 'empty customer', patch: { customerId: ' ' }, path: 'customerId' },
+    { name: 'customer with a NUL byte', patch: { customerId: 'c\u00001' }, path: 'customerId' },
+    { name: 'customer with a line break', patch: { customerId: 'c\n1' }, path: 'customerId' },
   ])('$name is refused at $path', ({ patch, path }) => {
     expect(problems({ ...valid, ...patch })).toEqual([path]);
   });

@@ -1,4 +1,15 @@
-export { CancelOrder, CreateOrder, MAX_LINE_QUANTITY, MAX_ORDER_LINES, OrderLine, Quantity, RestockItem, Sku } from './commands';
+export {
+  CancelOrder,
+  CreateOrder,
+  CustomerId,
+  MAX_LINE_QUANTITY,
+  MAX_ORDER_LINES,
+  OrderId,
+  OrderLine,
+  Quantity,
+  RestockItem,
+  Sku,
+} from './commands';
 export type { InventoryEvent, ItemQuantity, OrderEvent } from './events';
 export {
   inventoryEvents,

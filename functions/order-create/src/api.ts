@@ -1,4 +1,4 @@
-import { CancelOrder, CreateOrder, type OrderEvent, orderStream, parseOrderEvent } from '@spillway/contracts';
+import { CancelOrder, CreateOrder, type OrderEvent, OrderId, orderStream, parseOrderEvent } from '@spillway/contracts';
 import { type Fold, type RouteDefinition, ValidationError } from '@spillway/runtime';
 import { decide, evolve, initialState, type OrderState } from './decider';
 
@@ -9,12 +9,11 @@ const orderFold: Fold<OrderState, OrderEvent | undefined> = {
 };
 
 // Order ids come from this service (UUIDs); anything else cannot name an order, and must not reach a stream name.
-const ORDER_ID = /^[A-Za-z0-9-]{1,64}$/;
-
 function orderIdParam(params: Readonly<Record<string, string>>): string {
-  const id = params['id'] ?? '';
-  if (!ORDER_ID.test(id)) throw new ValidationError('the order id is invalid', [{ path: 'params.id', message: 'expected an order id' }]);
-  return id;
+  const id = OrderId.safeParse(params['id']);
+  if (!id.success)
+    throw new ValidationError('the order id is invalid', [{ path: 'params.id', message: id.error.issues[0]?.message ?? 'invalid' }]);
+  return id.data;
 }
 
 /** POST /orders: validates, computes the total, appends OrderCreated to a new `order-<id>` stream. */

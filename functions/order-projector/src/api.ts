@@ -1,4 +1,4 @@
-import { Sku } from '@spillway/contracts';
+import { CustomerId, OrderId, Sku } from '@spillway/contracts';
 import { NotFoundError, type RouteDefinition, ValidationError } from '@spillway/runtime';
 import { z } from 'zod';
 import type { ProjectorDeps } from './handlers';
@@ -12,7 +12,7 @@ const MAX_PAGE_SIZE = 100;
 const blankAsAbsent = (value: unknown) => (value === '' ? undefined : value);
 
 const ListOrdersQuery = z.object({
-  customerId: z.preprocess(blankAsAbsent, z.string().max(100).optional()),
+  customerId: z.preprocess(blankAsAbsent, CustomerId.optional()),
   status: z.preprocess(blankAsAbsent, z.enum(['pending', 'reserved', 'rejected', 'cancelled']).optional()),
   // Capped rather than refused: asking for more than a page holds is not an error.
   limit: z.coerce
@@ -29,9 +29,11 @@ export const getOrderRoute: RouteDefinition<never, never, ProjectorDeps> = {
   path: '/orders/:id',
   summary: 'One order with its lines and status (pending, reserved, rejected, cancelled)',
   async handle(request, ctx) {
-    const orderId = request.params['id'] ?? '';
-    const order = await getOrder(ctx.deps.db, orderId);
-    if (!order) throw new NotFoundError(`order ${orderId} is not known (yet)`);
+    const orderId = OrderId.safeParse(request.params['id']);
+    if (!orderId.success)
+      throw new ValidationError('the order id is invalid', [{ path: 'params.id', message: orderId.error.issues[0]?.message ?? 'invalid' }]);
+    const order = await getOrder(ctx.deps.db, orderId.data);
+    if (!order) throw new NotFoundError(`order ${orderId.data} is not known (yet)`);
     return { status: 200, body: order };
   },
 };

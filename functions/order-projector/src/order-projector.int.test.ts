@@ -128,6 +128,18 @@ describe.each(['postgres', 'pglite'] as const)('order-projector on %s (real runt
     { name: 'zero limit', query: { limit: 0 }, path: 'query.limit' },
     { name: 'non-numeric limit', query: { limit: 'many' }, path: 'query.limit' },
     { name: 'a cursor this API did not issue', query: { cursor: 'bogus' }, path: 'query.cursor' },
+    {
+      name: 'a cursor whose time PostgreSQL cannot read',
+      query: { cursor: Buffer.from(JSON.stringify(['1', 'x'])).toString('base64url') },
+      path: 'query.cursor',
+    },
+    {
+      name: 'a cursor whose order id holds a NUL byte',
+      query: { cursor: Buffer.from(JSON.stringify([new Date().toISOString(), 'a\u0000b'])).toString('base64url') },
+      path: 'query.cursor',
+    },
+    { name: 'a customer id with a NUL byte', query: { customerId: 'a\u0000b' }, path: 'query.customerId' },
+    { name: 'a repeated limit', query: { limit: ['1', '2'] }, path: 'query.limit' },
   ])('GET /orders with $name -> 400 naming $path', async ({ query, path }) => {
     const response = await request(shop.url).get('/orders').query(query).expect(400);
     expect(response.body.errors.map((e: { path: string }) => e.path)).toEqual([path]);
@@ -136,6 +148,15 @@ describe.each(['postgres', 'pglite'] as const)('order-projector on %s (real runt
   test('GET /orders/:id of an unknown order -> 404', async () => {
     const response = await request(shop.url).get(`/orders/${randomUUID()}`).expect(404);
     expect(response.body.code).toBe('NOT_FOUND');
+  });
+
+  test.each([
+    { name: 'a NUL byte', id: 'a%00b' },
+    { name: 'a space', id: 'a%20b' },
+    { name: 'an overlong id', id: 'x'.repeat(500) },
+  ])('GET /orders/:id with $name -> 400 naming params.id', async ({ id }) => {
+    const response = await request(shop.url).get(`/orders/${id}`).expect(400);
+    expect(response.body.errors.map((e: { path: string }) => e.path)).toEqual(['params.id']);
   });
 
   test('GET /inventory/:sku of a SKU never stocked -> 404', async () => {

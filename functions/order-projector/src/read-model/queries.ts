@@ -80,15 +80,26 @@ function encodeCursor(summary: OrderSummary): string {
   return Buffer.from(JSON.stringify([summary.createdAt, summary.orderId])).toString('base64url');
 }
 
+/** True for the exact ISO form `toISOString()` writes: Date.parse accepts forms PostgreSQL refuses (`'1'`). */
+function isIsoTimestamp(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const time = new Date(value);
+  return !Number.isNaN(time.getTime()) && time.toISOString() === value;
+}
+
+// The cursor comes back from the client: a forged one must be a 400, never a database error. The order id
+// part is any text PostgreSQL accepts (no NUL), so a page can end on an order of any id the events carried.
+const CURSOR_ORDER_ID = /^[^\p{Cc}]{1,200}$/u;
+
 function decodeCursor(cursor: string): [string, string] {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (
       Array.isArray(value) &&
       value.length === 2 &&
-      typeof value[0] === 'string' &&
+      isIsoTimestamp(value[0]) &&
       typeof value[1] === 'string' &&
-      !Number.isNaN(Date.parse(value[0]))
+      CURSOR_ORDER_ID.test(value[1])
     ) {
       return [value[0], value[1]];
     }
