@@ -1,5 +1,6 @@
 import { ConfigError, createAutoscalerLogger, loadAutoscalerConfig, loadKubeConfig, startAutoscalerApp } from '@spillway/autoscaler';
 import type { Command } from '../command';
+import { nameFlag, portFlag } from '../flag-values';
 import { parseFlags } from '../parse-flags';
 import { UsageError } from '../usage-error';
 
@@ -12,13 +13,6 @@ export function parseDuration(flag: string, value: string): number {
   if (!Number.isFinite(ms) || ms < 100)
     throw new UsageError(`autoscaler: ${flag} expects a duration of at least 100ms like 2s, 500ms or 1m, got '${value}'`);
   return Math.round(ms);
-}
-
-function parsePort(flag: string, value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new UsageError(`autoscaler: ${flag} expects a port number, got '${value}'`);
-  return port;
 }
 
 export const command: Command = {
@@ -50,7 +44,9 @@ export const command: Command = {
       'grpc-port': { type: 'string' },
     });
     const intervalMs = parseDuration('--interval', (values.interval as string | undefined) ?? '2s');
-    const port = parsePort('--port', (values.port as string | undefined) ?? '9090');
+    const port = portFlag('autoscaler', '--port', (values.port as string | undefined) ?? '9090');
+    const namespaceFlag = values.namespace as string | undefined;
+    const namespace = namespaceFlag === undefined ? undefined : nameFlag('autoscaler', '--namespace', namespaceFlag);
     let config: ReturnType<typeof loadAutoscalerConfig>;
     try {
       config = loadAutoscalerConfig();
@@ -62,12 +58,12 @@ export const command: Command = {
       throw err;
     }
     const grpcFlag = values['grpc-port'] as string | undefined;
-    const grpcPort = grpcFlag === undefined ? config.kedaGrpcPort : parsePort('--grpc-port', grpcFlag);
+    const grpcPort = grpcFlag === undefined ? config.kedaGrpcPort : portFlag('autoscaler', '--grpc-port', grpcFlag);
     const log = createAutoscalerLogger(config.logLevel);
     const app = await startAutoscalerApp({
       esdbConnectionString: config.esdbConnectionString,
       kubeConfig: loadKubeConfig(),
-      namespace: (values.namespace as string | undefined) ?? config.namespace,
+      namespace: namespace ?? config.namespace,
       intervalMs,
       dryRun: values['dry-run'] === true,
       port,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command';
+import { portFlag } from '../flag-values';
 import { parseFlags } from '../parse-flags';
 import { UsageError } from '../usage-error';
 
@@ -35,15 +36,6 @@ interface EmulatorModule {
     tls?: { cert: Buffer; key: Buffer };
     users?: { username: string; password: string }[];
   }): Promise<Emulator>;
-}
-
-function port(value: string | undefined): number {
-  if (value === undefined) return 2113;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65_535) {
-    throw new UsageError(`emulator: --port must be a port number (0-65535), got '${value}'`);
-  }
-  return n;
 }
 
 function user(value: string): { username: string; password: string } {
@@ -83,7 +75,7 @@ export const command: Command = {
     }
     const options: Parameters<EmulatorModule['startEmulator']>[0] = {
       host: values.host ?? '127.0.0.1',
-      port: port(values.port),
+      port: values.port === undefined ? 2113 : portFlag('emulator', '--port', values.port),
       ...(values.mem ? { memory: true } : { dataDir: values['data-dir'] ?? DEFAULT_DATA_DIR }),
     };
     if (values['tls-cert'] !== undefined && values['tls-key'] !== undefined) {

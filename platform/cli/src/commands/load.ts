@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from '../command';
+import { wholeNumber } from '../flag-values';
 import { parseFlags } from '../parse-flags';
 import { UsageError } from '../usage-error';
 
@@ -34,8 +35,8 @@ export interface LoadSummary {
 
 function intFlag(name: string, value: string | undefined, fallback: number, max: number): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`load: --${name} must be an integer from 1 to ${max}, got '${value}'`);
+  const n = wholeNumber(value);
+  if (n === undefined || n < 1 || n > max) throw new UsageError(`load: --${name} must be an integer from 1 to ${max}, got '${value}'`);
   return n;
 }
 
@@ -118,7 +119,7 @@ async function run(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
   });
   const url = (values.url ?? 'http://127.0.0.1:8081').replace(/\/+$/, '');
-  if (!/^https?:\/\/\S+$/.test(url)) throw new UsageError(`load: --url must be an http(s) URL, got '${url}'`);
+  if (!/^https?:\/\/\S+$/.test(url) || !URL.canParse(url)) throw new UsageError(`load: --url must be an http(s) URL, got '${url}'`);
   const skus = (values.skus ?? 'apple')
     .split(',')
     .map((s) => s.trim())

@@ -5,19 +5,22 @@ import {
   StreamNotFoundError,
 } from '@eventstore/db-client';
 import type { Command } from '../command';
+import { nameFlag, wholeNumber } from '../flag-values';
 import { parseFlags } from '../parse-flags';
 import { UsageError } from '../usage-error';
 
 const DEFAULT_CONNECTION = 'esdb://127.0.0.1:2113?tls=false';
 // Enough to see what went wrong; the rest is a `--limit` away.
 const DEFAULT_LIMIT = 100;
+// A listing for a terminal: beyond this, read the parked stream with a client.
+const MAX_LIMIT = 100_000;
 
 const USAGE = `Usage: spillway parked [--group G] [--stream S | --all] [--replay] [--limit N] [--connection esdb://...]
 
 Without --group: every subscription group with its parked-message count.
 With --group: the group's parked events (on $all unless --stream is given).
 --replay      re-deliver the group's parked events to its consumers
---limit N     list at most N parked events (default ${DEFAULT_LIMIT})
+--limit N     list at most N parked events (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})
 --connection  EventStoreDB connection string (default ${DEFAULT_CONNECTION})`;
 
 /** The stream where EventStoreDB keeps a group's parked events. */
@@ -59,6 +62,16 @@ async function describeParked(client: EventStoreDBClient, resolved: ResolvedEven
     original: target ? `${target.streamId}@${target.revision} ${target.type} ${target.id}` : `(deleted: ${textOf(link?.data)})`,
     reason,
   };
+}
+
+/** A client for `--connection`; a string the client cannot parse is the caller's mistake (exit 2), not a failure. */
+function connect(connection: string): EventStoreDBClient {
+  try {
+    return EventStoreDBClient.connectionString(connection);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new UsageError(`parked: --connection is not an EventStoreDB connection string (${reason})`);
+  }
 }
 
 async function listGroups(client: EventStoreDBClient): Promise<number> {
@@ -111,22 +124,25 @@ export const command: Command = {
     if ((values.stream !== undefined || values.all || values.replay) && values.group === undefined) {
       throw new UsageError('parked: --stream, --all and --replay need --group');
     }
-    const limit = values.limit === undefined ? DEFAULT_LIMIT : Number(values.limit);
-    if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`parked: --limit must be a positive integer, got '${values.limit}'`);
-    const source = values.stream ?? '$all';
-    const client = EventStoreDBClient.connectionString(values.connection ?? DEFAULT_CONNECTION);
+    const limit = values.limit === undefined ? DEFAULT_LIMIT : wholeNumber(values.limit);
+    if (limit === undefined || limit < 1 || limit > MAX_LIMIT) {
+      throw new UsageError(`parked: --limit must be a positive integer (at most ${MAX_LIMIT}), got '${values.limit}'`);
+    }
+    const group = values.group === undefined ? undefined : nameFlag('parked', '--group', values.group);
+    const source = values.stream === undefined ? '$all' : nameFlag('parked', '--stream', values.stream);
+    const client = connect(values.connection ?? DEFAULT_CONNECTION);
     try {
-      if (values.group === undefined) return await listGroups(client);
+      if (group === undefined) return await listGroups(client);
       if (values.replay) {
-        if (source === '$all') await client.replayParkedMessagesToAll(values.group);
-        else await client.replayParkedMessagesToStream(source, values.group);
-        process.stdout.write(`replaying the parked events of ${source}::${values.group}\n`);
+        if (source === '$all') await client.replayParkedMessagesToAll(group);
+        else await client.replayParkedMessagesToStream(source, group);
+        process.stdout.write(`replaying the parked events of ${source}::${group}\n`);
         return 0;
       }
-      return await listParked(client, source, values.group, limit);
+      return await listParked(client, source, group, limit);
     } catch (err) {
       if (err instanceof PersistentSubscriptionDoesNotExistError) {
-        process.stderr.write(`spillway: parked: no subscription group '${values.group}' on ${source}\n`);
+        process.stderr.write(`spillway: parked: no subscription group '${group}' on ${source}\n`);
       } else {
         process.stderr.write(`spillway: parked: ${err instanceof Error ? err.message : String(err)}\n`);
       }

@@ -8,6 +8,15 @@ describe('spillway parked flags', () => {
     ['--all without --group', ['--all'], /need --group/],
     ['a non-numeric --limit', ['--group', 'g', '--limit', 'ten'], /--limit must be a positive integer/],
     ['an unknown flag', ['--grop', 'g'], /parked: /],
+    ['a --limit beyond the cap', ['--group', 'g', '--limit', '99999999999999999999'], /--limit must be a positive integer/],
+    ['a --limit in exponent form', ['--group', 'g', '--limit', '1e3'], /--limit must be a positive integer/],
+    ['an empty --group', ['--group', ''], /--group must be a non-empty name/],
+    ['an empty --stream', ['--group', 'g', '--stream', ''], /--stream must be a non-empty name/],
+    [
+      'a --connection that is not a connection string',
+      ['--connection', 'localhost:2113'],
+      /--connection is not an EventStoreDB connection string/,
+    ],
   ];
   test.each(bad)('%s is a usage error', async (_name, argv, message) => {
     const run = command.run(argv);
