@@ -77,9 +77,12 @@ const prefixes = z
   )
   .pipe(z.array(z.string()).min(1, 'must list at least one prefix'));
 
-/** The raw annotations, each optional except the subscription; values are strings as Kubernetes stores them. */
+/**
+ * The raw annotations, each optional except the subscription; values are strings as Kubernetes stores them.
+ * Strict: a mistyped key (`spillway.dev/max-replica`) would otherwise be dropped and its default used in silence.
+ */
 export const scalingAnnotationsSchema = z
-  .object({
+  .strictObject({
     [ANNOTATIONS.subscription]: z.string().transform((value, ctx) => {
       const ref = parseSubscriptionRef(value);
       if ('error' in ref) {
@@ -119,6 +122,10 @@ export const scalingAnnotationsSchema = z
     }
   });
 
+const KNOWN_KEYS = Object.values(ANNOTATIONS)
+  .map((key) => key.slice(ANNOTATION_PREFIX.length))
+  .join(', ');
+
 /** One wrong annotation: which key, and what is wrong with it. */
 export interface AnnotationProblem {
   readonly key: string;
@@ -140,10 +147,12 @@ export function parseScalingAnnotations(annotations: Readonly<Record<string, str
   if (ours[ANNOTATIONS.subscription] === undefined) return { kind: 'unmanaged' };
   const parsed = scalingAnnotationsSchema.safeParse(ours);
   if (!parsed.success) {
-    return {
-      kind: 'invalid',
-      problems: parsed.error.issues.map((issue) => ({ key: String(issue.path[0] ?? ANNOTATIONS.subscription), message: issue.message })),
-    };
+    const problems = parsed.error.issues.flatMap((issue): AnnotationProblem[] =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ key, message: `unknown annotation (known: ${KNOWN_KEYS})` }))
+        : [{ key: String(issue.path[0] ?? ANNOTATIONS.subscription), message: issue.message }],
+    );
+    return { kind: 'invalid', problems };
   }
   const a = parsed.data;
   const policy = a[ANNOTATIONS.policy] ?? DEFAULTS.policy;

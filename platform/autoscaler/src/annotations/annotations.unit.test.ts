@@ -3,6 +3,18 @@ import { ANNOTATIONS, parseScalingAnnotations } from './annotations';
 const sub = { [ANNOTATIONS.subscription]: 'order-stream::projector' };
 
 describe('parseScalingAnnotations', () => {
+  test('annotations under other prefixes are not ours and are ignored', () => {
+    expect(parseScalingAnnotations({ ...sub, 'deployment.kubernetes.io/revision': '3', 'spillway.dev.example/x': 'y' }).kind).toBe('valid');
+  });
+
+  test('a mistyped key is reported with the keys that exist', () => {
+    const parsed = parseScalingAnnotations({ ...sub, 'spillway.dev/maxReplicas': '50' });
+    expect(parsed).toEqual({
+      kind: 'invalid',
+      problems: [{ key: 'spillway.dev/maxReplicas', message: expect.stringContaining('max-replicas') }],
+    });
+  });
+
   test('a deployment without the subscription annotation is not managed', () => {
     expect(parseScalingAnnotations({ 'spillway.dev/max-replicas': '3', other: 'x' })).toEqual({ kind: 'unmanaged' });
     expect(parseScalingAnnotations(undefined)).toEqual({ kind: 'unmanaged' });
@@ -74,6 +86,7 @@ describe('parseScalingAnnotations', () => {
     ['fallback above max', { ...sub, [ANNOTATIONS.fallbackReplicas]: '50' }, ANNOTATIONS.fallbackReplicas],
     ['prefixes on a stream subscription', { ...sub, [ANNOTATIONS.streamPrefixes]: 'order-' }, ANNOTATIONS.streamPrefixes],
     ['an unknown scaled-by', { ...sub, [ANNOTATIONS.scaledBy]: 'hpa' }, ANNOTATIONS.scaledBy],
+    ['a mistyped key', { ...sub, 'spillway.dev/max-replica': '50' }, 'spillway.dev/max-replica'],
   ])('rejects %s, naming the key', (_name, annotations, key) => {
     const parsed = parseScalingAnnotations(annotations);
     expect(parsed.kind).toBe('invalid');
