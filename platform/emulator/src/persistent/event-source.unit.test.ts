@@ -68,4 +68,22 @@ describe('EventSource', () => {
     expect(unresolved!.event!.type).toBe('$>');
     expect(unresolved!.link).toBeUndefined();
   });
+
+  test('checkpoints and parked links of any group (and their metadata) do not count as skipped; other filtered-out events do', async () => {
+    const source = new EventSource(store, '$all', { context: 'StreamId', type: 'Prefix', data: ['in-'] }, false);
+    for (const stream of [
+      '$persistentsubscription-$all::g-checkpoint',
+      '$persistentsubscription-orders::g-checkpoint',
+      '$$$persistentsubscription-$all::g-checkpoint',
+      '$persistentsubscription-$all::g-parked',
+      '$$$persistentsubscription-orders::g-parked',
+    ])
+      await append(store, stream, '$SubscriptionCheckpoint');
+    expect(source.read(0n, 10).skippedAfterLast).toBe(0);
+    await append(store, 'out', 'E');
+    await append(store, '$persistentsubscription-$all::g-checkpoint', '$SubscriptionCheckpoint');
+    const read = source.read(0n, 10);
+    expect(read.skippedAfterLast).toBe(1);
+    expect(read.lastScanned).toBe(store.readStream('out', 0n, 'forwards', 1n)[0]!.position);
+  });
 });

@@ -1,8 +1,11 @@
 import {
+  BACKWARDS,
+  END,
   EventStoreDBClient,
   persistentSubscriptionToAllSettingsFromDefaults,
   persistentSubscriptionToStreamSettingsFromDefaults,
   START,
+  StreamNotFoundError,
   streamNameFilter,
 } from '@eventstore/db-client';
 import { type ChildEmulator, kill, startChild, within } from '../testing/child-emulator';
@@ -10,6 +13,24 @@ import { appendEvents, collect, uniqueStream, until } from './testing/harness';
 
 /** Long enough for any answer on a loaded 2-core machine; a server stuck in a loop never answers. */
 const ANSWER_MS = 5_000;
+
+/** A pause in which a group feeding on its own checkpoints would write hundreds of them. */
+const QUIET_MS = 300;
+
+/** Far above one per message this test settles, far below what a group feeding on its own checkpoints writes. */
+const MAX_CHECKPOINTS = 100;
+
+/** How many checkpoints group `g` on `$all` has written: its checkpoint stream's last revision + 1 ($maxCount hides older ones). */
+async function checkpointsWritten(client: EventStoreDBClient): Promise<number> {
+  let last = -1n;
+  try {
+    const read = client.readStream('$persistentsubscription-$all::g-checkpoint', { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+    for await (const e of read) last = e.event!.revision;
+  } catch (error) {
+    if (!(error instanceof StreamNotFoundError)) throw error;
+  }
+  return Number(last + 1n);
+}
 
 /**
  * Settings at their smallest must not hang or crash the server. The emulator runs in its own
@@ -49,9 +70,17 @@ describe('extreme persistent subscription settings keep the emulator serving', (
     const consumer = await within(ANSWER_MS, 'subscribe', collect(client.subscribeToPersistentSubscriptionToAll('g')));
     consumer.subscription.on('data', (event) => void consumer.subscription.ack(event));
     await until(() => consumer.received.some((e) => e.event?.streamId === `${prefix}-a` && e.event.revision === 2n), 'the three events');
-    const info = await within(ANSWER_MS, 'GetInfo', client.getPersistentSubscriptionToAllInfo('g'));
-    expect(info.groupName).toBe('g');
+    await until(
+      async () => (await within(ANSWER_MS, 'GetInfo', client.getPersistentSubscriptionToAllInfo('g'))).stats.outstandingMessagesCount === 0,
+      'every ack settled',
+    );
     await within(ANSWER_MS, 'a later append', appendEvents(client, `${prefix}-b`, 1));
+    // Once settled, a group writes no more checkpoints by itself: its own checkpoints must not start new ones.
+    const before = await checkpointsWritten(client);
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    expect((await checkpointsWritten(client)) - before).toBeLessThanOrEqual(1);
+    // At most one checkpoint per settled message (about a dozen here, with the emulator's own events).
+    expect(before).toBeLessThan(MAX_CHECKPOINTS);
     await within(ANSWER_MS, 'unsubscribe', consumer.subscription.unsubscribe());
   });
 
