@@ -68,6 +68,13 @@ describe('a read left early with break', () => {
     await within(DISPOSE_MS, 'client.dispose()', client.dispose());
   });
 
+  test('a catch-up subscription left with break, never unsubscribed: dispose() cancels it and resolves', async () => {
+    const client = EventStoreDBClient.connectionString(emulator.connectionString);
+    for await (const _event of client.subscribeToStream(stream.small)) break;
+    await within(DISPOSE_MS, 'client.dispose()', client.dispose());
+    expect(openCalls(client)).toHaveLength(0);
+  });
+
   test('the safe pattern: bound the read with maxCount and let the loop run to its end', async () => {
     const client = EventStoreDBClient.connectionString(emulator.connectionString);
     const first = [];
