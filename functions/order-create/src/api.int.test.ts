@@ -1,4 +1,3 @@
-import { type Emulator, startEmulator } from '@spillway/emulator';
 import { type Harness, startHarness } from '@spillway/runtime';
 import request from 'supertest';
 import orderCreate from './index';
@@ -9,19 +8,14 @@ const order = { customerId: 'c-1', items: [{ sku: 'apple', quantity: 3, unitPric
 const DRAIN_MS = 1_000;
 
 describe('order-create over HTTP (real runtime, in-memory emulator)', () => {
-  let emulator: Emulator;
   let shop: Harness;
 
+  // The harness starts its own in-memory emulator on a free port, and stops it on close.
   beforeAll(async () => {
-    // Port 0: other test files run emulators at the same time.
-    emulator = await startEmulator({ memory: true, port: 0 });
-    shop = await startHarness(orderCreate, { connectionString: emulator.connectionString, drainTimeoutMs: DRAIN_MS });
+    shop = await startHarness(orderCreate, { drainTimeoutMs: DRAIN_MS });
   });
 
-  afterAll(async () => {
-    await shop?.close();
-    await emulator?.close();
-  });
+  afterAll(() => shop?.close());
 
   test('POST /orders -> 201 with the order id, a Location, and OrderCreated with the total computed here', async () => {
     const response = await request(shop.url).post('/orders').send(order).expect(201);
@@ -119,22 +113,13 @@ describe('order-create over HTTP (real runtime, in-memory emulator)', () => {
 });
 
 describe('order-create with API tokens', () => {
-  let emulator: Emulator;
   let shop: Harness;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ memory: true, port: 0 });
-    shop = await startHarness(orderCreate, {
-      connectionString: emulator.connectionString,
-      drainTimeoutMs: DRAIN_MS,
-      apiTokens: ['s3cret'],
-    });
+    shop = await startHarness(orderCreate, { drainTimeoutMs: DRAIN_MS, apiTokens: ['s3cret'] });
   });
 
-  afterAll(async () => {
-    await shop?.close();
-    await emulator?.close();
-  });
+  afterAll(() => shop?.close());
 
   test('no bearer token -> 401', async () => {
     const response = await request(shop.url).post('/orders').send(order).expect(401);

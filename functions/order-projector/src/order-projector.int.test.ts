@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { type Emulator, startEmulator } from '@spillway/emulator';
 import { type Harness, startHarness } from '@spillway/runtime';
 import request from 'supertest';
 import orderProjector from './index';
@@ -12,20 +11,17 @@ const DRAIN_MS = 1_000;
 
 describe.each(['postgres', 'pglite'] as const)('order-projector on %s (real runtime, in-memory emulator)', (kind) => {
   let scratch: ScratchDatabase;
-  let emulator: Emulator;
   let shop: Harness;
 
   beforeAll(async () => {
     scratch = await scratchDatabase(kind);
     const env = scratch.databaseUrl ? { DATABASE_URL: scratch.databaseUrl } : { PGLITE_DATA_DIR: scratch.dataDir };
-    // Port 0: other test files run emulators at the same time.
-    emulator = await startEmulator({ memory: true, port: 0 });
-    shop = await startHarness(orderProjector, { connectionString: emulator.connectionString, env, drainTimeoutMs: DRAIN_MS });
+    // The harness starts its own in-memory emulator on a free port, and stops it on close.
+    shop = await startHarness(orderProjector, { env, drainTimeoutMs: DRAIN_MS });
   });
 
   afterAll(async () => {
     await shop?.close();
-    await emulator?.close();
     await scratch?.drop();
   });
 

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { type Emulator, startEmulator } from '@spillway/emulator';
 import { type Harness, startHarness } from '@spillway/runtime';
 import request from 'supertest';
 import stockReservation from './index';
@@ -10,20 +9,15 @@ type Line = { sku: string; quantity: number };
 const DRAIN_MS = 1_000;
 
 describe('stock-reservation (real runtime, in-memory emulator)', () => {
-  let emulator: Emulator;
   let shop: Harness;
   const sku = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
 
+  // The harness starts its own in-memory emulator on a free port, and stops it on close.
   beforeAll(async () => {
-    // Port 0: other test files run emulators at the same time.
-    emulator = await startEmulator({ memory: true, port: 0 });
-    shop = await startHarness(stockReservation, { connectionString: emulator.connectionString, drainTimeoutMs: DRAIN_MS });
+    shop = await startHarness(stockReservation, { drainTimeoutMs: DRAIN_MS });
   });
 
-  afterAll(async () => {
-    await shop?.close();
-    await emulator?.close();
-  });
+  afterAll(() => shop?.close());
 
   async function restock(name: string, quantity: number) {
     await request(shop.url).post(`/inventory/${name}/restock`).send({ quantity }).expect(200);

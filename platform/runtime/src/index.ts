@@ -29,3 +29,5 @@ export type { Decider, DeciderThen } from './testing/decider-spec';
 export { deciderSpec } from './testing/decider-spec';
 export type { Harness, HarnessEvent, HarnessOptions } from './testing/harness';
 export { startHarness } from './testing/harness';
+export type { TestEventStore } from './testing/test-event-store';
+export { startTestEventStore } from './testing/test-event-store';

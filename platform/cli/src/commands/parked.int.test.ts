@@ -1,14 +1,14 @@
 import {
-  EventStoreDBClient,
+  type EventStoreDBClient,
   jsonEvent,
   persistentSubscriptionToAllSettingsFromDefaults,
   START,
   streamNameFilter,
 } from '@eventstore/db-client';
-import { type Emulator, startEmulator } from '@spillway/emulator';
+import { startTestEventStore, type TestEventStore } from '@spillway/runtime';
 import { command } from './parked';
 
-let emulator: Emulator;
+let emulator: TestEventStore;
 let client: EventStoreDBClient;
 let out: string[];
 let err: string[];
@@ -16,8 +16,8 @@ let stdout: jest.SpyInstance;
 let stderr: jest.SpyInstance;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ memory: true, port: 0 });
-  client = EventStoreDBClient.connectionString(emulator.connectionString);
+  emulator = await startTestEventStore();
+  client = emulator.client;
   await client.createPersistentSubscriptionToAll('cli-parked', persistentSubscriptionToAllSettingsFromDefaults({ startFrom: START }), {
     filter: streamNameFilter({ prefixes: ['parkme-'] }),
   });
@@ -40,10 +40,7 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 });
-afterAll(async () => {
-  await client.dispose();
-  await emulator.close();
-});
+afterAll(() => emulator?.close());
 beforeEach(() => {
   out = [];
   err = [];

@@ -1,17 +1,14 @@
-import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
-import { type Emulator, startEmulator } from '@spillway/emulator';
+import { type EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
+import { startTestEventStore, type TestEventStore } from '../testing/test-event-store';
 import { createEventStoreAccess } from './create-event-store-access';
 
-let emulator: Emulator;
+let store: TestEventStore;
 let client: EventStoreDBClient;
 beforeAll(async () => {
-  emulator = await startEmulator({ memory: true, port: 0 });
-  client = EventStoreDBClient.connectionString(emulator.connectionString);
+  store = await startTestEventStore();
+  client = store.client;
 });
-afterAll(async () => {
-  await client.dispose();
-  await emulator.close();
-});
+afterAll(() => store?.close());
 
 type Counted = { type: 'Counted'; data: { by: number } };
 const fold = { initialState: () => 0, evolve: (sum: number, event: Counted) => sum + event.data.by };

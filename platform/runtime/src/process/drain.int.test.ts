@@ -1,27 +1,26 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { EventStoreDBClient, jsonEvent, StreamNotFoundError } from '@eventstore/db-client';
-import { type Emulator, startEmulator } from '@spillway/emulator';
+import { type EventStoreDBClient, jsonEvent, StreamNotFoundError } from '@eventstore/db-client';
 import echo from '../../test/fixtures/echo/src/index';
 import { type Harness, startHarness } from '../testing/harness';
+import { startTestEventStore, type TestEventStore } from '../testing/test-event-store';
 
 const bin = join(__dirname, '..', '..', 'bin', 'spillway-function.js');
 const fixture = join(__dirname, '..', '..', 'test', 'fixtures', 'echo');
 const BURST = 500;
 
-let emulator: Emulator;
+let store: TestEventStore;
 let client: EventStoreDBClient;
 let child: ChildProcess | undefined;
 let second: Harness | undefined;
 beforeAll(async () => {
-  emulator = await startEmulator({ memory: true, port: 0 });
-  client = EventStoreDBClient.connectionString(emulator.connectionString);
+  store = await startTestEventStore();
+  client = store.client;
 });
 afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
   await second?.close();
-  await client.dispose();
-  await emulator.close();
+  await store?.close();
 });
 
 async function audit(): Promise<string[]> {
@@ -46,7 +45,7 @@ test('SIGTERM during a burst loses nothing and redelivers nothing that was ackno
   }
   let output = '';
   const proc = spawn(process.execPath, [bin, fixture], {
-    env: { PATH: process.env.PATH ?? '', ESDB_CONNECTION_STRING: emulator.connectionString, PORT: '0', DRAIN_TIMEOUT_MS: '10000' },
+    env: { PATH: process.env.PATH ?? '', ESDB_CONNECTION_STRING: store.connectionString, PORT: '0', DRAIN_TIMEOUT_MS: '10000' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child = proc;
@@ -81,7 +80,7 @@ test('SIGTERM during a burst loses nothing and redelivers nothing that was ackno
   expect(handledBeforeStop).toBeLessThan(BURST);
 
   // A second replica picks up the rest.
-  second = await startHarness(echo, { connectionString: emulator.connectionString, logLevel: 'silent' });
+  second = await startHarness(echo, { connectionString: store.connectionString, logLevel: 'silent' });
   const ids = await second.eventually(async () => {
     const all = await audit();
     return new Set(all).size === BURST ? all : undefined;
@@ -105,7 +104,7 @@ test('SIGKILL during a burst loses nothing, and redelivered events write their e
   );
   const handledBefore = (await audit()).length;
   const proc = spawn(process.execPath, [bin, fixture], {
-    env: { PATH: process.env.PATH ?? '', ESDB_CONNECTION_STRING: emulator.connectionString, PORT: '0', LOG_LEVEL: 'silent' },
+    env: { PATH: process.env.PATH ?? '', ESDB_CONNECTION_STRING: store.connectionString, PORT: '0', LOG_LEVEL: 'silent' },
     stdio: 'ignore',
   });
   child = proc;
@@ -115,7 +114,7 @@ test('SIGKILL during a burst loses nothing, and redelivered events write their e
   proc.kill('SIGKILL');
   expect(await exited).toBe('SIGKILL');
 
-  second = await startHarness(echo, { connectionString: emulator.connectionString, logLevel: 'silent' });
+  second = await startHarness(echo, { connectionString: store.connectionString, logLevel: 'silent' });
   await second.eventually(async () => (new Set(await audit()).size === BURST + 100 ? true : undefined), 30_000);
   for (const n of [from, from + 50, from + 99]) {
     const events = await second.eventually(async () => {

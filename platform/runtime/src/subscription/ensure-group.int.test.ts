@@ -1,19 +1,16 @@
-import { EventStoreDBClient } from '@eventstore/db-client';
-import { type Emulator, startEmulator } from '@spillway/emulator';
+import type { EventStoreDBClient } from '@eventstore/db-client';
 import pino from 'pino';
+import { startTestEventStore, type TestEventStore } from '../testing/test-event-store';
 import { ensureGroup } from './ensure-group';
 import { groupSettings } from './group-settings';
 
-let emulator: Emulator;
+let store: TestEventStore;
 let client: EventStoreDBClient;
 beforeAll(async () => {
-  emulator = await startEmulator({ memory: true, port: 0 });
-  client = EventStoreDBClient.connectionString(emulator.connectionString);
+  store = await startTestEventStore();
+  client = store.client;
 });
-afterAll(async () => {
-  await client.dispose();
-  await emulator.close();
-});
+afterAll(() => store?.close());
 
 const log = pino({ level: 'silent' });
 

@@ -1,19 +1,8 @@
-import { EventStoreDBClient, jsonEvent, StreamNotFoundError } from '@eventstore/db-client';
+import { type EventStoreDBClient, jsonEvent, StreamNotFoundError } from '@eventstore/db-client';
 import type { EventSchemas, FunctionDefinition } from '../contract/define-function';
 import { sleep, within } from '../event-store/backoff';
 import { type RunningFunction, type StartOptions, startFunction } from '../process/start-function';
-
-interface Emulator {
-  readonly connectionString: string;
-  close(): Promise<void>;
-}
-
-// Loaded lazily: a function process must not pull in the emulator's gRPC server just because the runtime exports the harness.
-function startEmbeddedEmulator(): Promise<Emulator> {
-  const emulator = require('@spillway/emulator') as { startEmulator?: (options: { memory: true }) => Promise<Emulator> };
-  if (!emulator.startEmulator) throw new Error('@spillway/emulator does not provide startEmulator');
-  return emulator.startEmulator({ memory: true });
-}
+import { startTestEventStore } from './test-event-store';
 
 export interface HarnessEvent {
   readonly type: string;
@@ -51,17 +40,16 @@ const POLL_MS = 25;
 const READY_TIMEOUT_MS = 15_000;
 
 /**
- * Starts `definition` with the real runtime on a free port, against a fresh in-memory emulator
- * (or the given event store), and waits until it is ready.
+ * Starts `definition` with the real runtime on a free port, against a fresh in-memory emulator on
+ * a free port (or the given event store), and waits until it is ready.
  */
 export async function startHarness<E extends EventSchemas, D>(
   definition: FunctionDefinition<E, D>,
   options: HarnessOptions = {},
 ): Promise<Harness> {
   const { connectionString: given, ...startOptions } = options;
-  const emulator = given ? undefined : await startEmbeddedEmulator();
-  const connectionString = given ?? emulator!.connectionString;
-  const client = EventStoreDBClient.connectionString(connectionString);
+  const store = await startTestEventStore(given);
+  const { connectionString, client } = store;
   let running: RunningFunction;
   try {
     running = await startFunction(definition, {
@@ -78,8 +66,7 @@ export async function startHarness<E extends EventSchemas, D>(
       );
     }
   } catch (err) {
-    await client.dispose();
-    await emulator?.close();
+    await store.close();
     throw err;
   }
   return {
@@ -118,8 +105,7 @@ export async function startHarness<E extends EventSchemas, D>(
     },
     async close() {
       await running.close();
-      await client.dispose();
-      await emulator?.close();
+      await store.close();
     },
   };
 }
