@@ -1,5 +1,6 @@
 import type { ScalingSpec } from '../annotations/annotations';
 import type { LagMeasurement } from '../lag/lag-source';
+import { ControlledLagSource } from '../test-kit/controlled-lag-source';
 import { decideByLag } from './lag-policy';
 import { initialPolicyState, type PolicyState } from './policy';
 
@@ -15,16 +16,7 @@ const spec: ScalingSpec = {
   cooldownSeconds: 300,
 };
 
-const reading = (lag: number, extra: Partial<LagMeasurement> = {}): LagMeasurement => ({
-  lag,
-  inFlight: 0,
-  retryBuffer: 0,
-  parked: 0,
-  capped: false,
-  groupExists: true,
-  caughtUp: lag === 0,
-  ...extra,
-});
+const reading = ControlledLagSource.measurement;
 
 const T0 = 1_000_000;
 const s = (seconds: number) => T0 + seconds * 1000;
