@@ -5,15 +5,19 @@ const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
 // Commands are small JSON documents; anything larger is a mistake or an attack.
 const DEFAULT_BODY_LIMIT_BYTES = 100 * 1024;
 
-const csv = z
+// Set but listing nothing (`API_TOKENS=,`) would silently turn authentication off: that is an error, not "no auth".
+const tokens = z
   .string()
-  .optional()
   .transform((value) =>
-    (value ?? '')
+    value
       .split(',')
       .map((token) => token.trim())
       .filter((token) => token.length > 0),
-  );
+  )
+  .pipe(z.array(z.string()).min(1, 'lists no token; unset it to run without authentication'));
+
+// Digits only: z.coerce.number() takes ' ' for 0 (PORT=' ' would pick a random port), and '1e3' or '0x1f' too.
+const wholeNumber = z.string().regex(/^\d+$/, 'expected a whole number').transform(Number);
 
 const schema = z.object({
   ESDB_CONNECTION_STRING: z
@@ -21,13 +25,13 @@ const schema = z.object({
     .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\/\S+$/, 'expected an esdb:// connection string')
     .default('esdb://127.0.0.1:2113?tls=false'),
   HOST: z.string().min(1).default('0.0.0.0'),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  PORT: wholeNumber.pipe(z.number().max(65_535)).default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  DRAIN_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_DRAIN_TIMEOUT_MS),
-  API_TOKENS: csv,
-  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(DEFAULT_BODY_LIMIT_BYTES),
+  DRAIN_TIMEOUT_MS: wholeNumber.pipe(z.number().positive()).default(DEFAULT_DRAIN_TIMEOUT_MS),
+  API_TOKENS: tokens.optional(),
+  BODY_LIMIT_BYTES: wholeNumber.pipe(z.number().positive()).default(DEFAULT_BODY_LIMIT_BYTES),
   /** Overrides the function's declared subscription concurrency (events handled at once per replica). */
-  CONCURRENCY: z.coerce.number().int().positive().optional(),
+  CONCURRENCY: wholeNumber.pipe(z.number().positive()).optional(),
 });
 
 /** The runtime's settings, parsed once per process. */
@@ -69,7 +73,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     port: c.PORT,
     logLevel: c.LOG_LEVEL,
     drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
-    apiTokens: c.API_TOKENS,
+    apiTokens: c.API_TOKENS ?? [],
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     concurrency: c.CONCURRENCY,
     env: { ...env },

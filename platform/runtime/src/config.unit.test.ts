@@ -47,6 +47,19 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).toMatch(/^invalid configuration: /);
   });
 
+  test.each([
+    { name: 'a blank PORT (would pick a random port)', env: { PORT: ' ' }, variable: 'PORT' },
+    { name: 'a PORT in exponent form', env: { PORT: '8e3' }, variable: 'PORT' },
+    { name: 'a PORT out of range', env: { PORT: '70000' }, variable: 'PORT' },
+    { name: 'a fractional DRAIN_TIMEOUT_MS', env: { DRAIN_TIMEOUT_MS: '1.5' }, variable: 'DRAIN_TIMEOUT_MS' },
+    { name: 'a zero CONCURRENCY', env: { CONCURRENCY: '0' }, variable: 'CONCURRENCY' },
+    { name: 'a hexadecimal BODY_LIMIT_BYTES', env: { BODY_LIMIT_BYTES: '0x400' }, variable: 'BODY_LIMIT_BYTES' },
+    { name: 'API_TOKENS that lists no token (would turn auth off)', env: { API_TOKENS: ' , ' }, variable: 'API_TOKENS' },
+  ])('$name is refused, naming $variable', ({ env, variable }) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`invalid configuration: ${variable}: `));
+  });
+
   test('an empty value counts as unset', () => {
     expect(loadConfig({ PORT: '' }).port).toBe(8080);
   });
