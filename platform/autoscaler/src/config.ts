@@ -5,6 +5,12 @@ import { DEFAULT_FAILURE_THRESHOLD } from './policy/fallback';
 /** Where Kubernetes mounts the pod's own namespace. */
 const IN_CLUSTER_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
+// Digits only: z.coerce.number() takes ' ' for 0 (KEDA_GRPC_PORT=' ' would pick a random port), and '1e3' or '0x1f' too.
+const wholeNumber = z.string().regex(/^\d+$/, 'expected a whole number').transform(Number);
+
+// A DNS-1123 label, as Kubernetes names namespaces: anything else cannot name one.
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 const schema = z.object({
   ESDB_CONNECTION_STRING: z
     .string()
@@ -12,13 +18,13 @@ const schema = z.object({
     .default('esdb://127.0.0.1:2113?tls=false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Set from the downward API in the chart; the namespace to watch when --namespace is not given. */
-  POD_NAMESPACE: z.string().min(1).optional(),
+  POD_NAMESPACE: z.string().regex(NAMESPACE, 'expected a Kubernetes namespace name').optional(),
   /** Consecutive failed measurements before a workload goes to its fallback-replicas. */
-  FALLBACK_AFTER_FAILURES: z.coerce.number().int().min(1).default(DEFAULT_FAILURE_THRESHOLD),
+  FALLBACK_AFTER_FAILURES: wholeNumber.pipe(z.number().min(1)).default(DEFAULT_FAILURE_THRESHOLD),
   /** Most `$all` events one reading scans before reporting the lag as capped. */
-  LAG_SCAN_CAP: z.coerce.number().int().min(1).optional(),
+  LAG_SCAN_CAP: wholeNumber.pipe(z.number().min(1)).optional(),
   /** Port of KEDA's external scaler gRPC service (the chart sets it; --grpc-port overrides). */
-  KEDA_GRPC_PORT: z.coerce.number().int().min(0).max(65_535).default(9091),
+  KEDA_GRPC_PORT: wholeNumber.pipe(z.number().max(65_535)).default(9091),
 });
 
 /** The autoscaler's (and `spillway status`'s) settings from the environment, parsed once. */

@@ -33,6 +33,17 @@ describe('loadAutoscalerConfig', () => {
     expect(loadAutoscalerConfig({ POD_NAMESPACE: 'x', LOG_LEVEL: '' }).logLevel).toBe('info');
   });
 
+  test.each([
+    { name: 'a blank KEDA_GRPC_PORT (would pick a random port)', env: { KEDA_GRPC_PORT: ' ' }, variable: 'KEDA_GRPC_PORT' },
+    { name: 'a KEDA_GRPC_PORT out of range', env: { KEDA_GRPC_PORT: '70000' }, variable: 'KEDA_GRPC_PORT' },
+    { name: 'a LAG_SCAN_CAP in exponent form', env: { LAG_SCAN_CAP: '1e4' }, variable: 'LAG_SCAN_CAP' },
+    { name: 'a fractional FALLBACK_AFTER_FAILURES', env: { FALLBACK_AFTER_FAILURES: '2.5' }, variable: 'FALLBACK_AFTER_FAILURES' },
+    { name: 'a POD_NAMESPACE Kubernetes cannot have', env: { POD_NAMESPACE: 'Shop_Prod' }, variable: 'POD_NAMESPACE' },
+  ])('$name is refused, naming $variable', ({ env, variable }) => {
+    expect(() => loadAutoscalerConfig(env)).toThrow(ConfigError);
+    expect(() => loadAutoscalerConfig(env)).toThrow(new RegExp(`${variable}: `));
+  });
+
   test('one error names every wrong variable', () => {
     let error: unknown;
     try {
