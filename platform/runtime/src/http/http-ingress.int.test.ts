@@ -50,4 +50,12 @@ describe('HTTP command ingress against the emulator', () => {
     expect(events.map((e) => e.type)).toEqual(['Pinged']);
     expect(events[0]?.metadata).toMatchObject({ $correlationId: expect.any(String), $causationId: expect.any(String) });
   });
+
+  test('a well-formed traceparent reaches the event metadata; a malformed one is dropped', async () => {
+    const valid = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    expect((await post(JSON.stringify({ n: 43 }), { traceparent: valid })).status).toBe(202);
+    expect((await post(JSON.stringify({ n: 44 }), { traceparent: `x${'y'.repeat(4000)}` })).status).toBe(202);
+    expect((await h.read('echo-43'))[0]?.metadata).toMatchObject({ traceparent: valid });
+    expect((await h.read('echo-44'))[0]?.metadata).not.toHaveProperty('traceparent');
+  });
 });

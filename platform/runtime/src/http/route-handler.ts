@@ -11,6 +11,9 @@ import { createEventStoreAccess } from '../event-store/create-event-store-access
 // Long enough for any UUID or ULID a client might use, short enough to bound the id derivation input.
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+// W3C Trace Context (version 00 layout): a traceparent that does not parse is ignored, as the spec asks,
+// rather than copied into the metadata of every event the request writes.
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 class UnsupportedMediaTypeError extends SpillwayError {
   override readonly name = 'UnsupportedMediaTypeError';
@@ -38,6 +41,11 @@ function idempotencyKey(req: Request): string | undefined {
     ]);
   }
   return key;
+}
+
+function traceparent(req: Request): string | undefined {
+  const value = req.get('traceparent')?.trim();
+  return value !== undefined && TRACEPARENT.test(value) ? value : undefined;
 }
 
 function headers(req: Request): Record<string, string | undefined> {
@@ -74,7 +82,7 @@ export function routeHandler<D>(route: RouteDefinition<any, any, D>, runtime: Ro
       id: key === undefined ? requestId : `${route.method} ${route.path} ${key}`,
       correlationId,
       causationId: requestId,
-      traceparent: req.get('traceparent'),
+      traceparent: traceparent(req),
     };
     const log = runtime.log.child({ correlationId, requestId });
     const response = await route.handle(
