@@ -33,7 +33,9 @@ function problem(res: ServerResponse, status: number, title: string, detail: str
  */
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://autoscaler');
+    // A request target such as `//host:99999/x` does not parse: the client's mistake, not a 500.
+    const url = URL.parse(req.url ?? '/', 'http://autoscaler');
+    if (!url) return problem(res, 400, 'Bad Request', 'the request target is not a valid URL path');
     if (req.method !== 'GET') return problem(res, 405, 'Method Not Allowed', `${req.method} is not supported`);
     switch (url.pathname) {
       case '/healthz':

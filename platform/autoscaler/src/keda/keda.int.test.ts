@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import type { ScalingSpec } from '../annotations/annotations';
 import { Scaler } from '../loop/scaler';
@@ -74,6 +75,18 @@ describe('KEDA compatibility: metrics-api endpoint and external scaler gRPC serv
     source.fail(new Error('UNAVAILABLE'));
     await scaler.tick();
     expect((await get('/keda/lag?namespace=shop&deployment=order-projector')).status).toBe(503);
+  });
+
+  test('a request target that is not a URL path -> 400, not a 500', async () => {
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: http.port, path: '//host:99999/x' }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
   });
 
   test('GET /livez and /readyz answer the kubelet probes', async () => {
