@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command';
@@ -162,6 +162,10 @@ export const command: Command = {
       throw new UsageError(`new: '${name}' is not a valid name (lower-case kebab-case, at most ${MAX_NAME_LENGTH} characters)`);
     }
     const root = resolve(parsed.values.dir ?? '.');
+    // A mistyped --dir would otherwise be created, and the function scaffolded outside any repository.
+    if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new UsageError(`new: --dir ${parsed.values.dir} is not an existing directory`);
+    }
     const folder = join(root, 'functions', name);
     if (existsSync(folder)) {
       process.stderr.write(`spillway: new: ${relative(process.cwd(), folder) || folder} already exists\n`);

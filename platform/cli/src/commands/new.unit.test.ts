@@ -51,6 +51,12 @@ describe('spillway new', () => {
     expect(stderr).toHaveBeenCalledWith(expect.stringContaining('already exists'));
   });
 
+  test('a --dir that does not exist is a usage error, and nothing is created', async () => {
+    const missing = join(root, 'no-such-repo');
+    await expect(command.run(['x', '--dir', missing])).rejects.toThrow(/--dir .* is not an existing directory/);
+    expect(existsSync(missing)).toBe(false);
+  });
+
   const bad: [string, string[], RegExp][] = [
     ['no name', [], /a function name is required/],
     ['an upper-case name', ['GiftCards'], /not a valid name/],
