@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { EventStoreDBClient, StreamNotFoundError } from '@eventstore/db-client';
 import type { DestinationStream } from 'pino';
 import { loadConfig, type RuntimeConfig } from '../config';
+import { checkDefinition } from '../contract/check-definition';
 import type { EventSchemas, FunctionDefinition } from '../contract/define-function';
 import { sleep, within } from '../event-store/backoff';
 import { createApp } from '../http/create-app';
@@ -76,6 +77,8 @@ export async function startFunction<E extends EventSchemas, D>(
   definition: FunctionDefinition<E, D>,
   options: StartOptions = {},
 ): Promise<RunningFunction> {
+  // Before anything is opened: a definition that cannot run stops start-up with nothing to close.
+  checkDefinition(definition);
   const { logDestination, ...overrides } = options;
   const config: RuntimeConfig = { ...loadConfig({}), ...overrides };
   const fn = definition.name;

@@ -55,6 +55,19 @@ describe('startFunction without a reachable EventStoreDB', () => {
     await expect(fetch(`${running.url}/livez`)).rejects.toThrow();
   });
 
+  test('a definition that cannot run stops start-up before init opens anything', async () => {
+    const calls: string[] = [];
+    const fn = defineFunction({
+      name: 'stalled',
+      async init() {
+        calls.push('init');
+      },
+      subscription: { source: { stream: 's' }, group: 'g', events: {}, concurrency: 0, handle: async () => {} },
+    });
+    await expect(startFunction(fn, { port: 0, host: '127.0.0.1' })).rejects.toThrow(/subscription\.concurrency/);
+    expect(calls).toEqual([]);
+  });
+
   test('a port in use stops start-up, after closing what init opened', async () => {
     const calls: string[] = [];
     const fn = defineFunction({
