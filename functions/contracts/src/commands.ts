@@ -1,10 +1,16 @@
 import { z } from 'zod';
-import { CurrencyCode, Price } from './money';
+import { CurrencyCode, Price, toCents } from './money';
 
 /** At most this many lines per order: bounds the work of one reservation. */
 export const MAX_ORDER_LINES = 100;
 /** Per-line cap; large enough for any shop, small enough that totals stay exact. */
 export const MAX_LINE_QUANTITY = 1_000_000;
+/**
+ * Cap on an order's total. The per-line caps alone allow 100 x 1e6 x 1e6 = 1e14: more cents than a
+ * double holds exactly, and more than the read model's numeric(16, 2) column, so such an order was
+ * accepted here and then failed its projection on every retry until it was parked.
+ */
+export const MAX_ORDER_TOTAL = 1_000_000_000_000;
 
 /** A SKU becomes part of a stream name (`inventory-<sku>`), hence the narrow alphabet. */
 export const Sku = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dot, dash or underscore');
@@ -33,6 +39,10 @@ export const CreateOrder = z
     currency: CurrencyCode,
   })
   .superRefine((order, ctx) => {
+    const totalCents = order.items.reduce((sum, line) => sum + line.quantity * toCents(line.unitPrice), 0);
+    if (totalCents > MAX_ORDER_TOTAL * 100) {
+      ctx.addIssue({ code: 'custom', path: ['items'], message: `the order total must be at most ${MAX_ORDER_TOTAL}` });
+    }
     // One line per SKU, so a reservation holds one amount per SKU and order.
     const seen = new Set<string>();
     order.items.forEach((line, index) => {

@@ -1,4 +1,4 @@
-import { CreateOrder, MAX_ORDER_LINES } from './index';
+import { CreateOrder, MAX_LINE_QUANTITY, MAX_ORDER_LINES, MAX_ORDER_TOTAL } from './index';
 
 const valid = { customerId: 'c-1', items: [{ sku: 'apple', quantity: 2, unitPrice: 1.5 }], currency: 'EUR' };
 
@@ -10,6 +10,10 @@ function problems(input: unknown): string[] {
 describe('CreateOrder validation', () => {
   test('a well-formed order passes', () => {
     expect(problems(valid)).toEqual([]);
+  });
+
+  test('an order whose total is exactly the cap passes', () => {
+    expect(problems({ ...valid, items: [{ sku: 'a', quantity: MAX_ORDER_TOTAL / 1_000_000, unitPrice: 1_000_000 }] })).toEqual([]);
   });
 
   test.each([
@@ -37,6 +41,13 @@ describe('CreateOrder validation', () => {
       path: 'items.1.sku',
     },
     { name: 'empty customer', patch: { customerId: ' ' }, path: 'customerId' },
+    {
+      name: 'a total beyond what is stored exactly',
+      patch: {
+        items: Array.from({ length: MAX_ORDER_LINES }, (_, i) => ({ sku: `s${i}`, quantity: MAX_LINE_QUANTITY, unitPrice: 1_000_000 })),
+      },
+      path: 'items',
+    },
     { name: 'customer with a NUL byte', patch: { customerId: 'c\u00001' }, path: 'customerId' },
     { name: 'customer with a line break', patch: { customerId: 'c\n1' }, path: 'customerId' },
   ])('$name is refused at $path', ({ patch, path }) => {

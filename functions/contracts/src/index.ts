@@ -4,6 +4,7 @@ export {
   CustomerId,
   MAX_LINE_QUANTITY,
   MAX_ORDER_LINES,
+  MAX_ORDER_TOTAL,
   OrderId,
   OrderLine,
   Quantity,
