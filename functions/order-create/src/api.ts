@@ -1,5 +1,5 @@
 import { CancelOrder, CreateOrder, type OrderEvent, OrderId, orderStream, parseOrderEvent } from '@spillway/contracts';
-import { type Fold, type RouteDefinition, ValidationError } from '@spillway/runtime';
+import { type Fold, pathParam, type RouteDefinition, ValidationError } from '@spillway/runtime';
 import { decide, evolve, initialState, type OrderState } from './decider';
 
 /** Folds an order stream; event types this contract does not know leave the state as it is. */
@@ -7,14 +7,6 @@ const orderFold: Fold<OrderState, OrderEvent | undefined> = {
   initialState,
   evolve: (state, event) => (event ? evolve(state, event) : state),
 };
-
-// Order ids come from this service (UUIDs); anything else cannot name an order, and must not reach a stream name.
-function orderIdParam(params: Readonly<Record<string, string>>): string {
-  const id = OrderId.safeParse(params['id']);
-  if (!id.success)
-    throw new ValidationError('the order id is invalid', [{ path: 'params.id', message: id.error.issues[0]?.message ?? 'invalid' }]);
-  return id.data;
-}
 
 /** POST /orders: validates, computes the total, appends OrderCreated to a new `order-<id>` stream. */
 export const createOrderRoute: RouteDefinition<typeof CreateOrder, never, undefined> = {
@@ -42,7 +34,8 @@ export const cancelOrderRoute: RouteDefinition<typeof CancelOrder, never, undefi
   path: '/orders/:id/cancel',
   summary: 'Cancel an order; its reserved stock is released',
   async handle(request, ctx) {
-    const orderId = orderIdParam(request.params);
+    // Order ids come from this service (UUIDs); anything else cannot name an order, and must not reach a stream name.
+    const orderId = pathParam(request.params, 'id', OrderId);
     // The body is optional (a bare POST cancels), so it is validated here rather than by the route.
     const parsed = CancelOrder.safeParse(request.body ?? {});
     if (!parsed.success) {

@@ -1,5 +1,5 @@
 import { CustomerId, OrderId, Sku } from '@spillway/contracts';
-import { NotFoundError, type RouteDefinition, ValidationError } from '@spillway/runtime';
+import { NotFoundError, pathParam, type RouteDefinition, ValidationError } from '@spillway/runtime';
 import { z } from 'zod';
 import type { ProjectorDeps } from './handlers';
 import { getInventory, getOrder, InvalidCursorError, listOrders } from './read-model/queries';
@@ -29,11 +29,9 @@ export const getOrderRoute: RouteDefinition<never, never, ProjectorDeps> = {
   path: '/orders/:id',
   summary: 'One order with its lines and status (pending, reserved, rejected, cancelled)',
   async handle(request, ctx) {
-    const orderId = OrderId.safeParse(request.params['id']);
-    if (!orderId.success)
-      throw new ValidationError('the order id is invalid', [{ path: 'params.id', message: orderId.error.issues[0]?.message ?? 'invalid' }]);
-    const order = await getOrder(ctx.deps.db, orderId.data);
-    if (!order) throw new NotFoundError(`order ${orderId.data} is not known (yet)`);
+    const orderId = pathParam(request.params, 'id', OrderId);
+    const order = await getOrder(ctx.deps.db, orderId);
+    if (!order) throw new NotFoundError(`order ${orderId} is not known (yet)`);
     return { status: 200, body: order };
   },
 };
@@ -59,11 +57,9 @@ export const getInventoryRoute: RouteDefinition<never, never, ProjectorDeps> = {
   path: '/inventory/:sku',
   summary: 'Units on hand, reserved and available for one SKU',
   async handle(request, ctx) {
-    const sku = Sku.safeParse(request.params['sku']);
-    if (!sku.success)
-      throw new ValidationError('the sku is invalid', [{ path: 'params.sku', message: sku.error.issues[0]?.message ?? 'invalid' }]);
-    const inventory = await getInventory(ctx.deps.db, sku.data);
-    if (!inventory) throw new NotFoundError(`sku ${sku.data} has never been stocked`);
+    const sku = pathParam(request.params, 'sku', Sku);
+    const inventory = await getInventory(ctx.deps.db, sku);
+    if (!inventory) throw new NotFoundError(`sku ${sku} has never been stocked`);
     return { status: 200, body: inventory };
   },
 };

@@ -1,15 +1,8 @@
 import { inventoryStream, parseInventoryEvent, RestockItem, Sku } from '@spillway/contracts';
-import { type RouteDefinition, ValidationError } from '@spillway/runtime';
+import { pathParam, type RouteDefinition } from '@spillway/runtime';
 import { decide } from './decider';
 import type { ReservationDeps } from './handlers';
 import { inventoryFold } from './inventory-fold';
-
-function skuParam(params: Readonly<Record<string, string>>): string {
-  const parsed = Sku.safeParse(params['sku']);
-  if (!parsed.success)
-    throw new ValidationError('the sku is invalid', [{ path: 'params.sku', message: parsed.error.issues[0]?.message ?? 'invalid' }]);
-  return parsed.data;
-}
 
 /** POST /inventory/:sku/restock {quantity}: appends StockRestocked to `inventory-<sku>`. */
 export const restockRoute: RouteDefinition<typeof RestockItem, never, ReservationDeps> = {
@@ -18,7 +11,7 @@ export const restockRoute: RouteDefinition<typeof RestockItem, never, Reservatio
   summary: 'Add units of a SKU to stock; send an Idempotency-Key so a retry adds them once',
   body: RestockItem,
   async handle(request, ctx) {
-    const sku = skuParam(request.params);
+    const sku = pathParam(request.params, 'sku', Sku);
     const now = new Date();
     // The same lock as reservations of this SKU: a restock does not make in-flight reservations retry.
     const appended = await ctx.deps.skuLock.run(sku, () =>

@@ -20,6 +20,7 @@ export { defineFunction } from './contract/define-function';
 export type { FieldProblem } from './errors/errors';
 export { BusinessRuleError, ConcurrencyError, NotFoundError, PermanentError, SpillwayError, ValidationError } from './errors/errors';
 export type { EventStoreAccess, ExpectedRevision, Fold, Loaded, NewEvent } from './event-store/event-store-access';
+export { pathParam } from './http/path-param';
 export type { Problem } from './http/problem';
 export { uuidV5 } from './ids/uuid-v5';
 export { loadFunction } from './process/load-function';
