@@ -70,6 +70,14 @@ describe('ProcessPool (real child processes)', () => {
     expect(spawned).toHaveLength(3);
   });
 
+  test('a replica that cannot be spawned leaves the pool, and close() does not wait for it', async () => {
+    const p = new ProcessPool({ spawn: () => spawn('/nonexistent/spillway-function', [], { stdio: 'ignore' }) });
+    pools.push(p);
+    await p.scale(1);
+    await eventually(async () => (await p.currentReplicas()) === 0, 5_000, 'the failed spawn to leave the pool');
+    await p.close();
+  });
+
   test('a replica that ignores SIGTERM is killed after the stop timeout', async () => {
     const p = pool(stubborn, 300);
     await p.scale(1);

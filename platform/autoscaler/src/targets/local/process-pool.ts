@@ -60,7 +60,12 @@ export class ProcessPool implements ScaleTarget {
     const child = this.options.spawn(slot);
     const exited = new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
-      else child.once('exit', () => resolve());
+      // A child that could not be spawned (ENOENT, EACCES) emits 'error' and 'close' but never 'exit':
+      // waiting for 'exit' alone kept it in the pool as a live replica, and close() waited for ever.
+      else {
+        child.once('exit', () => resolve());
+        child.once('close', () => resolve());
+      }
     });
     const replica: Replica = { slot, child, exited };
     this.running.push(replica);
