@@ -9,6 +9,8 @@ jest.setTimeout(180_000);
 const repoRoot = join(__dirname, '..', '..', '..');
 const BANNER_DEADLINE_MS = 60_000;
 const EVENTUALLY_MS = 30_000;
+// Dev drains its functions within 8 s before it kills them.
+const STOP_GRACE_MS = 15_000;
 
 interface Dev {
   readonly child: ChildProcess;
@@ -50,7 +52,8 @@ async function startDev(dataDir: string, extraFlags: readonly string[] = []): Pr
   const deadline = Date.now() + BANNER_DEADLINE_MS;
   while (!out.includes('Press Ctrl-C to stop.')) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
+      // SIGTERM: dev stops whatever it started (a SIGKILLed dev would leave its detached children running).
+      child.kill('SIGTERM');
       throw new Error(`spillway dev did not come up:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -80,8 +83,13 @@ describe('spillway dev (npm start)', () => {
   });
 
   afterAll(async () => {
-    for (const dev of running) if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
+    // SIGTERM first: dev stops its functions; a SIGKILLed dev would leave its detached children running.
+    for (const dev of running) if (dev.child.exitCode === null) dev.child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      for (const dev of running) if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
+    }, STOP_GRACE_MS);
     await Promise.all(running.map((dev) => dev.exited));
+    clearTimeout(timer);
     await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -15,6 +15,8 @@ const EVENTUALLY_MS = 30_000;
 const WINDOW_SECONDS = 5;
 const STOCK = 300;
 const ORDERS = 500;
+// Dev drains its functions within 8 s before it kills them.
+const STOP_GRACE_MS = 15_000;
 
 interface Dev {
   readonly child: ChildProcess;
@@ -43,7 +45,8 @@ async function startDev(dataDir: string): Promise<Dev> {
   const deadline = Date.now() + BANNER_DEADLINE_MS;
   while (!out.includes('Press Ctrl-C to stop.')) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
+      // SIGTERM: dev stops whatever it started (a SIGKILLed dev would leave its detached children running).
+      child.kill('SIGTERM');
       throw new Error(`spillway dev did not come up:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -133,8 +136,13 @@ describe('spillway dev scales stock-reservation by lag', () => {
   });
 
   afterAll(async () => {
-    if (dev && dev.child.exitCode === null) dev.child.kill('SIGKILL');
-    await dev?.exited;
+    // SIGTERM first: dev stops its replicas; a SIGKILLed dev would leave its detached children running.
+    if (dev && dev.child.exitCode === null) {
+      dev.child.kill('SIGTERM');
+      const timer = setTimeout(() => dev?.child.kill('SIGKILL'), STOP_GRACE_MS);
+      await dev.exited;
+      clearTimeout(timer);
+    }
     await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -1,21 +1,12 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from '../command';
 import { banner } from '../dev/banner';
 import { lockDataDir } from '../dev/data-dir-lock';
-import { freePort } from '../dev/free-port';
-import { type FunctionProcess, isRunning, type ShopFunctionName, spawnFunction, stopProcess, waitReady } from '../dev/function-process';
-import { type ScaledFunctions, startScaledFunctions } from '../dev/scaled-functions';
-import {
-  DEV_LAG_PER_REPLICA,
-  DEV_MAX_REPLICAS,
-  DEV_SCALE_DOWN_SECONDS,
-  describeScaling,
-  type ScaledFunctionName,
-  scalingPlan,
-} from '../dev/scaling-plan';
-import { parseFlags } from '../parse-flags';
-import { UsageError } from '../usage-error';
+import { devOptions } from '../dev/dev-options';
+import type { ShopFunctionName } from '../dev/function-process';
+import { DEV_LAG_PER_REPLICA, DEV_MAX_REPLICAS, DEV_SCALE_DOWN_SECONDS } from '../dev/scaling-plan';
+import { startShopProcesses } from '../dev/shop-processes';
 
 // The issue promises a ready shop within 15 s; PGlite's first initdb alone takes a few seconds on a slow machine.
 const READY_DEADLINE_MS = 60_000;
@@ -53,13 +44,6 @@ interface Emulator {
   close(): Promise<void>;
 }
 
-function portFlag(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`dev: --${name} must be a port number, got '${value}'`);
-  return port;
-}
-
 function startEmulator(dataDir: string, port: number): Promise<Emulator> {
   // Loaded only when dev runs, so `spillway --help` does not pull in the gRPC server.
   const emulator = require('@spillway/emulator') as { startEmulator?: (options: { dataDir: string; port: number }) => Promise<Emulator> };
@@ -68,112 +52,78 @@ function startEmulator(dataDir: string, port: number): Promise<Emulator> {
 }
 
 async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags('dev', argv, {
-    'data-dir': { type: 'string' },
-    'emulator-port': { type: 'string' },
-    'order-create-port': { type: 'string' },
-    'stock-reservation-port': { type: 'string' },
-    'order-projector-port': { type: 'string' },
-    'database-url': { type: 'string' },
-    'log-level': { type: 'string' },
-    'no-autoscale': { type: 'boolean' },
-    'max-replicas': { type: 'string' },
-    'scale-down-seconds': { type: 'string' },
-  });
+  const options = await devOptions(argv);
+  const { dataDir, databaseUrl } = options;
   const started = Date.now();
-  const dataDir = resolve(values['data-dir'] ?? '.data');
-  // The CLI's one environment read: the same variable the projector itself would take.
-  const databaseUrl = values['database-url'] ?? process.env['DATABASE_URL'] ?? '';
-  const autoscale = values['no-autoscale'] !== true;
-  const plan = scalingPlan(
-    { maxReplicas: values['max-replicas'], scaleDownSeconds: values['scale-down-seconds'] },
-    databaseUrl ? 'postgres' : 'pglite',
-  );
-  const ports = {
-    emulator: portFlag('emulator-port', values['emulator-port'], 2113),
-    'order-create': portFlag('order-create-port', values['order-create-port'], 8081),
-    'stock-reservation': portFlag('stock-reservation-port', values['stock-reservation-port'], 8082),
-    'order-projector': portFlag('order-projector-port', values['order-projector-port'], 8083),
-  };
-  for (const key of Object.keys(ports) as (keyof typeof ports)[]) if (ports[key] === 0) ports[key] = await freePort();
   mkdirSync(join(dataDir, 'emulator'), { recursive: true });
   const unlock = lockDataDir(dataDir);
 
-  const emulator = await startEmulator(join(dataDir, 'emulator'), ports.emulator).catch((err: unknown) => {
+  const emulator = await startEmulator(join(dataDir, 'emulator'), options.ports.emulator).catch((err: unknown) => {
     unlock();
     // The bin prints only the message, so the cause goes into it (a port in use is the usual one).
-    throw new Error(`starting the emulator on port ${ports.emulator}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(`starting the emulator on port ${options.ports.emulator}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   });
-  const base = {
-    ESDB_CONNECTION_STRING: emulator.connectionString,
-    LOG_LEVEL: values['log-level'] ?? 'warn',
-    DRAIN_TIMEOUT_MS: String(FUNCTION_DRAIN_MS),
-  };
-  const readModel = databaseUrl ? `PostgreSQL ${databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}` : `PGlite in ${join(dataDir, 'read-model')}`;
   const env: Record<ShopFunctionName, Record<string, string>> = {
     'order-create': {},
     'stock-reservation': {},
     'order-projector': databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '', PGLITE_DATA_DIR: join(dataDir, 'read-model') },
   };
-  const scaledNames: ScaledFunctionName[] = ['stock-reservation', 'order-projector'];
-  const plainNames: ShopFunctionName[] = autoscale ? ['order-create'] : ['order-create', ...scaledNames];
-
-  // Plain functions: one process each, and its exit stops dev. Scaled ones: the pool replaces a replica that exits.
-  const plain = plainNames.map((name) => spawnFunction(name, name, ports[name], { ...base, ...env[name] }));
-  let scaled: ScaledFunctions | undefined;
-  const killChildren = () => {
-    for (const p of plain) if (isRunning(p)) p.child.kill('SIGKILL');
-    scaled?.killAll();
+  const base = {
+    ESDB_CONNECTION_STRING: emulator.connectionString,
+    LOG_LEVEL: options.logLevel,
+    DRAIN_TIMEOUT_MS: String(FUNCTION_DRAIN_MS),
   };
-  // Backstop if dev itself dies: detached children would otherwise outlive it.
-  process.once('exit', killChildren);
-  let stopping: Promise<void> | undefined;
-  const stopAll = () => {
-    stopping ??= (async () => {
-      await Promise.all([scaled?.stop(), ...plain.map((p) => stopProcess(p, STOP_GRACE_MS))]);
-      await emulator.close();
-      unlock();
-    })();
-    return stopping;
-  };
-
-  let ready: FunctionProcess[];
+  let shop: ReturnType<typeof startShopProcesses>;
   try {
-    if (autoscale) {
-      scaled = startScaledFunctions({
-        functions: scaledNames.map((name) => ({ name, port: ports[name], env: env[name], scaling: plan[name] })),
-        esdbConnectionString: emulator.connectionString,
-        env: base,
-        stopGraceMs: STOP_GRACE_MS,
-        log: process.stdout,
-      });
-    }
-    const deadline = Date.now() + READY_DEADLINE_MS;
-    const [first] = await Promise.all([scaled?.firstReplicas(deadline) ?? [], ...plain.map((p) => waitReady(p, deadline))]);
-    ready = [...plain, ...first];
+    shop = startShopProcesses({ ...options, env, base, esdbConnectionString: emulator.connectionString, stopGraceMs: STOP_GRACE_MS });
   } catch (err) {
-    process.stderr.write(`spillway dev: ${err instanceof Error ? err.message : String(err)}\n`);
+    await emulator.close();
+    unlock();
+    throw err;
+  }
+  // Backstop if dev itself dies: detached children would otherwise outlive it.
+  process.once('exit', shop.kill);
+  const stopAll = async () => {
+    await shop.stop();
+    await emulator.close();
+    unlock();
+    process.off('exit', shop.kill);
+  };
+  // Listened for from the start: Ctrl-C during start-up stops what has started, as it does later.
+  const signalled = new Promise<NodeJS.Signals>((resolveSignal) => {
+    process.once('SIGINT', resolveSignal);
+    process.once('SIGTERM', resolveSignal);
+  });
+
+  const startUp = await Promise.race([
+    shop.ready(Date.now() + READY_DEADLINE_MS).then(
+      (urls) => ({ urls }),
+      (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
+    ),
+    signalled.then((signal) => ({ signal })),
+  ]);
+  if ('error' in startUp) {
+    process.stderr.write(`spillway dev: ${startUp.error}\n`);
     await stopAll();
-    process.off('exit', killChildren);
     return 1;
   }
-  const order: ShopFunctionName[] = ['order-create', 'stock-reservation', 'order-projector'];
-  const urls = new Map(order.map((name) => [name, ready.find((r) => r.name === name)?.url ?? '']));
-  const scaling = scaled
-    ? await Promise.all(scaledNames.map(async (name) => describeScaling(name, plan[name], (await scaled?.replicas(name)) ?? 0)))
-    : [];
-  const seconds = (Date.now() - started) / 1000;
-  process.stdout.write(banner({ dataDir, emulator: emulator.connectionString, urls, readModel, seconds, scaling }));
+  if ('urls' in startUp) {
+    const readModel = databaseUrl
+      ? `PostgreSQL ${databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`
+      : `PGlite in ${join(dataDir, 'read-model')}`;
+    const seconds = (Date.now() - started) / 1000;
+    const scaling = await shop.scalingLines();
+    process.stdout.write(banner({ dataDir, emulator: emulator.connectionString, urls: startUp.urls, readModel, seconds, scaling }));
+  }
 
-  const outcome = await new Promise<{ code: number; reason: string }>((resolveOutcome) => {
-    const onSignal = (signal: NodeJS.Signals) => resolveOutcome({ code: 0, reason: signal });
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    for (const p of plain) void p.exited.then((code) => resolveOutcome({ code: 1, reason: `${p.name} exited (code ${code})` }));
-  });
+  const outcome = await Promise.race([
+    signalled.then((signal) => ({ code: 0, reason: signal as string })),
+    shop.unexpectedExit.then((reason) => ({ code: 1, reason })),
+  ]);
   process.stdout.write(`\nstopping (${outcome.reason})...\n`);
   await stopAll();
-  process.off('exit', killChildren);
   process.stdout.write('stopped\n');
   return outcome.code;
 }

@@ -1,3 +1,4 @@
+import { wholeNumber } from '../flag-values';
 import { UsageError } from '../usage-error';
 
 // One replica is always up, so the walk-through answers at once: no cold start from zero in dev.
@@ -29,8 +30,8 @@ export type ScalingPlan = Readonly<Record<ScaledFunctionName, DevScaling>>;
 
 function intFlag(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < min || n > max)
+  const n = wholeNumber(value);
+  if (n === undefined || n < min || n > max)
     throw new UsageError(`dev: --${name} must be an integer from ${min} to ${max}, got '${value}'`);
   return n;
 }

@@ -1,0 +1,69 @@
+import { type FunctionProcess, isRunning, type ShopFunctionName, spawnFunction, stopProcess, waitReady } from './function-process';
+import { type ScaledFunctions, startScaledFunctions } from './scaled-functions';
+import { describeScaling, type ScaledFunctionName, type ScalingPlan } from './scaling-plan';
+
+const SHOP: readonly ShopFunctionName[] = ['order-create', 'stock-reservation', 'order-projector'];
+const SCALED: readonly ScaledFunctionName[] = ['stock-reservation', 'order-projector'];
+
+/** The shop's functions under `spillway dev`: order-create as one process, the others in scaled pools (or one each). */
+export interface ShopProcesses {
+  /** Each function's URL (its first replica's), once every one answers /readyz. */
+  ready(deadline: number): Promise<Map<ShopFunctionName, string>>;
+  /** Banner lines: each scaled function's replicas now and its range; empty without autoscaling. */
+  scalingLines(): Promise<string[]>;
+  /** Resolves when a process that is not in a pool exits: dev cannot go on without it. */
+  readonly unexpectedExit: Promise<string>;
+  stop(): Promise<void>;
+  /** Backstop when dev itself dies: detached children would otherwise outlive it. */
+  kill(): void;
+}
+
+export function startShopProcesses(options: {
+  readonly ports: Readonly<Record<ShopFunctionName, number>>;
+  /** Per function: what it gets on top of `base`. */
+  readonly env: Readonly<Record<ShopFunctionName, Record<string, string>>>;
+  readonly base: Record<string, string>;
+  readonly scaling?: ScalingPlan;
+  readonly esdbConnectionString: string;
+  readonly stopGraceMs: number;
+}): ShopProcesses {
+  const { scaling } = options;
+  const plainNames = scaling ? SHOP.filter((name) => !(SCALED as readonly string[]).includes(name)) : SHOP;
+  // A pool replaces a replica that exits; a plain process that exits stops dev.
+  const plain = plainNames.map((name) => spawnFunction(name, name, options.ports[name], { ...options.base, ...options.env[name] }));
+  let scaled: ScaledFunctions | undefined;
+  try {
+    scaled = scaling
+      ? startScaledFunctions({
+          functions: SCALED.map((name) => ({ name, port: options.ports[name], env: options.env[name], scaling: scaling[name] })),
+          esdbConnectionString: options.esdbConnectionString,
+          env: options.base,
+          stopGraceMs: options.stopGraceMs,
+          log: process.stdout,
+        })
+      : undefined;
+  } catch (err) {
+    for (const p of plain) p.child.kill('SIGKILL');
+    throw err;
+  }
+  return {
+    async ready(deadline) {
+      const [first] = await Promise.all([scaled?.firstReplicas(deadline) ?? [], ...plain.map((p) => waitReady(p, deadline))]);
+      const all: FunctionProcess[] = [...plain, ...first];
+      return new Map(SHOP.map((name) => [name, all.find((p) => p.name === name)?.url ?? '']));
+    },
+    async scalingLines() {
+      if (!scaled || !scaling) return [];
+      const pools = scaled;
+      return Promise.all(SCALED.map(async (name) => describeScaling(name, scaling[name], await pools.replicas(name))));
+    },
+    unexpectedExit: Promise.race(plain.map((p) => p.exited.then((code) => `${p.name} exited (code ${code})`))),
+    async stop() {
+      await Promise.all([scaled?.stop(), ...plain.map((p) => stopProcess(p, options.stopGraceMs))]);
+    },
+    kill() {
+      for (const p of plain) if (isRunning(p)) p.child.kill('SIGKILL');
+      scaled?.killAll();
+    },
+  };
+}
