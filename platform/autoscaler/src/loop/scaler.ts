@@ -8,6 +8,14 @@ import { DEFAULT_FAILURE_THRESHOLD, decideOnFailure } from '../policy/fallback';
 import { type Decision, initialPolicyState, type PolicyState } from '../policy/policy';
 import type { ScaleTarget } from '../targets/scale-target';
 
+/**
+ * A reading that takes longer than this counts as a failed one. A healthy reading takes well under a
+ * second (the `$all` scan is capped); without a bound, a server that accepts the connection but never
+ * answers (@eventstore/db-client's first call, GetSupportedMethods, carries no deadline) stalls the
+ * whole tick, and the fallback never applies.
+ */
+export const DEFAULT_MEASURE_TIMEOUT_MS = 10_000;
+
 /** One scaled workload: a Deployment, or a local function's process pool. */
 export interface Workload {
   /** Kubernetes namespace, or `local`. */
@@ -38,6 +46,8 @@ export interface ScalerOptions {
   /** Decide and log, but never apply. */
   readonly dryRun?: boolean;
   readonly failureThreshold?: number;
+  /** Bound on one lag reading (DEFAULT_MEASURE_TIMEOUT_MS); a slower one is a failed measurement. */
+  readonly measureTimeoutMs?: number;
   /** Milliseconds; injected so tests and simulations control time. */
   readonly now?: () => number;
 }
@@ -114,7 +124,20 @@ export class Scaler {
   async measure(namespace: string, name: string): Promise<LagMeasurement> {
     const entry = this.entries.get(keyOf(namespace, name));
     if (!entry) throw new Error(`no scaled workload ${keyOf(namespace, name)}`);
-    return entry.source.getLag();
+    return this.readLag(entry);
+  }
+
+  private async readLag(entry: Entry): Promise<LagMeasurement> {
+    const timeoutMs = this.options.measureTimeoutMs ?? DEFAULT_MEASURE_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no lag reading of ${entry.source.subscription} within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([entry.source.getLag(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** One pass over every workload, concurrently; one workload's failure does not stop the others. */
@@ -173,7 +196,7 @@ export class Scaler {
     let measurement: LagMeasurement | undefined;
     let error: Error | undefined;
     try {
-      measurement = await entry.source.getLag();
+      measurement = await this.readLag(entry);
       entry.failures = 0;
       const out = choosePolicy(workload.spec.policy)({ measurement, currentReplicas: current, spec: workload.spec, now: at }, entry.state);
       entry.state = out.state;

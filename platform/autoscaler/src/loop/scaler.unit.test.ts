@@ -1,4 +1,5 @@
 import { scalingSpec } from '../annotations/annotations';
+import type { LagSource } from '../lag/lag-source';
 import type { ScaleTarget } from '../targets/scale-target';
 import { captureLog } from '../test-kit/capture-log';
 import { ControlledLagSource } from '../test-kit/controlled-lag-source';
@@ -52,6 +53,21 @@ describe('Scaler', () => {
     const outcomes = await scaler.tick();
     expect(outcomes.find((o) => o.name === 'broken')?.error?.message).toBe('forbidden');
     expect(good.history).toEqual([3]);
+    await scaler.stop();
+  });
+
+  test('a reading that never returns counts as a failure, so the fallback still applies', async () => {
+    const { log } = captureLog();
+    const silent: LagSource = { subscription: 'orders::s', getLag: () => new Promise<never>(() => {}), close: async () => {} };
+    const target = new RecordingScaleTarget(4);
+    const scaler = new Scaler({ lagSource: () => silent, log, failureThreshold: 2, measureTimeoutMs: 20 });
+    scaler.upsert({ namespace: 'ns', name: 's', spec: { ...spec('s'), fallbackReplicas: 1 }, target });
+    const [first] = await scaler.tick();
+    expect(first?.error?.message).toBe('no lag reading of orders::s within 20 ms');
+    expect(target.history).toEqual([]);
+    await scaler.tick();
+    expect(target.history).toEqual([1]);
+    await expect(scaler.measure('ns', 's')).rejects.toThrow(/within 20 ms/);
     await scaler.stop();
   });
 
