@@ -62,9 +62,21 @@ function reachabilityProbe(client: EventStoreDBClient, fn: string): () => Promis
       return err instanceof StreamNotFoundError;
     }
   };
+  // The read's deadline does not cover the client's first call (GetSupportedMethods has none): against a
+  // server that accepts the connection and never answers, an unbounded probe left /readyz hanging.
+  const bounded = async () => {
+    let ok = false;
+    const inTime = await within(
+      probe().then((answer) => {
+        ok = answer;
+      }),
+      PROBE_DEADLINE_MS,
+    );
+    return inTime && ok;
+  };
   return () => {
     const now = Date.now();
-    if (!last || now - last.at > PROBE_CACHE_MS) last = { at: now, ok: probe() };
+    if (!last || now - last.at > PROBE_CACHE_MS) last = { at: now, ok: bounded() };
     return last.ok;
   };
 }

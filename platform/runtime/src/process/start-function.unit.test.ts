@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { defineFunction } from '../contract/define-function';
 import { startFunction } from './start-function';
@@ -53,6 +53,28 @@ describe('startFunction without a reachable EventStoreDB', () => {
     const started = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'function started');
     expect(started).toMatchObject({ fn: 'lonely', level: 30 });
     await expect(fetch(`${running.url}/livez`)).rejects.toThrow();
+  });
+
+  test('an EventStoreDB that accepts connections but never answers is reported unreachable, not waited for', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    const running = await startFunction(defineFunction({ name: 'mute' }), {
+      port: 0,
+      host: '127.0.0.1',
+      esdbConnectionString: `esdb://127.0.0.1:${port}?tls=false`,
+      logLevel: 'silent',
+    });
+    try {
+      const readyz = await fetch(`${running.url}/readyz`, { signal: AbortSignal.timeout(10_000) });
+      expect(readyz.status).toBe(503);
+      expect(((await readyz.json()) as { reasons: string[] }).reasons).toEqual(['EventStoreDB unreachable']);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      await running.close();
+    }
   });
 
   test('a definition that cannot run stops start-up before init opens anything', async () => {
