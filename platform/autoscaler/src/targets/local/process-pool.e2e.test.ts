@@ -47,7 +47,22 @@ describe('ProcessPool (real child processes)', () => {
     for (const child of spawned.splice(0)) if (alive(child)) child.kill('SIGKILL');
   });
 
-  test('scales up by spawning and down by stopping the newest', async () => {
+  test('scaling down keeps slot 0 even when it is the newest process (restarted after a crash)', async () => {
+    const p = pool(polite);
+    await p.scale(2);
+    const [first, second] = spawned;
+    await allReady(spawned);
+    first!.kill('SIGKILL');
+    await eventually(async () => (await p.currentReplicas()) === 1, 5_000, 'the crashed replica to leave the pool');
+    await p.scale(2);
+    const restarted = spawned[2]!;
+    await ready.get(restarted);
+    await p.scale(1);
+    await eventually(() => !alive(second!), 5_000, 'slot 1 to exit');
+    expect(alive(restarted)).toBe(true);
+  });
+
+  test('scales up by spawning and down by stopping the highest slots', async () => {
     const p = pool(polite);
     await p.scale(3);
     expect(await p.currentReplicas()).toBe(3);

@@ -20,7 +20,7 @@ interface Replica {
 
 /**
  * The local scale target for one function: replicas are child processes. Scaling up spawns
- * (lowest free slot first); scaling down sends SIGTERM to the newest, and SIGKILL if it has not
+ * (lowest free slot first); scaling down sends SIGTERM to the highest slot, and SIGKILL if it has not
  * exited after the stop timeout. A replica that exits by itself leaves the pool, so the next
  * decision starts a new one.
  */
@@ -42,8 +42,11 @@ export class ProcessPool implements ScaleTarget {
   async scale(replicas: number): Promise<void> {
     while (this.running.length < replicas) this.start();
     while (this.running.length > replicas) {
-      const newest = this.running.pop();
-      if (newest) void this.stop(newest);
+      // The highest slot goes first, not the newest process: slot 0 is the replica with the
+      // function's fixed port, and after it crashed and restarted it is the newest.
+      const highest = this.running.reduce((a, b) => (b.slot > a.slot ? b : a));
+      this.running.splice(this.running.indexOf(highest), 1);
+      void this.stop(highest);
     }
   }
 
