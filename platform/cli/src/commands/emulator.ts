@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command';
-import { portFlag } from '../flag-values';
+import { nameFlag, portFlag } from '../flag-values';
 import { parseFlags } from '../parse-flags';
 import { UsageError } from '../usage-error';
 
@@ -74,7 +74,8 @@ export const command: Command = {
       throw new UsageError('emulator: --user needs --tls-cert and --tls-key (without TLS the client sends no credentials)');
     }
     const options: Parameters<EmulatorModule['startEmulator']>[0] = {
-      host: values.host ?? '127.0.0.1',
+      // Checked: an empty host makes Node listen on every interface, the opposite of what a blank flag suggests.
+      host: values.host === undefined ? '127.0.0.1' : nameFlag('emulator', '--host', values.host),
       port: values.port === undefined ? 2113 : portFlag('emulator', '--port', values.port),
       ...(values.mem ? { memory: true } : { dataDir: values['data-dir'] ?? DEFAULT_DATA_DIR }),
     };
