@@ -58,6 +58,18 @@ describe('spillway parked against the emulator', () => {
     expect(out.join('')).toMatch(/\$all\s+cli-parked\s+1\n/);
   });
 
+  test('without --connection it uses ESDB_CONNECTION_STRING, as spillway status does', async () => {
+    const saved = process.env.ESDB_CONNECTION_STRING;
+    process.env.ESDB_CONNECTION_STRING = emulator.connectionString;
+    try {
+      expect(await command.run([])).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env.ESDB_CONNECTION_STRING;
+      else process.env.ESDB_CONNECTION_STRING = saved;
+    }
+    expect(out.join('')).toMatch(/\$all\s+cli-parked\s+1\n/);
+  });
+
   test('with --group it lists the parked events with their reason', async () => {
     expect(await command.run(['--group', 'cli-parked', '--all', '--connection', emulator.connectionString])).toBe(0);
     const text = out.join('');

@@ -4,12 +4,12 @@ import {
   type ResolvedEvent,
   StreamNotFoundError,
 } from '@eventstore/db-client';
+import { ConfigError, loadAutoscalerConfig } from '@spillway/autoscaler';
 import type { Command } from '../command';
 import { nameFlag, wholeNumber } from '../flag-values';
 import { parseFlags } from '../parse-flags';
 import { UsageError } from '../usage-error';
 
-const DEFAULT_CONNECTION = 'esdb://127.0.0.1:2113?tls=false';
 // Enough to see what went wrong; the rest is a `--limit` away.
 const DEFAULT_LIMIT = 100;
 // A listing for a terminal: beyond this, read the parked stream with a client.
@@ -21,7 +21,8 @@ Without --group: every subscription group with its parked-message count.
 With --group: the group's parked events (on $all unless --stream is given).
 --replay      re-deliver the group's parked events to its consumers
 --limit N     list at most N parked events (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})
---connection  EventStoreDB connection string (default ${DEFAULT_CONNECTION})`;
+--connection  EventStoreDB connection string (default ESDB_CONNECTION_STRING, as for
+              spillway status, else esdb://127.0.0.1:2113?tls=false)`;
 
 /** The stream where EventStoreDB keeps a group's parked events. */
 export function parkedStream(source: string, group: string): string {
@@ -130,7 +131,18 @@ export const command: Command = {
     }
     const group = values.group === undefined ? undefined : nameFlag('parked', '--group', values.group);
     const source = values.stream === undefined ? '$all' : nameFlag('parked', '--stream', values.stream);
-    const client = connect(values.connection ?? DEFAULT_CONNECTION);
+    let connection = values.connection;
+    if (connection === undefined) {
+      // The same variable, and the same parser, as `spillway status`: both commands look at one server.
+      try {
+        connection = loadAutoscalerConfig().esdbConnectionString;
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        process.stderr.write(`spillway: parked: ${err.message}\n`);
+        return 1;
+      }
+    }
+    const client = connect(connection);
     try {
       if (group === undefined) return await listGroups(client);
       if (values.replay) {
