@@ -4,12 +4,14 @@
 'use strict';
 require('tsx/cjs');
 const { main } = require('../src/main.ts');
+
+// Every command resolves only when its work is over (long-running ones after SIGINT/SIGTERM
+// and their own clean-up), so the process exits then: a client that still holds a socket to a
+// server that never answered must not keep it alive.
 main(process.argv.slice(2)).then(
-  (code) => {
-    if (typeof code === 'number') process.exitCode = code;
-  },
+  (code) => process.exit(typeof code === 'number' ? code : 0),
   (err) => {
     process.stderr.write(`spillway: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

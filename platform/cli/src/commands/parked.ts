@@ -5,6 +5,7 @@ import {
   StreamNotFoundError,
 } from '@eventstore/db-client';
 import { ConfigError, loadAutoscalerConfig } from '@spillway/autoscaler';
+import { answerWithin, DEFAULT_ANSWER_SECONDS, timeoutFlag } from '../answer-within';
 import type { Command } from '../command';
 import { nameFlag, wholeNumber } from '../flag-values';
 import { parseFlags } from '../parse-flags';
@@ -15,14 +16,15 @@ const DEFAULT_LIMIT = 100;
 // A listing for a terminal: beyond this, read the parked stream with a client.
 const MAX_LIMIT = 100_000;
 
-const USAGE = `Usage: spillway parked [--group G] [--stream S | --all] [--replay] [--limit N] [--connection esdb://...]
+const USAGE = `Usage: spillway parked [--group G] [--stream S | --all] [--replay] [--limit N] [--connection esdb://...] [--timeout SECONDS]
 
 Without --group: every subscription group with its parked-message count.
 With --group: the group's parked events (on $all unless --stream is given).
 --replay      re-deliver the group's parked events to its consumers
 --limit N     list at most N parked events (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})
 --connection  EventStoreDB connection string (default ESDB_CONNECTION_STRING, as for
-              spillway status, else esdb://127.0.0.1:2113?tls=false)`;
+              spillway status, else esdb://127.0.0.1:2113?tls=false)
+--timeout S   seconds to wait for EventStoreDB to answer (default ${DEFAULT_ANSWER_SECONDS})`;
 
 /** The stream where EventStoreDB keeps a group's parked events. */
 export function parkedStream(source: string, group: string): string {
@@ -120,7 +122,9 @@ export const command: Command = {
       replay: { type: 'boolean' },
       limit: { type: 'string' },
       connection: { type: 'string' },
+      timeout: { type: 'string' },
     });
+    const seconds = timeoutFlag('parked', values.timeout);
     if (values.stream !== undefined && values.all) throw new UsageError('parked: give --stream or --all, not both');
     if ((values.stream !== undefined || values.all || values.replay) && values.group === undefined) {
       throw new UsageError('parked: --stream, --all and --replay need --group');
@@ -143,7 +147,7 @@ export const command: Command = {
       }
     }
     const client = connect(connection);
-    try {
+    const work = async (): Promise<number> => {
       if (group === undefined) return await listGroups(client);
       if (values.replay) {
         if (source === '$all') await client.replayParkedMessagesToAll(group);
@@ -152,6 +156,9 @@ export const command: Command = {
         return 0;
       }
       return await listParked(client, source, group, limit);
+    };
+    try {
+      return await answerWithin(seconds, `EventStoreDB at ${connection}`, work());
     } catch (err) {
       if (err instanceof PersistentSubscriptionDoesNotExistError) {
         process.stderr.write(`spillway: parked: no subscription group '${group}' on ${source}\n`);
@@ -160,7 +167,8 @@ export const command: Command = {
       }
       return 1;
     } finally {
-      await client.dispose();
+      // dispose() waits for calls the server never answered: bounded like the work itself.
+      await answerWithin(seconds, 'closing the EventStoreDB client', client.dispose()).catch(() => undefined);
     }
   },
 };

@@ -1,4 +1,5 @@
 import { ConfigError, formatStatusTable, loadAutoscalerConfig, readSubscriptionStatuses } from '@spillway/autoscaler';
+import { answerWithin, DEFAULT_ANSWER_SECONDS, timeoutFlag } from '../answer-within';
 import type { Command } from '../command';
 import { parseFlags } from '../parse-flags';
 
@@ -6,7 +7,7 @@ export const command: Command = {
   name: 'status',
   summary: 'show each persistent subscription with its lag',
   usage: [
-    'Usage: spillway status [--json]',
+    'Usage: spillway status [--json] [--timeout SECONDS]',
     '',
     'Lists every persistent subscription group on the EventStoreDB at ESDB_CONNECTION_STRING',
     '(default esdb://127.0.0.1:2113?tls=false) with its lag, in-flight, retry and parked counts,',
@@ -14,10 +15,12 @@ export const command: Command = {
     'so its lag counts every user event after the checkpoint (marked "unfiltered"); "+" marks a capped count.',
     '',
     'Flags:',
-    '  --json   print JSON instead of a table',
+    '  --json      print JSON instead of a table',
+    `  --timeout   seconds to wait for EventStoreDB to answer (default ${DEFAULT_ANSWER_SECONDS})`,
   ].join('\n'),
   async run(argv) {
-    const { values } = parseFlags('status', argv, { json: { type: 'boolean' } });
+    const { values } = parseFlags('status', argv, { json: { type: 'boolean' }, timeout: { type: 'string' } });
+    const seconds = timeoutFlag('status', values.timeout);
     let connection: string;
     try {
       connection = loadAutoscalerConfig().esdbConnectionString;
@@ -29,7 +32,7 @@ export const command: Command = {
       throw err;
     }
     try {
-      const rows = await readSubscriptionStatuses(connection);
+      const rows = await answerWithin(seconds, `EventStoreDB at ${connection}`, readSubscriptionStatuses(connection));
       if (values.json === true) {
         const json = JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'bigint' ? Number(value) : value), 2);
         process.stdout.write(`${json}\n`);
