@@ -18,7 +18,7 @@ describe('validateManifest', () => {
     },
     {
       name: 'a kind with no schema here',
-      manifest: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } },
+      manifest: { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' } },
       error: 'no schema to validate this kind',
     },
   ])('$name', ({ manifest, error }) => {
