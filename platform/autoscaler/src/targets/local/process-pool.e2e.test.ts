@@ -85,6 +85,20 @@ describe('ProcessPool (real child processes)', () => {
     expect(spawned).toHaveLength(3);
   });
 
+  test('a replica that fails at start is restarted with a growing delay, not on every call', async () => {
+    const p = pool('process.exit(1);');
+    // Each call waits until the replica it may have started has died: without a backoff every
+    // call would respawn it (20 spawns); with one, the 1 s, 2 s, ... delays allow a handful at most.
+    for (let call = 0; call < 20; call++) {
+      await p.scale(1);
+      const last = spawned[spawned.length - 1];
+      if (last && alive(last)) await new Promise((resolve) => last.once('exit', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(spawned.length).toBeGreaterThanOrEqual(1);
+    expect(spawned.length).toBeLessThanOrEqual(4);
+  });
+
   test('a replica that cannot be spawned leaves the pool, and close() does not wait for it', async () => {
     const p = new ProcessPool({ spawn: () => spawn('/nonexistent/spillway-function', [], { stdio: 'ignore' }) });
     pools.push(p);
