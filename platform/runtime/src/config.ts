@@ -19,6 +19,9 @@ const tokens = z
 // Digits only: z.coerce.number() takes ' ' for 0 (PORT=' ' would pick a random port), and '1e3' or '0x1f' too.
 const wholeNumber = z.string().regex(/^\d+$/, 'expected a whole number').transform(Number);
 
+// A DNS-1123 label, as Kubernetes names namespaces: anything else cannot name one.
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 const schema = z.object({
   ESDB_CONNECTION_STRING: z
     .string()
@@ -32,6 +35,8 @@ const schema = z.object({
   BODY_LIMIT_BYTES: wholeNumber.pipe(z.number().positive()).default(DEFAULT_BODY_LIMIT_BYTES),
   /** Overrides the function's declared subscription concurrency (events handled at once per replica). */
   CONCURRENCY: wholeNumber.pipe(z.number().positive()).optional(),
+  /** The pod's namespace (downward API): two releases with the same function names stay apart on the dashboard. */
+  POD_NAMESPACE: z.string().regex(NAMESPACE, 'expected a Kubernetes namespace name').optional(),
 });
 
 /** The runtime's settings, parsed once per process. */
@@ -45,6 +50,8 @@ export interface RuntimeConfig {
   readonly apiTokens: readonly string[];
   readonly bodyLimitBytes: number;
   readonly concurrency?: number;
+  /** Set as the `namespace` label on every metric; unset outside Kubernetes. */
+  readonly namespace?: string;
   /** The whole environment, handed to the function's `init`. */
   readonly env: Readonly<Record<string, string | undefined>>;
 }
@@ -76,6 +83,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     apiTokens: c.API_TOKENS ?? [],
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     concurrency: c.CONCURRENCY,
+    namespace: c.POD_NAMESPACE,
     env: { ...env },
   };
 }

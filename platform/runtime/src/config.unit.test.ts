@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       apiTokens: [],
       bodyLimitBytes: 102_400,
     });
+    expect(config.namespace).toBeUndefined();
   });
 
   test('parses every variable', () => {
@@ -22,6 +23,7 @@ describe('loadConfig', () => {
       API_TOKENS: ' a , b,,',
       BODY_LIMIT_BYTES: '2048',
       CONCURRENCY: '4',
+      POD_NAMESPACE: 'shop-staging',
     });
     expect(config).toMatchObject({
       esdbConnectionString: 'esdb://db:2113?tls=false',
@@ -31,6 +33,7 @@ describe('loadConfig', () => {
       apiTokens: ['a', 'b'],
       bodyLimitBytes: 2048,
       concurrency: 4,
+      namespace: 'shop-staging',
     });
   });
 
@@ -54,6 +57,7 @@ describe('loadConfig', () => {
     { name: 'a fractional DRAIN_TIMEOUT_MS', env: { DRAIN_TIMEOUT_MS: '1.5' }, variable: 'DRAIN_TIMEOUT_MS' },
     { name: 'a zero CONCURRENCY', env: { CONCURRENCY: '0' }, variable: 'CONCURRENCY' },
     { name: 'a hexadecimal BODY_LIMIT_BYTES', env: { BODY_LIMIT_BYTES: '0x400' }, variable: 'BODY_LIMIT_BYTES' },
+    { name: 'a POD_NAMESPACE Kubernetes cannot name', env: { POD_NAMESPACE: 'Shop_1' }, variable: 'POD_NAMESPACE' },
     { name: 'API_TOKENS that lists no token (would turn auth off)', env: { API_TOKENS: ' , ' }, variable: 'API_TOKENS' },
   ])('$name is refused, naming $variable', ({ env, variable }) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

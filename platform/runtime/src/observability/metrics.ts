@@ -17,9 +17,15 @@ export interface RuntimeMetrics {
   readonly httpDuration: Histogram<'method' | 'route'>;
 }
 
-export function createMetrics(fn: string, group?: string): RuntimeMetrics {
+/** The default labels of every series: the function, its subscription group and the pod's namespace, where known. */
+export interface MetricsLabels {
+  readonly group?: string;
+  readonly namespace?: string;
+}
+
+export function createMetrics(fn: string, { group, namespace }: MetricsLabels = {}): RuntimeMetrics {
   const registry = new Registry();
-  registry.setDefaultLabels(group ? { fn, group } : { fn });
+  registry.setDefaultLabels({ fn, ...(group ? { group } : {}), ...(namespace ? { namespace } : {}) });
   collectDefaultMetrics({ register: registry });
   return {
     registry,

@@ -98,7 +98,7 @@ export async function startFunction<E extends EventSchemas, D>(
   const generic = definition as unknown as FunctionDefinition<EventSchemas, D>;
   const subscription = generic.subscription;
   const log = createLogger(fn, config.logLevel, logDestination);
-  const metrics = createMetrics(fn, subscription?.group);
+  const metrics = createMetrics(fn, { group: subscription?.group, namespace: config.namespace });
   const client = EventStoreDBClient.connectionString(config.esdbConnectionString);
   let deps: D;
   try {
