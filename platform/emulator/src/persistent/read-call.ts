@@ -61,7 +61,8 @@ export function handleRead(service: SubscriptionService, call: ServerDuplexStrea
       group = found;
       consumer = found.addConsumer({
         connectionName: String(call.metadata.get(CONNECTION_NAME_HEADER)[0] ?? '<unknown>'),
-        from: call.getPeer(),
+        // The real server's gRPC Read passes an empty `from` (PersistentSubscriptions.Read.cs, ConnectToPersistentSubscription...(..., string.Empty, user)).
+        from: '',
         username,
         bufferSize: options.getBufferSize(),
         // Clients ask for string ids; their events go out pre-encoded (see module.ts for the serializer).
