@@ -167,13 +167,14 @@ export function persistentSubscriptionsImplementation(service: SubscriptionServi
     replayParked: unary<ReplayParkedReq, ReplayParkedResp>(
       async (request) => {
         const options = request.getOptions();
-        const group = service.require(sourceOf(options), options?.getGroupName() ?? '');
+        // stop_at is an exclusive parked-stream event number; a negative one fails before the group is
+        // looked up (PersistentSubscriptionService.Handle(ReplayParkedMessages), PersistentSubscription.RetryParkedMessages).
         let stopAt: bigint | undefined;
         if (options?.hasStopAt()) {
           stopAt = BigInt(options.getStopAt());
           if (stopAt < 0n) throw new SubscriptionCreateFailedError('Cannot stop replaying parked message at a negative version.');
         }
-        group.replayParked(stopAt);
+        service.require(sourceOf(options), options?.getGroupName() ?? '').replayParked(stopAt);
         return new ReplayParkedResp();
       },
       (request) => ({ source: sourceOf(request.getOptions()), group: request.getOptions()?.getGroupName() ?? '' }),
