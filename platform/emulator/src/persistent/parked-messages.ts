@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RecordedEvent, Store } from '../store/store';
 import type { ResolvedEvent } from './messages';
+import { parkedMessageMetadata } from './parked-metadata';
 import { appendSystemEvent, parkedStream, writeStreamMetadata } from './system-streams';
 
 const encoder = new TextEncoder();
@@ -44,13 +45,12 @@ export class ParkedMessages {
   async park(resolved: ResolvedEvent, reason: string): Promise<void> {
     const target = resolved.event;
     const data = target === undefined ? resolved.original.data : encoder.encode(`${target.revision}@${target.streamId}`);
-    const metadata = { added: new Date().toISOString(), reason, subscriptionEventNumber: Number(resolved.original.revision) };
     await appendSystemEvent(this.store, this.stream, {
       id: randomUUID(),
       type: '$>',
       contentType: 'application/octet-stream',
       data,
-      metadata: encoder.encode(JSON.stringify(metadata)),
+      metadata: encoder.encode(parkedMessageMetadata(new Date(), reason, resolved.original.revision)),
     });
     this.parkedCount++;
   }

@@ -1,0 +1,49 @@
+import { EventStoreDBClient, persistentSubscriptionToStreamSettingsFromDefaults, type ResolvedEvent, START } from '@eventstore/db-client';
+import { startEmulator } from '../index';
+import { appendEvents, collect, uniqueStream, until } from './testing/harness';
+
+let emulator: Awaited<ReturnType<typeof startEmulator>>;
+let client: EventStoreDBClient;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ host: '127.0.0.1', port: 0, memory: true });
+  client = EventStoreDBClient.connectionString(emulator.connectionString);
+});
+afterAll(async () => {
+  await client.dispose();
+  await emulator.close();
+});
+
+/** .NET's `DateTime.Now` through Newtonsoft's IsoDateFormat: local time, up to 7 trimmed fraction digits, an offset. */
+const DOTNET_LOCAL_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?[+-]\d\d:\d\d$/;
+
+async function readParked(stream: string): Promise<ResolvedEvent[]> {
+  const out: ResolvedEvent[] = [];
+  for await (const e of client.readStream(`$persistentsubscription-${stream}::g-parked`)) out.push(e);
+  return out;
+}
+
+describe("a parked message's metadata, as the real server's PersistentSubscriptionMessageParker writes it", () => {
+  test('the reason text, the added time and subscriptionEventNumber (left out when 0, as Newtonsoft ignores defaults)', async () => {
+    const stream = uniqueStream('park-meta');
+    await client.createPersistentSubscriptionToStream(
+      stream,
+      'g',
+      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START, maxRetryCount: 0 }),
+    );
+    const c = await collect(client.subscribeToPersistentSubscriptionToStream(stream, 'g', { bufferSize: 10 }));
+    await appendEvents(client, stream, 2);
+    await until(() => c.received.length === 2, 'deliveries');
+    await c.subscription.nack('park', 'poison', c.received[0]!);
+    await c.subscription.nack('retry', 'again', c.received[1]!);
+    await until(async () => (await readParked(stream)).length === 2, 'both parked');
+    const metadata = (await readParked(stream)).map((e) => e.event!.metadata as Record<string, unknown>);
+
+    expect(Object.keys(metadata[0]!)).toEqual(['added', 'reason']);
+    expect(metadata[0]!.reason).toBe("Client explicitly NAK'ed message.\npoison");
+    expect(metadata[0]!.added).toMatch(DOTNET_LOCAL_DATE);
+    expect(metadata[1]).toMatchObject({ reason: 'Reached retry count of 0', subscriptionEventNumber: 1 });
+    expect(metadata[1]!.added).toMatch(DOTNET_LOCAL_DATE);
+    await c.subscription.unsubscribe();
+  });
+});
