@@ -66,22 +66,29 @@ export class Consumer {
     return true;
   }
 
-  /** Processing-time percentiles in milliseconds, named as the real server names them; empty without extra statistics. */
+  /**
+   * Processing times as EventStoreDB's RequestStatistics.GetMeasurementDetails reports them: whole
+   * milliseconds (truncated), an integer mean, then median, fastest, five quintiles and the upper
+   * percentiles, each `sorted[floor(p * n)]` capped at the last. Empty without extra statistics.
+   */
   measurements(): { key: string; value: number }[] {
     if (!this.measure || this.durations.length === 0) return [];
-    const sorted = [...this.durations].sort((a, b) => a - b);
-    const at = (fraction: number): number => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!);
-    const mean = Math.round(sorted.reduce((sum, d) => sum + d, 0) / sorted.length);
+    const sorted = this.durations.map(Math.trunc).sort((a, b) => a - b);
+    const n = sorted.length;
+    // Tenths of a percent keep the index exact (the real server computes it in decimal).
+    const at = (percent: number): number => sorted[Math.min(n - 1, Math.floor((Math.round(percent * 10) * n) / 1000))]!;
+    const quintiles = [0, 1, 2, 3, 4].map((i) => ({ key: `Quintile ${i + 1}`, value: at(i * 20) }));
     return [
-      { key: 'Mean', value: mean },
-      { key: 'Median', value: at(0.5) },
-      { key: 'Fastest', value: Math.round(sorted[0]!) },
-      { key: '90%', value: at(0.9) },
-      { key: '95%', value: at(0.95) },
-      { key: '99%', value: at(0.99) },
-      { key: '99.5%', value: at(0.995) },
-      { key: '99.9%', value: at(0.999) },
-      { key: 'Highest', value: Math.round(sorted[sorted.length - 1]!) },
+      { key: 'Mean', value: Math.trunc(sorted.reduce((sum, d) => sum + d, 0) / n) },
+      { key: 'Median', value: sorted[Math.floor(n / 2)]! },
+      { key: 'Fastest', value: sorted[0]! },
+      ...quintiles,
+      { key: '90%', value: at(90) },
+      { key: '95%', value: at(95) },
+      { key: '99%', value: at(99) },
+      { key: '99.5%', value: at(99.5) },
+      { key: '99.9%', value: at(99.9) },
+      { key: 'Highest', value: sorted[n - 1]! },
     ];
   }
 }

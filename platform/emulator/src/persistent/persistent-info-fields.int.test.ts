@@ -34,4 +34,32 @@ describe('GetInfo fields as the real server fills them, through the real client'
     });
     await c.subscription.unsubscribe();
   });
+
+  test('extraStatistics measurements carry the real server keys, in its order, quintiles included', async () => {
+    const stream = uniqueStream('measure-keys');
+    await client.createPersistentSubscriptionToStream(stream, 'g', fromStart({ extraStatistics: true }));
+    const c = await collect(client.subscribeToPersistentSubscriptionToStream(stream, 'g'), (e) => void c.subscription.ack(e));
+    await appendEvents(client, stream, 3);
+    await until(async () => (await client.getPersistentSubscriptionToStreamInfo(stream, 'g')).stats.totalItems === 3n, 'deliveries');
+    await until(async () => (await client.getPersistentSubscriptionToStreamInfo(stream, 'g')).stats.outstandingMessagesCount === 0, 'acks');
+    const info = await client.getPersistentSubscriptionToStreamInfo(stream, 'g');
+    // The client lower-cases the keys (mapPersistentSubscriptionInfo).
+    expect([...(info.connections[0]!.extraStatistics?.keys() ?? [])]).toEqual([
+      'mean',
+      'median',
+      'fastest',
+      'quintile 1',
+      'quintile 2',
+      'quintile 3',
+      'quintile 4',
+      'quintile 5',
+      '90%',
+      '95%',
+      '99%',
+      '99.5%',
+      '99.9%',
+      'highest',
+    ]);
+    await c.subscription.unsubscribe();
+  });
 });
