@@ -23,6 +23,8 @@ export type { EventStoreAccess, ExpectedRevision, Fold, Loaded, NewEvent } from 
 export { pathParam } from './http/path-param';
 export type { Problem } from './http/problem';
 export { uuidV5 } from './ids/uuid-v5';
+export type { FunctionProcess, FunctionProcessOptions } from './process/function-process';
+export { spawnFunctionProcess } from './process/function-process';
 export { loadFunction } from './process/load-function';
 export type { RunningFunction, StartOptions } from './process/start-function';
 export { startFunction } from './process/start-function';

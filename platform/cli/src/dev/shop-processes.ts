@@ -1,4 +1,4 @@
-import { type FunctionProcess, isRunning, type ShopFunctionName, spawnFunction, stopProcess, waitReady } from './function-process';
+import { type FunctionProcess, type ShopFunctionName, spawnFunction, waitReady } from './function-process';
 import { type ScaledFunctions, startScaledFunctions } from './scaled-functions';
 import { describeScaling, type ScaledFunctionName, type ScalingPlan } from './scaling-plan';
 
@@ -50,7 +50,7 @@ export function startShopProcesses(options: {
     async ready(deadline) {
       const [first] = await Promise.all([scaled?.firstReplicas(deadline) ?? [], ...plain.map((p) => waitReady(p, deadline))]);
       const all: FunctionProcess[] = [...plain, ...first];
-      return new Map(SHOP.map((name) => [name, all.find((p) => p.name === name)?.url ?? '']));
+      return new Map(SHOP.map((name) => [name, all.find((p) => p.name === name)?.url() ?? '']));
     },
     async scalingLines() {
       if (!scaled || !scaling) return [];
@@ -59,10 +59,10 @@ export function startShopProcesses(options: {
     },
     unexpectedExit: Promise.race(plain.map((p) => p.exited.then((code) => `${p.name} exited (code ${code})`))),
     async stop() {
-      await Promise.all([scaled?.stop(), ...plain.map((p) => stopProcess(p, options.stopGraceMs))]);
+      await Promise.all([scaled?.stop(), ...plain.map((p) => p.stop({ graceMs: options.stopGraceMs }))]);
     },
     kill() {
-      for (const p of plain) if (isRunning(p)) p.child.kill('SIGKILL');
+      for (const p of plain) if (p.isRunning()) p.child.kill('SIGKILL');
       scaled?.killAll();
     },
   };
