@@ -1,6 +1,6 @@
 import type { Store } from '../store/store';
 import type { EventFilter } from './event-source';
-import { formatPosition, parsePosition, type SourceKind } from './position';
+import { formatPosition, parsePosition, parsePrepare, type SourceKind } from './position';
 import { type GroupSettings, isConsumerStrategy } from './settings';
 import { appendSystemEvent, CONFIG_STREAM, jsonEvent, lastEvent, writeStreamMetadata } from './system-streams';
 
@@ -49,7 +49,7 @@ export function toEntry(definition: GroupDefinition): ConfigEntry {
     messageTimeout: settings.messageTimeoutMs,
     // The real server keeps a numeric startFrom for stream groups and long.MinValue for $all ones.
     startFrom: kind === 'stream' ? Number(settings.startFrom) : Number.MIN_SAFE_INTEGER,
-    startPosition: formatPosition(kind, settings.startFrom),
+    startPosition: formatPosition(kind, settings.startFrom, settings.startFromPrepare),
     liveBufferSize: settings.liveBufferSize,
     historyBufferSize: settings.historyBufferSize,
     maxRetryCount: settings.maxRetryCount,
@@ -67,12 +67,14 @@ function fromEntry(entry: ConfigEntry): GroupDefinition | undefined {
   const startFrom = parsePosition(kind, entry.startPosition ?? String(entry.startFrom));
   // Like the real server, an entry it cannot understand is skipped rather than failing every group.
   if (startFrom === undefined || !isConsumerStrategy(entry.namedConsumerStrategy)) return undefined;
+  const prepare = kind === 'all' && entry.startPosition !== undefined ? parsePrepare(entry.startPosition) : undefined;
   return {
     source: entry.stream,
     group: entry.group,
     filter: entry.filter ?? undefined,
     settings: {
       startFrom,
+      ...(prepare !== undefined && prepare !== startFrom ? { startFromPrepare: prepare } : {}),
       resolveLinkTos: entry.resolveLinkTos,
       extraStatistics: entry.extraStatistics,
       messageTimeoutMs: entry.messageTimeout,

@@ -26,8 +26,8 @@ import type { RpcError } from '../server/errors';
 import type { Store } from '../store/store';
 import { groupDoesNotExist, groupExists, groupFailed, invalidArgument } from './grpc-errors';
 import { handleRead } from './read-call';
-import { readFilter, readSettings, readTarget, streamName } from './requests';
-import { InvalidSettingError, SubscriptionCreateFailedError } from './settings';
+import { readFilter, readSettings, readTarget, streamName, type Target } from './requests';
+import { type GroupSettings, InvalidSettingError, SubscriptionCreateFailedError } from './settings';
 import { subscriptionInfo } from './subscription-info';
 import { GroupExistsError, GroupNotFoundError, type SubscriptionService } from './subscription-service';
 
@@ -88,6 +88,12 @@ function checkAllPosition(store: Store, position: { commit: bigint; prepare: big
   }
 }
 
+/** Keeps a `$all` start position's own prepare half, which GetInfo prints back (PersistentSubscriptionAllStreamPosition). */
+function withStartPrepare(settings: GroupSettings, target: Target): GroupSettings {
+  const position = target.allPosition;
+  return position === undefined || position.prepare === position.commit ? settings : { ...settings, startFromPrepare: position.prepare };
+}
+
 /** The real server refuses `$all` named as a stream (its pre-21.10 TCP path), even over gRPC. */
 const ALL_AS_STREAM = 'Persistent subscriptions to $all are only supported over gRPC through gRPC clients';
 
@@ -107,7 +113,7 @@ export function persistentSubscriptionsImplementation(service: SubscriptionServi
         if (options === undefined) throw new InvalidSettingError('options', 'missing.');
         const target = readTarget(options);
         checkStreamTarget(target.source, options.hasAll());
-        const settings = readSettings(options.getSettings(), target.startFrom);
+        const settings = withStartPrepare(readSettings(options.getSettings(), target.startFrom), target);
         const filter = target.source === '$all' ? readFilter(options) : undefined;
         checkAllPosition(store, target.allPosition);
         await service.create(target.source, options.getGroupName(), filter, settings, user);
@@ -123,7 +129,7 @@ export function persistentSubscriptionsImplementation(service: SubscriptionServi
         checkStreamTarget(target.source, options.hasAll());
         if (service.get(target.source, options.getGroupName()) === undefined)
           throw new GroupNotFoundError(target.source, options.getGroupName());
-        const settings = readSettings(options.getSettings(), target.startFrom);
+        const settings = withStartPrepare(readSettings(options.getSettings(), target.startFrom), target);
         checkAllPosition(store, target.allPosition);
         await service.update(target.source, options.getGroupName(), settings, user);
         return new UpdateResp();

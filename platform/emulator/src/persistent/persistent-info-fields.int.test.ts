@@ -1,4 +1,10 @@
-import { EventStoreDBClient, persistentSubscriptionToStreamSettingsFromDefaults, START } from '@eventstore/db-client';
+import {
+  EventStoreDBClient,
+  jsonEvent,
+  persistentSubscriptionToAllSettingsFromDefaults,
+  persistentSubscriptionToStreamSettingsFromDefaults,
+  START,
+} from '@eventstore/db-client';
 import { startEmulator } from '../index';
 import { appendEvents, collect, uniqueStream, until } from './testing/harness';
 
@@ -61,5 +67,14 @@ describe('GetInfo fields as the real server fills them, through the real client'
       'highest',
     ]);
     await c.subscription.unsubscribe();
+  });
+
+  test('a $all group keeps the prepare half of its start position, as the real server prints it (C:commit/P:prepare)', async () => {
+    const head = (await client.appendToStream(uniqueStream('all-start'), jsonEvent({ type: 'Started', data: {} }))).position!;
+    const startFrom = { commit: head.commit, prepare: head.commit - 1n };
+    const group = uniqueStream('all-start-group');
+    await client.createPersistentSubscriptionToAll(group, persistentSubscriptionToAllSettingsFromDefaults({ startFrom }));
+    expect((await client.getPersistentSubscriptionToAllInfo(group)).settings.startFrom).toEqual(startFrom);
+    await client.deletePersistentSubscriptionToAll(group);
   });
 });

@@ -10,6 +10,11 @@ export type ConsumerStrategyName = (typeof CONSUMER_STRATEGIES)[number];
 export interface GroupSettings {
   /** Inclusive start: a revision or `$all` position, or -1 for "from the end" (live only). */
   readonly startFrom: bigint;
+  /**
+   * `$all` groups only: the prepare half of the start position when it differs from the commit
+   * (the emulator's own positions have both equal, but a client may send any valid pair).
+   */
+  readonly startFromPrepare?: bigint;
   readonly resolveLinkTos: boolean;
   readonly extraStatistics: boolean;
   /** 0 means messages never time out (the clients' DontTimeoutMessages sends 0). */

@@ -50,7 +50,7 @@ export function subscriptionInfo(group: SubscriptionGroup, now: number): Subscri
     group.lastKnownEventPosition === undefined ? '' : formatPosition(source.kind, group.lastKnownEventPosition),
   );
   info.setResolveLinkTos(settings.resolveLinkTos);
-  info.setStartFrom(formatPosition(source.kind, settings.startFrom));
+  info.setStartFrom(formatPosition(source.kind, settings.startFrom, settings.startFromPrepare));
   info.setMessageTimeoutMilliseconds(settings.messageTimeoutMs);
   info.setExtraStatistics(settings.extraStatistics);
   info.setMaxRetryCount(settings.maxRetryCount);
