@@ -99,6 +99,16 @@ describe('ProcessPool (real child processes)', () => {
     expect(spawned.length).toBeLessThanOrEqual(4);
   });
 
+  test('a decision that arrives after close() starts nothing', async () => {
+    const p = pool(polite);
+    await p.scale(1);
+    await allReady(spawned);
+    await p.close();
+    await p.scale(3);
+    expect(await p.currentReplicas()).toBe(0);
+    expect(spawned).toHaveLength(1);
+  });
+
   test('a replica that cannot be spawned leaves the pool, and close() does not wait for it', async () => {
     const p = new ProcessPool({ spawn: () => spawn('/nonexistent/spillway-function', [], { stdio: 'ignore' }) });
     pools.push(p);

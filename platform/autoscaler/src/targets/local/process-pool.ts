@@ -37,6 +37,9 @@ export class ProcessPool implements ScaleTarget {
   private readonly stopping = new Set<Replica>();
   private crashesInARow = 0;
   private noStartBefore = 0;
+  // Set by close(): a decision still in flight when the pool is closed must not start a replica
+  // that nothing would stop (an orphan after Ctrl-C).
+  private closed = false;
 
   constructor(private readonly options: ProcessPoolOptions) {}
 
@@ -50,7 +53,7 @@ export class ProcessPool implements ScaleTarget {
   }
 
   async scale(replicas: number): Promise<void> {
-    while (this.running.length < replicas && Date.now() >= this.noStartBefore) this.start();
+    while (!this.closed && this.running.length < replicas && Date.now() >= this.noStartBefore) this.start();
     while (this.running.length > replicas) {
       // The highest slot goes first, not the newest process: slot 0 is the replica with the
       // function's fixed port, and after it crashed and restarted it is the newest.
@@ -62,6 +65,7 @@ export class ProcessPool implements ScaleTarget {
 
   /** Stops every replica and waits until all have exited. */
   async close(): Promise<void> {
+    this.closed = true;
     const all = this.running.splice(0);
     await Promise.all([...all.map((r) => this.stop(r)), ...[...this.stopping].map((r) => r.exited)]);
   }
