@@ -1,6 +1,6 @@
 import type { Store } from '../store/store';
 import { formatPosition, parsePosition, type SourceKind } from './position';
-import { appendSystemEvent, checkpointStream, jsonEvent, lastEvent, writeStreamMetadata } from './system-streams';
+import { appendSystemEvent, bookkeepingAcl, checkpointStream, jsonEvent, lastEvent, writeStreamMetadata } from './system-streams';
 
 /** The real server's checkpoint event type; the data is the position as a JSON string. */
 const CHECKPOINT_EVENT_TYPE = '$SubscriptionCheckpoint';
@@ -61,7 +61,7 @@ export class CheckpointStore {
         this.pending = undefined;
         try {
           if (!this.metadataWritten) {
-            await writeStreamMetadata(this.store, this.stream, { $maxCount: CHECKPOINTS_KEPT });
+            await writeStreamMetadata(this.store, this.stream, { $maxCount: CHECKPOINTS_KEPT, $acl: bookkeepingAcl('$all') });
             this.metadataWritten = true;
           }
           await appendSystemEvent(this.store, this.stream, jsonEvent(CHECKPOINT_EVENT_TYPE, formatPosition(this.kind, position)));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { RecordedEvent, Store } from '../store/store';
 import type { ResolvedEvent } from './messages';
 import { parkedMessageMetadata } from './parked-metadata';
-import { appendSystemEvent, parkedStream, writeStreamMetadata } from './system-streams';
+import { appendSystemEvent, bookkeepingAcl, parkedStream, writeStreamMetadata } from './system-streams';
 
 const encoder = new TextEncoder();
 /** Parked messages are replayed in reads of this many. */
@@ -88,7 +88,7 @@ export class ParkedMessages {
         let target = this.replayedBefore;
         for (const revision of this.inFlight) if (revision < target) target = revision;
         if (target <= this.truncatedBefore) continue;
-        await writeStreamMetadata(this.store, this.stream, { $tb: Number(target) });
+        await writeStreamMetadata(this.store, this.stream, { $tb: Number(target), $acl: bookkeepingAcl('$admins') });
         this.truncatedBefore = target;
       }
     } catch {

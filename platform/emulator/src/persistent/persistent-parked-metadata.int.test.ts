@@ -47,3 +47,31 @@ describe("a parked message's metadata, as the real server's PersistentSubscripti
     await c.subscription.unsubscribe();
   });
 });
+
+describe("the metadata of a group's bookkeeping streams, as the real server writes it", () => {
+  test('the checkpoint stream keeps 2 and is admin-only; the truncated parked stream is admin-only, metadata too', async () => {
+    const stream = uniqueStream('bookkeeping');
+    await client.createPersistentSubscriptionToStream(
+      stream,
+      'g',
+      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START, checkPointLowerBound: 1, checkPointUpperBound: 1 }),
+    );
+    const c = await collect(client.subscribeToPersistentSubscriptionToStream(stream, 'g', { bufferSize: 10 }));
+    await appendEvents(client, stream, 2);
+    await until(() => c.received.length === 2, 'deliveries');
+    await c.subscription.nack('park', 'poison', c.received[0]!);
+    await c.subscription.ack(c.received[1]!);
+    await until(async () => (await readParked(stream)).length === 1, 'parking');
+    await client.replayParkedMessagesToStream(stream, 'g');
+    await until(() => c.received.length === 3, 'the replay');
+    await c.subscription.ack(c.received[2]!);
+    const parkedMeta = async () => (await client.getStreamMetadata(`$persistentsubscription-${stream}::g-parked`)).metadata;
+    await until(async () => (await parkedMeta())?.truncateBefore === 1, 'the parked stream truncated');
+
+    const admins = { readRoles: '$admins', writeRoles: '$admins', deleteRoles: '$admins', metaWriteRoles: '$admins' };
+    expect(await parkedMeta()).toEqual({ truncateBefore: 1, acl: { ...admins, metaReadRoles: '$admins' } });
+    const checkpoint = await client.getStreamMetadata(`$persistentsubscription-${stream}::g-checkpoint`);
+    expect(checkpoint.metadata).toEqual({ maxCount: 2, acl: { ...admins, metaReadRoles: '$all' } });
+    await c.subscription.unsubscribe();
+  });
+});

@@ -29,6 +29,20 @@ export async function appendSystemEvent(store: Store, stream: string, event: Pro
   return outcome.nextRevision;
 }
 
+/**
+ * The `$acl` the real server puts on a group's bookkeeping streams: admins read, write and delete;
+ * `metaRead` is `$all` for the checkpoint stream (PersistentSubscriptionCheckpointWriter) and
+ * `$admins` for the parked one (PersistentSubscriptionMessageParker). Stored as written; the
+ * emulator does not enforce ACLs.
+ */
+export const bookkeepingAcl = (metaRead: '$admins' | '$all') => ({
+  $r: '$admins',
+  $w: '$admins',
+  $d: '$admins',
+  $mr: metaRead,
+  $mw: '$admins',
+});
+
 /** Sets a stream's metadata (for example `$maxCount`, `$tb`). */
 export function writeStreamMetadata(store: Store, stream: string, metadata: Record<string, unknown>): Promise<bigint> {
   return appendSystemEvent(store, metastreamOf(stream), jsonEvent('$metadata', metadata));
