@@ -216,6 +216,10 @@ describe('the pod', () => {
     expect(deployment(render({ metrics: { scrapeAnnotations: false } })).spec?.template.metadata?.annotations).toBeUndefined();
   });
 
+  test('gets its namespace from the downward API, for the runtime to label its metrics', () => {
+    expect(env(render())['POD_NAMESPACE']).toEqual({ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
+  });
+
   test('gets PORT, LOG_LEVEL and DRAIN_TIMEOUT_MS from values', () => {
     const vars = env(render({ port: 9000, logLevel: 'debug', drain: { timeoutMs: 10_000, preStopSleepSeconds: 5, marginSeconds: 5 } }));
     expect([vars['PORT']?.value, vars['LOG_LEVEL']?.value, vars['DRAIN_TIMEOUT_MS']?.value]).toEqual(['9000', 'debug', '10000']);
@@ -279,7 +283,7 @@ describe('connection settings', () => {
 
   test('DATABASE_URL and API_TOKENS are not set when not configured', () => {
     const vars = env(render());
-    expect(Object.keys(vars).sort()).toEqual(['DRAIN_TIMEOUT_MS', 'ESDB_CONNECTION_STRING', 'LOG_LEVEL', 'PORT']);
+    expect(Object.keys(vars).sort()).toEqual(['DRAIN_TIMEOUT_MS', 'ESDB_CONNECTION_STRING', 'LOG_LEVEL', 'POD_NAMESPACE', 'PORT']);
   });
 
   test('rendering fails, naming the setting, when there is no event store at all', () => {
