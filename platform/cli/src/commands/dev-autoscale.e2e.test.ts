@@ -118,10 +118,10 @@ function childrenOf(pid: number): number[] {
     .map(Number);
 }
 
+/** Running, not merely a zombie: an exited child whose parent is gone waits for init to reap it. */
 const alive = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[0] !== 'Z';
   } catch {
     return false;
   }
