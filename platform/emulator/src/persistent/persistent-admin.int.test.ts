@@ -1,6 +1,6 @@
 import {
   END,
-  EventStoreDBClient,
+  type EventStoreDBClient,
   PersistentSubscriptionDoesNotExistError,
   PersistentSubscriptionDroppedError,
   PersistentSubscriptionExistsError,
@@ -14,20 +14,13 @@ import { PersistentSubscriptionsClient } from '@eventstore/db-client/generated/p
 import { CreateReq, type CreateResp } from '@eventstore/db-client/generated/persistent_pb';
 import { Empty, StreamIdentifier } from '@eventstore/db-client/generated/shared_pb';
 import { credentials, type ServiceError } from '@grpc/grpc-js';
-import { startEmulator } from '../index';
+import type { Emulator } from '../index';
+import { useMemoryEmulator } from '../testing/memory-emulator';
 import { appendEvents, type Collector, collect, uniqueStream, until } from './testing/harness';
 
-let emulator: Awaited<ReturnType<typeof startEmulator>>;
+let emulator: Emulator;
 let client: EventStoreDBClient;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ host: '127.0.0.1', port: 0, memory: true });
-  client = EventStoreDBClient.connectionString(emulator.connectionString);
-});
-afterAll(async () => {
-  await client.dispose();
-  await emulator.close();
-});
+useMemoryEmulator((started) => ({ emulator, client } = started));
 
 const settings = persistentSubscriptionToStreamSettingsFromDefaults;
 

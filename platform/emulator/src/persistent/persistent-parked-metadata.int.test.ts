@@ -1,18 +1,16 @@
-import { EventStoreDBClient, persistentSubscriptionToStreamSettingsFromDefaults, type ResolvedEvent, START } from '@eventstore/db-client';
-import { startEmulator } from '../index';
+import {
+  type EventStoreDBClient,
+  persistentSubscriptionToStreamSettingsFromDefaults,
+  type ResolvedEvent,
+  START,
+} from '@eventstore/db-client';
+import type { Emulator } from '../index';
+import { useMemoryEmulator } from '../testing/memory-emulator';
 import { appendEvents, collect, uniqueStream, until } from './testing/harness';
 
-let emulator: Awaited<ReturnType<typeof startEmulator>>;
+let emulator: Emulator;
 let client: EventStoreDBClient;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ host: '127.0.0.1', port: 0, memory: true });
-  client = EventStoreDBClient.connectionString(emulator.connectionString);
-});
-afterAll(async () => {
-  await client.dispose();
-  await emulator.close();
-});
+useMemoryEmulator((started) => ({ emulator, client } = started));
 
 /** .NET's `DateTime.Now` through Newtonsoft's IsoDateFormat: local time, up to 7 trimmed fraction digits, an offset. */
 const DOTNET_LOCAL_DATE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?[+-]\d\d:\d\d$/;

@@ -1,27 +1,20 @@
 import {
   BACKWARDS,
   END,
-  EventStoreDBClient,
+  type EventStoreDBClient,
   persistentSubscriptionToAllSettingsFromDefaults,
   persistentSubscriptionToStreamSettingsFromDefaults,
   type ResolvedEvent,
   START,
   streamNameFilter,
 } from '@eventstore/db-client';
-import { type Emulator, startEmulator } from '../index';
+import type { Emulator } from '../index';
+import { useMemoryEmulator } from '../testing/memory-emulator';
 import { appendEvents, collect, uniqueStream, until } from './testing/harness';
 
 let emulator: Emulator;
 let client: EventStoreDBClient;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ host: '127.0.0.1', port: 0, memory: true });
-  client = EventStoreDBClient.connectionString(emulator.connectionString);
-});
-afterAll(async () => {
-  await client.dispose();
-  await emulator.close();
-});
+useMemoryEmulator((started) => ({ emulator, client } = started));
 
 /** What a resolved read shows: the event (the parked original) and the link (in the parked stream). */
 const shape = (e: ResolvedEvent) => ({

@@ -1,23 +1,16 @@
 import {
-  EventStoreDBClient,
+  type EventStoreDBClient,
   PersistentSubscriptionFailedError,
   persistentSubscriptionToStreamSettingsFromDefaults,
   START,
 } from '@eventstore/db-client';
-import { startEmulator } from '../index';
+import type { Emulator } from '../index';
+import { useMemoryEmulator } from '../testing/memory-emulator';
 import { uniqueStream } from './testing/harness';
 
-let emulator: Awaited<ReturnType<typeof startEmulator>>;
+let emulator: Emulator;
 let client: EventStoreDBClient;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ host: '127.0.0.1', port: 0, memory: true });
-  client = EventStoreDBClient.connectionString(emulator.connectionString);
-});
-afterAll(async () => {
-  await client.dispose();
-  await emulator.close();
-});
+useMemoryEmulator((started) => ({ emulator, client } = started));
 
 const NEGATIVE = 'Cannot stop replaying parked message at a negative version.';
 

@@ -4,7 +4,7 @@ import {
   BACKWARDS,
   binaryEvent,
   END,
-  EventStoreDBClient,
+  type EventStoreDBClient,
   FORWARDS,
   jsonEvent,
   MaxAppendSizeExceededError,
@@ -14,20 +14,12 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { type Emulator, startEmulator } from '../index';
+import type { Emulator } from '../index';
+import { useMemoryEmulator } from '../testing/memory-emulator';
 
 let emulator: Emulator;
 let client: EventStoreDBClient;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, memory: true });
-  client = EventStoreDBClient.connectionString(emulator.connectionString);
-});
-
-afterAll(async () => {
-  await client.dispose();
-  await emulator.close();
-});
+useMemoryEmulator((started) => ({ emulator, client } = started));
 
 const stream = (prefix: string) => `${prefix}-${randomUUID()}`;
 const numbered = (n: number, id: string = randomUUID()) => jsonEvent({ id, type: 'Numbered', data: { n } });

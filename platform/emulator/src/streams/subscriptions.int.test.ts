@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   END,
-  EventStoreDBClient,
+  type EventStoreDBClient,
   eventTypeFilter,
   excludeSystemEvents,
   jsonEvent,
@@ -11,20 +11,12 @@ import {
   StreamDeletedError,
   streamNameFilter,
 } from '@eventstore/db-client';
-import { type Emulator, startEmulator } from '../index';
+import type { Emulator } from '../index';
+import { useMemoryEmulator } from '../testing/memory-emulator';
 
 let emulator: Emulator;
 let client: EventStoreDBClient;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, memory: true });
-  client = EventStoreDBClient.connectionString(emulator.connectionString);
-});
-
-afterAll(async () => {
-  await client.dispose();
-  await emulator.close();
-});
+useMemoryEmulator((started) => ({ emulator, client } = started));
 
 const stream = (prefix: string) => `${prefix}-${randomUUID()}`;
 const typed = (type: string, n = 0) => jsonEvent({ type, data: { n } });
