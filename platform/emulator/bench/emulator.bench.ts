@@ -4,11 +4,11 @@
 // then the $all read rate and the catch-up subscription delivery rate over what was written.
 // Every figure counts events acknowledged (or delivered) to the client per second of wall time.
 // Prints a table, then one line per figure.
-import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EventStoreDBClient, jsonEvent, START } from '@eventstore/db-client';
+import { startChild, stop } from '../src/testing/child-emulator';
 
 /** One append run: long enough to smooth out group-commit and GC noise. */
 const RUN_MS = 2_000;
@@ -17,31 +17,6 @@ const RUN_MS = 2_000;
  * run can land on a burst of other work; the whole benchmark still takes about a minute.
  */
 const RUNS = 3;
-const ENTRY = path.join(__dirname, '..', 'src', 'testing', 'emulator-process.ts');
-
-interface Child {
-  readonly process: ChildProcess;
-  readonly connectionString: string;
-}
-
-function startEmulator(where: string): Promise<Child> {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', ENTRY, where], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split('\n').find((l) => l.startsWith('esdb://'));
-      if (line) resolve({ process: child, connectionString: line.trim() });
-    });
-    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
-  });
-}
-
-async function stop(child: Child): Promise<void> {
-  const exited = new Promise((resolve) => child.process.once('exit', resolve));
-  child.process.kill('SIGTERM');
-  await exited;
-}
 
 const payload = (writer: number, n: number) =>
   jsonEvent({ type: 'OrderPlaced', data: { orderId: `order-${writer}-${n}`, sku: 'SKU-0042', quantity: 3, priceCents: 1999 } });
@@ -110,7 +85,7 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spillway-bench-'));
   try {
     for (const mode of ['memory', 'durable'] as const) {
-      const child = await startEmulator(mode === 'memory' ? '--mem' : dataDir);
+      const child = await startChild(mode === 'memory' ? '--mem' : dataDir);
       try {
         for (const writers of [1, 8]) {
           for (const batch of [1, 100]) {
@@ -125,7 +100,7 @@ async function main(): Promise<void> {
         const catchUp = await catchUpRate(child.connectionString, read.events);
         rows.push({ figure: 'catch-up subscription', mode, writers: '1', batch: '-', rate: catchUp });
       } finally {
-        await stop(child);
+        await stop(child.child);
       }
     }
   } finally {

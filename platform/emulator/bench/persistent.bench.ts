@@ -4,41 +4,16 @@
 // buffer of BUFFER_SIZE) that acknowledge every event one by one as an application would.
 // The figure is events acknowledged per second, from subscribing until the server reports
 // nothing left in flight. Prints a table, then one line per figure.
-import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EventStoreDBClient, jsonEvent, persistentSubscriptionToStreamSettingsFromDefaults, START } from '@eventstore/db-client';
+import { startChild, stop } from '../src/testing/child-emulator';
 
 /** Enough events for a run of a few seconds at the target rate. */
 const EVENTS = Number(process.env.BENCH_PERSISTENT_EVENTS ?? 40_000);
 /** In-flight messages per consumer: the client's `bufferSize`. */
 const BUFFER_SIZE = Number(process.env.BENCH_PERSISTENT_BUFFER ?? 100);
-const ENTRY = path.join(__dirname, '..', 'src', 'testing', 'emulator-process.ts');
-
-interface Child {
-  readonly process: ChildProcess;
-  readonly connectionString: string;
-}
-
-function startEmulator(where: string): Promise<Child> {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', ENTRY, where], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split('\n').find((l) => l.startsWith('esdb://'));
-      if (line) resolve({ process: child, connectionString: line.trim() });
-    });
-    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
-  });
-}
-
-async function stop(child: Child): Promise<void> {
-  const exited = new Promise((resolve) => child.process.once('exit', resolve));
-  child.process.kill('SIGTERM');
-  await exited;
-}
 
 async function fill(connectionString: string, stream: string): Promise<void> {
   const client = EventStoreDBClient.connectionString(connectionString);
@@ -96,13 +71,13 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spillway-bench-persistent-'));
   try {
     for (const mode of ['memory', 'durable'] as const) {
-      const child = await startEmulator(mode === 'memory' ? '--mem' : dataDir);
+      const child = await startChild(mode === 'memory' ? '--mem' : dataDir);
       try {
         const stream = `bench-persistent-${mode}`;
         await fill(child.connectionString, stream);
         for (const consumers of [1, 4]) rows.push({ mode, consumers, rate: await deliveryRate(child.connectionString, stream, consumers) });
       } finally {
-        await stop(child);
+        await stop(child.child);
       }
     }
   } finally {

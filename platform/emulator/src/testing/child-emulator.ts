@@ -21,6 +21,14 @@ export async function startChild(dataDir: string): Promise<ChildEmulator> {
   return { child, connectionString: line.trim() };
 }
 
+/** SIGTERM, as an operator stops it: the emulator flushes its log and exits. */
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}
+
 /** SIGKILL, as a crash: nothing is flushed. */
 export async function kill(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
