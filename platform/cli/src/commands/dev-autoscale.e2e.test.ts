@@ -1,69 +1,18 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Dev, eventually, repoRoot, spillwayBin, startDev, stopDevs } from '../dev/testing/dev-process';
 
 // One start of the whole shop, two bursts and a scale-down window: bounded, not quick.
 jest.setTimeout(90_000);
 
-const bin = join(__dirname, '..', '..', 'bin', 'spillway.js');
-const repoRoot = join(__dirname, '..', '..', '..', '..');
-const BANNER_DEADLINE_MS = 40_000;
-const EVENTUALLY_MS = 30_000;
+const bin = spillwayBin;
 // Short, so the test sees the scale-down; the dev default is 30 s.
 const WINDOW_SECONDS = 5;
 const STOCK = 300;
 const ORDERS = 500;
-// Dev drains its functions within 8 s before it kills them.
-const STOP_GRACE_MS = 15_000;
-
-interface Dev {
-  readonly child: ChildProcess;
-  readonly urls: Record<string, string>;
-  readonly exited: Promise<number | null>;
-  output(): string;
-}
-
-async function startDev(dataDir: string): Promise<Dev> {
-  const ports = ['--emulator-port', '--order-create-port', '--stock-reservation-port', '--order-projector-port'].flatMap((flag) => [
-    flag,
-    '0',
-  ]);
-  const child = spawn(process.execPath, [bin, 'dev', '--data-dir', dataDir, ...ports, '--scale-down-seconds', String(WINDOW_SECONDS)], {
-    cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const append = (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + BANNER_DEADLINE_MS;
-  while (!out.includes('Press Ctrl-C to stop.')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      // SIGTERM: dev stops whatever it started (a SIGKILLed dev would leave its detached children running).
-      child.kill('SIGTERM');
-      throw new Error(`spillway dev did not come up:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const urls = Object.fromEntries([...out.matchAll(/^ {2}([a-z-]+) +(http:\/\/\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
-  return { child, urls, exited, output: () => out };
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + EVENTUALLY_MS;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${EVENTUALLY_MS / 1000} s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Scaling decisions for stock-reservation printed so far, as [from, to]. */
 function decisions(dev: Dev): [number, number][] {
@@ -136,13 +85,7 @@ describe('spillway dev scales stock-reservation by lag', () => {
   });
 
   afterAll(async () => {
-    // SIGTERM first: dev stops its replicas; a SIGKILLed dev would leave its detached children running.
-    if (dev && dev.child.exitCode === null) {
-      dev.child.kill('SIGTERM');
-      const timer = setTimeout(() => dev?.child.kill('SIGKILL'), STOP_GRACE_MS);
-      await dev.exited;
-      clearTimeout(timer);
-    }
+    await stopDevs([dev]);
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -153,7 +96,7 @@ describe('spillway dev scales stock-reservation by lag', () => {
   });
 
   test('a burst scales it up, the window scales it down, every order settles without overselling, and Ctrl-C stops every replica', async () => {
-    dev = await startDev(dataDir);
+    dev = await startDev(dataDir, ['--scale-down-seconds', String(WINDOW_SECONDS)]);
     const { 'order-create': create, 'stock-reservation': stock, 'order-projector': projector } = dev.urls;
     expect(dev.output()).toMatch(/stock-reservation +1 running, 1-3 by lag/);
     expect(dev.output()).toMatch(/order-projector +1 running, fixed at 1/);

@@ -1,78 +1,11 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Dev, eventually, repoRoot, spillwayBin, startDev, stopDevs } from '../dev/testing/dev-process';
 
 // Two starts of the whole shop (emulator, PGlite initdb, three processes) and a stop: bounded, not quick.
 jest.setTimeout(180_000);
-
-const repoRoot = join(__dirname, '..', '..', '..');
-const BANNER_DEADLINE_MS = 60_000;
-const EVENTUALLY_MS = 30_000;
-// Dev drains its functions within 8 s before it kills them.
-const STOP_GRACE_MS = 15_000;
-
-interface Dev {
-  readonly child: ChildProcess;
-  readonly urls: Record<string, string>;
-  readonly exited: Promise<number | null>;
-  output(): string;
-}
-
-/** Runs `spillway dev` as a user would (the bin), on free ports, and waits for its banner. */
-async function startDev(dataDir: string, extraFlags: readonly string[] = []): Promise<Dev> {
-  const child = spawn(
-    process.execPath,
-    [
-      join(repoRoot, 'platform', 'cli', 'bin', 'spillway.js'),
-      'dev',
-      '--data-dir',
-      dataDir,
-      '--emulator-port',
-      '0',
-      '--order-create-port',
-      '0',
-      '--stock-reservation-port',
-      '0',
-      '--order-projector-port',
-      '0',
-      ...extraFlags,
-    ],
-    // No DATABASE_URL: the default read model is PGlite in the data folder.
-    { cwd: repoRoot, env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + BANNER_DEADLINE_MS;
-  while (!out.includes('Press Ctrl-C to stop.')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      // SIGTERM: dev stops whatever it started (a SIGKILLed dev would leave its detached children running).
-      child.kill('SIGTERM');
-      throw new Error(`spillway dev did not come up:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const urls = Object.fromEntries(
-    [...out.matchAll(/^ {2}(order-create|stock-reservation|order-projector) +(http:\/\/\S+)$/gm)].map((m) => [m[1]!, m[2]!]),
-  );
-  return { child, urls, exited, output: () => out };
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + EVENTUALLY_MS;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('spillway dev (npm start)', () => {
   let dataDir: string;
@@ -83,13 +16,7 @@ describe('spillway dev (npm start)', () => {
   });
 
   afterAll(async () => {
-    // SIGTERM first: dev stops its functions; a SIGKILLed dev would leave its detached children running.
-    for (const dev of running) if (dev.child.exitCode === null) dev.child.kill('SIGTERM');
-    const timer = setTimeout(() => {
-      for (const dev of running) if (dev.child.exitCode === null) dev.child.kill('SIGKILL');
-    }, STOP_GRACE_MS);
-    await Promise.all(running.map((dev) => dev.exited));
-    clearTimeout(timer);
+    await stopDevs(running);
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -103,7 +30,7 @@ describe('spillway dev (npm start)', () => {
     expect(first.output()).not.toContain('[autoscaler]');
 
     // A second start on the same data folder is refused while the first runs.
-    const clash = spawn(process.execPath, [join(repoRoot, 'platform', 'cli', 'bin', 'spillway.js'), 'dev', '--data-dir', dataDir], {
+    const clash = spawn(process.execPath, [spillwayBin, 'dev', '--data-dir', dataDir], {
       cwd: repoRoot,
       stdio: 'ignore',
     });
@@ -122,7 +49,7 @@ describe('spillway dev (npm start)', () => {
     });
     expect(placed.status).toBe(201);
     const { orderId } = (await placed.json()) as { orderId: string };
-    const order = await eventually(async () => {
+    const order = await eventually('the order to be reserved', async () => {
       const response = await fetch(`${first.urls['order-projector']}/orders/${orderId}`);
       const body = (await response.json()) as { status?: string };
       return body.status === 'reserved' ? body : undefined;
@@ -135,12 +62,12 @@ describe('spillway dev (npm start)', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ customerId: 'c-2', items: [{ sku: 'apple', quantity: 3, unitPrice: 0.5 }], currency: 'EUR' }),
     }).then((r) => r.json() as Promise<{ orderId: string }>);
-    await eventually(async () => {
+    await eventually('the second order to be reserved', async () => {
       const body = (await fetch(`${first.urls['order-projector']}/orders/${other.orderId}`).then((r) => r.json())) as { status?: string };
       return body.status === 'reserved' ? body : undefined;
     });
     expect((await fetch(`${first.urls['order-create']}/orders/${other.orderId}/cancel`, { method: 'POST' })).status).toBe(200);
-    await eventually(async () => {
+    await eventually('the cancelled stock to be released', async () => {
       const level = (await fetch(`${first.urls['order-projector']}/inventory/apple`).then((r) => r.json())) as { reserved?: number };
       return level.reserved === 2 ? level : undefined;
     });
@@ -148,24 +75,12 @@ describe('spillway dev (npm start)', () => {
     // spillway load: a bounded burst against the running order-create (a SKU with no stock, so nothing else changes).
     const load = spawnSync(
       process.execPath,
-      [
-        join(repoRoot, 'platform', 'cli', 'bin', 'spillway.js'),
-        'load',
-        '--url',
-        first.urls['order-create']!,
-        '--orders',
-        '20',
-        '--concurrency',
-        '5',
-        '--skus',
-        'none-left',
-        '--json',
-      ],
+      [spillwayBin, 'load', '--url', first.urls['order-create']!, '--orders', '20', '--concurrency', '5', '--skus', 'none-left', '--json'],
       { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 },
     );
     expect(load.status).toBe(0);
     expect(JSON.parse(load.stdout)).toMatchObject({ sent: 20, byStatus: { '201': 20 }, failures: 0 });
-    const misuse = spawnSync(process.execPath, [join(repoRoot, 'platform', 'cli', 'bin', 'spillway.js'), 'load', '--orders', '0'], {
+    const misuse = spawnSync(process.execPath, [spillwayBin, 'load', '--orders', '0'], {
       cwd: repoRoot,
       encoding: 'utf8',
       timeout: 30_000,
