@@ -10,6 +10,7 @@ const benches = {
   emulator: ['platform/emulator/bench/emulator.bench.ts', 'platform/emulator/bench/persistent.bench.ts'],
   runtime: ['platform/runtime/bench/runtime.bench.ts'],
   autoscale: ['platform/autoscaler/bench/autoscale.bench.ts'],
+  shop: ['platform/cli/bench/shop.bench.ts'],
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -24,7 +24,7 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
     load: () => loadCommand('autoscaler'),
   },
   load: {
-    summary: 'send a burst of orders to order-create',
+    summary: 'send orders to order-create: a burst, or a fixed rate (--rate)',
     load: () => loadCommand('load'),
   },
   status: {

@@ -10,6 +10,15 @@ describe('spillway load flags', () => {
     ['--orders in exponent form', ['--url', 'http://127.0.0.1:1', '--orders', '1e3'], /--orders must be an integer from 1 to/],
     ['an empty --concurrency', ['--url', 'http://127.0.0.1:1', '--concurrency', ''], /--concurrency must be an integer from 1 to/],
     ['no SKUs', ['--url', 'http://127.0.0.1:1', '--skus', ' , '], /--skus needs at least one SKU/],
+    ['a zero --rate', ['--url', 'http://127.0.0.1:1', '--rate', '0'], /--rate must be an integer from 1 to/],
+    ['a fractional --duration', ['--url', 'http://127.0.0.1:1', '--rate', '10', '--duration', '0.5'], /--duration must be an integer/],
+    ['a bad --read-url', ['--url', 'http://127.0.0.1:1', '--rate', '10', '--read-url', 'nope'], /--read-url must be an http\(s\) URL/],
+    [
+      '--concurrency with --rate',
+      ['--url', 'http://127.0.0.1:1', '--rate', '10', '--concurrency', '5'],
+      /--concurrency belongs to the closed loop/,
+    ],
+    ['--duration without --rate', ['--url', 'http://127.0.0.1:1', '--duration', '5'], /--duration belongs to the open loop/],
   ];
   test.each(bad)('%s is a usage error', async (_name, argv, message) => {
     await expect(command.run(argv)).rejects.toThrow(UsageError);

@@ -1,0 +1,55 @@
+import { type Clock, realClock } from './schedule';
+import { orderStatus } from './shop-client';
+
+// Statuses an order ends in without a further command; 'pending' means stock-reservation has not decided yet.
+const FINAL = new Set(['reserved', 'rejected', 'cancelled']);
+// Fine enough for a target of 100 ms, coarse enough that a sampled order costs a handful of reads, not dozens.
+export const E2E_POLL_MS = 10;
+
+export interface E2eResult {
+  readonly orderId: string;
+  /** From the intended send time to the first read that showed a final status; undefined if none did in time. */
+  readonly latencyMs?: number;
+  readonly status?: string;
+}
+
+/**
+ * Follows sampled orders until the read model shows their final status. Each sample polls
+ * GET /orders/:id every E2E_POLL_MS, so the figure is at most one interval (plus one read) late,
+ * and the read model sees a few reads per sampled order, not a steady stream per order sent.
+ */
+export class E2eSampler {
+  private readonly pending = new Set<Promise<E2eResult>>();
+  private readonly results: E2eResult[] = [];
+  private giveUpAt = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly readModelUrl: string,
+    private readonly clock: Clock = realClock,
+  ) {}
+
+  follow(orderId: string, intendedAt: number): void {
+    const task = this.poll(orderId, intendedAt);
+    this.pending.add(task);
+    void task.then((result) => {
+      this.results.push(result);
+      this.pending.delete(task);
+    });
+  }
+
+  private async poll(orderId: string, intendedAt: number): Promise<E2eResult> {
+    for (;;) {
+      const status = await orderStatus(this.readModelUrl, orderId);
+      if (status !== undefined && FINAL.has(status)) return { orderId, status, latencyMs: this.clock.now() - intendedAt };
+      if (this.clock.now() >= this.giveUpAt) return status === undefined ? { orderId } : { orderId, status };
+      await this.clock.sleep(E2E_POLL_MS);
+    }
+  }
+
+  /** Waits for every sample to turn final, giving up on the rest `waitMs` from now; returns them all. */
+  async finish(waitMs: number): Promise<readonly E2eResult[]> {
+    this.giveUpAt = this.clock.now() + waitMs;
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    return this.results;
+  }
+}
