@@ -7,7 +7,8 @@ import { projectedEvents } from './projected-events';
 import { migrate } from './read-model/migrations';
 import { openDatabase } from './read-model/open-database';
 
-// An event ahead of a gap is retried until the missing one lands; parking it would stall its stream for good.
+// An event ahead of a gap is retried (runtime backoff) until the missing one lands; this bounds redeliveries
+// after a replica died or drained holding it. Parking it would stall its stream for good, so it is generous.
 const MAX_RETRY_COUNT = 100;
 
 /** The shop's read model: orders and inventory levels in PostgreSQL (or PGlite), and the queries over them. */

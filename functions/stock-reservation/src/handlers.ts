@@ -16,7 +16,7 @@ export interface ReservationDeps {
 const MAX_PASSES = 3;
 // Within one replica the SKU lock removes conflicts; these cover other replicas writing the same SKU.
 // No backoff: a conflict means another writer just succeeded, and the re-read only fetches its events.
-// Past the limit the event is retried by the server, which spreads the contention out further.
+// Past the limit the runtime retries the event with backoff, which spreads the contention out further.
 const INVENTORY_CONFLICT_RETRIES = 10;
 
 /** Decides on the cached inventory state and appends with its revision; on a conflict, catches up and decides again. */

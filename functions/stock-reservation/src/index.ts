@@ -5,7 +5,8 @@ import { type ReservationDeps, reconcileOrder } from './handlers';
 import { InventoryCache } from './inventory-cache';
 import { KeyedLock } from './keyed-lock';
 
-// Reservations under contention can need many redeliveries before they win; parking one would leave its order pending.
+// Retries happen in the runtime with backoff (its default budget); this bounds redeliveries after a replica
+// died or drained holding the event. Parking one would leave its order pending, so the bound is generous.
 const MAX_RETRY_COUNT = 50;
 
 /** Holds stock for new orders (all lines or none) and gives it back when an order is cancelled. */

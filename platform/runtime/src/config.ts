@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RetryPolicy } from './subscription/retry-policy';
 
 // Kubernetes sends SIGKILL 30 s after SIGTERM by default: drain well inside that.
 const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
@@ -37,6 +38,17 @@ const schema = z.object({
   CONCURRENCY: wholeNumber.pipe(z.number().positive()).optional(),
   /** The pod's namespace (downward API): two releases with the same function names stay apart on the dashboard. */
   POD_NAMESPACE: z.string().regex(NAMESPACE, 'expected a Kubernetes namespace name').optional(),
+  /** Override the function's declared retry policy (subscription.retry), field by field. */
+  RETRY_INITIAL_DELAY_MS: wholeNumber.optional(),
+  RETRY_FACTOR: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'expected a number')
+    .transform(Number)
+    .pipe(z.number().min(1))
+    .optional(),
+  RETRY_MAX_DELAY_MS: wholeNumber.optional(),
+  RETRY_MAX_ATTEMPTS: wholeNumber.pipe(z.number().min(1)).optional(),
+  RETRY_MAX_ELAPSED_MS: wholeNumber.optional(),
 });
 
 /** The runtime's settings, parsed once per process. */
@@ -52,6 +64,8 @@ export interface RuntimeConfig {
   readonly concurrency?: number;
   /** Set as the `namespace` label on every metric; unset outside Kubernetes. */
   readonly namespace?: string;
+  /** Fields of the retry policy set by the environment; they win over the function's declaration. */
+  readonly retry?: Partial<RetryPolicy>;
   /** The whole environment, handed to the function's `init`. */
   readonly env: Readonly<Record<string, string | undefined>>;
 }
@@ -62,6 +76,10 @@ export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`invalid configuration: ${problems.join('; ')}`);
   }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Parses the environment (process.env by default); throws a ConfigError naming every bad variable. */
@@ -84,6 +102,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     concurrency: c.CONCURRENCY,
     namespace: c.POD_NAMESPACE,
+    retry: definedOnly({
+      initialDelayMs: c.RETRY_INITIAL_DELAY_MS,
+      factor: c.RETRY_FACTOR,
+      maxDelayMs: c.RETRY_MAX_DELAY_MS,
+      maxAttempts: c.RETRY_MAX_ATTEMPTS,
+      maxElapsedMs: c.RETRY_MAX_ELAPSED_MS,
+    }),
     env: { ...env },
   };
 }

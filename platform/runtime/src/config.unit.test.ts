@@ -58,10 +58,33 @@ describe('loadConfig', () => {
     { name: 'a zero CONCURRENCY', env: { CONCURRENCY: '0' }, variable: 'CONCURRENCY' },
     { name: 'a hexadecimal BODY_LIMIT_BYTES', env: { BODY_LIMIT_BYTES: '0x400' }, variable: 'BODY_LIMIT_BYTES' },
     { name: 'a POD_NAMESPACE Kubernetes cannot name', env: { POD_NAMESPACE: 'Shop_1' }, variable: 'POD_NAMESPACE' },
+    { name: 'a RETRY_FACTOR below 1 (delays would shrink)', env: { RETRY_FACTOR: '0.5' }, variable: 'RETRY_FACTOR' },
+    { name: 'a RETRY_FACTOR in exponent form', env: { RETRY_FACTOR: '2e0' }, variable: 'RETRY_FACTOR' },
+    { name: 'a zero RETRY_MAX_ATTEMPTS (not even one attempt)', env: { RETRY_MAX_ATTEMPTS: '0' }, variable: 'RETRY_MAX_ATTEMPTS' },
+    { name: 'a negative RETRY_MAX_ELAPSED_MS', env: { RETRY_MAX_ELAPSED_MS: '-5' }, variable: 'RETRY_MAX_ELAPSED_MS' },
     { name: 'API_TOKENS that lists no token (would turn auth off)', env: { API_TOKENS: ' , ' }, variable: 'API_TOKENS' },
   ])('$name is refused, naming $variable', ({ env, variable }) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`invalid configuration: ${variable}: `));
+  });
+
+  test('RETRY_* variables override the declared retry policy field by field; unset ones are left out', () => {
+    expect(loadConfig({}).retry).toEqual({});
+    expect(
+      loadConfig({
+        RETRY_INITIAL_DELAY_MS: '50',
+        RETRY_FACTOR: '1.5',
+        RETRY_MAX_DELAY_MS: '2000',
+        RETRY_MAX_ATTEMPTS: '4',
+        RETRY_MAX_ELAPSED_MS: '9000',
+      }).retry,
+    ).toEqual({
+      initialDelayMs: 50,
+      factor: 1.5,
+      maxDelayMs: 2000,
+      maxAttempts: 4,
+      maxElapsedMs: 9000,
+    });
   });
 
   test('an empty value counts as unset', () => {

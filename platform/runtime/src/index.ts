@@ -28,6 +28,7 @@ export { spawnFunctionProcess } from './process/function-process';
 export { loadFunction } from './process/load-function';
 export type { RunningFunction, StartOptions } from './process/start-function';
 export { startFunction } from './process/start-function';
+export type { RetryPolicy } from './subscription/retry-policy';
 export type { Decider, DeciderThen } from './testing/decider-spec';
 export { deciderSpec } from './testing/decider-spec';
 export type { Harness, HarnessEvent, HarnessOptions } from './testing/harness';

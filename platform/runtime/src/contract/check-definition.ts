@@ -1,3 +1,4 @@
+import { retryPolicyProblems } from '../subscription/retry-policy';
 import type { EventSchemas, FunctionDefinition } from './define-function';
 
 /** A function definition the runtime cannot run as declared; names every wrong field. */
@@ -29,6 +30,7 @@ export function checkDefinition<E extends EventSchemas, D>(definition: FunctionD
     if (typeof subscription.group !== 'string' || subscription.group.trim() === '') problems.push('subscription.group: must not be empty');
     wholeNumber(problems, 'subscription.concurrency', subscription.concurrency, 1);
     wholeNumber(problems, 'subscription.timeoutMs', subscription.timeoutMs, 1);
+    problems.push(...retryPolicyProblems(subscription.retry ?? {}, 'subscription.retry.'));
     const s = subscription.settings ?? {};
     wholeNumber(problems, 'subscription.settings.maxRetryCount', s.maxRetryCount, 0);
     wholeNumber(problems, 'subscription.settings.messageTimeoutMs', s.messageTimeoutMs, 0);

@@ -49,6 +49,16 @@ describe('checkDefinition', () => {
       field: 'subscription.settings.maxRetryCount',
     },
     {
+      name: 'a retry policy with no attempt',
+      check: () => checkDefinition(withSubscription({ retry: { maxAttempts: 0 } })),
+      field: 'subscription.retry.maxAttempts',
+    },
+    {
+      name: 'a retry factor that shrinks the delays',
+      check: () => checkDefinition(withSubscription({ retry: { factor: 0.5 } })),
+      field: 'subscription.retry.factor',
+    },
+    {
       name: 'checkpoint bounds the wrong way round',
       check: () => checkDefinition(withSubscription({ settings: { checkPointLowerBound: 10, checkPointUpperBound: 2 } })),
       field: 'subscription.settings.checkPointLowerBound',

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { EventStoreAccess } from '../event-store/event-store-access';
+import type { RetryPolicy } from '../subscription/retry-policy';
 
 /** Event type -> zod schema of its data. The EventStoreDB event type is the discriminator. */
 export type EventSchemas = Record<string, z.ZodType>;
@@ -54,6 +55,11 @@ export interface SubscriptionDefinition<E extends EventSchemas, D> {
   readonly concurrency?: number;
   /** A handler running longer than this counts as a failure. */
   readonly timeoutMs?: number;
+  /**
+   * How a failing handler is retried (in this process, with backoff) before its event is parked; each
+   * field defaults, and the RETRY_* variables override it. The group's message timeout is derived from it.
+   */
+  readonly retry?: Partial<RetryPolicy>;
   handle(event: TypedEvent<E>, ctx: HandlerContext<D>): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ export interface RuntimeMetrics {
   readonly eventsProcessed: Counter<'outcome' | 'type'>;
   readonly handlerDuration: Histogram<'type'>;
   readonly eventsInFlight: Gauge;
+  readonly eventsWaitingRetry: Gauge;
   readonly retries: Counter<'type'>;
   readonly parks: Counter<'type' | 'reason'>;
   readonly subscriptionLive: Gauge;
@@ -43,9 +44,14 @@ export function createMetrics(fn: string, { group, namespace }: MetricsLabels = 
       registers: [registry],
     }),
     eventsInFlight: new Gauge({ name: 'spillway_events_in_flight', help: 'Events being handled now', registers: [registry] }),
+    eventsWaitingRetry: new Gauge({
+      name: 'spillway_events_waiting_retry',
+      help: 'Events held by the runtime, waiting for their next attempt after a failure',
+      registers: [registry],
+    }),
     retries: new Counter({
       name: 'spillway_event_retries_total',
-      help: 'Events nacked for retry (handler error or timeout)',
+      help: 'Failed handler attempts followed by a retry (handler error or timeout)',
       labelNames: ['type'],
       registers: [registry],
     }),

@@ -2,14 +2,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventStoreDBClient, StreamNotFoundError } from '@eventstore/db-client';
 import type { DestinationStream } from 'pino';
-import { loadConfig, type RuntimeConfig } from '../config';
+import { ConfigError, loadConfig, type RuntimeConfig } from '../config';
 import { checkDefinition } from '../contract/check-definition';
-import type { EventSchemas, FunctionDefinition } from '../contract/define-function';
+import type { EventSchemas, FunctionDefinition, SubscriptionDefinition } from '../contract/define-function';
 import { sleep, within } from '../event-store/backoff';
 import { createApp } from '../http/create-app';
 import { createLogger } from '../observability/logger';
 import { createMetrics, type RuntimeMetrics } from '../observability/metrics';
-import { SubscriptionRunner } from '../subscription/subscription-runner';
+import { type RetryPolicy, requiredMessageTimeoutMs, resolveRetryPolicy, retryPolicyProblems } from '../subscription/retry-policy';
+import { DEFAULT_HANDLER_TIMEOUT_MS, SubscriptionRunner } from '../subscription/subscription-runner';
 
 // Readiness probes arrive every few seconds per kubelet; one cheap read per second at most is plenty.
 const PROBE_CACHE_MS = 1_000;
@@ -82,6 +83,26 @@ function reachabilityProbe(client: EventStoreDBClient, fn: string): () => Promis
 }
 
 /**
+ * The retry policy in force: the declaration with the RETRY_* overrides. Checked as a whole, since a
+ * variable can break what the declaration alone allowed, and against a declared message timeout the
+ * server would otherwise hit while the runtime still holds an event for a retry.
+ */
+function checkedRetryPolicy(subscription: SubscriptionDefinition<EventSchemas, unknown>, config: RuntimeConfig): RetryPolicy {
+  const policy = resolveRetryPolicy(subscription.retry, config.retry);
+  const problems = retryPolicyProblems(policy, 'retry policy (subscription.retry with RETRY_* variables): ');
+  const declaredTimeout = subscription.settings?.messageTimeoutMs;
+  const needed = requiredMessageTimeoutMs(policy, subscription.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS);
+  // 0 is "no timeout" to the server: nothing to collide with.
+  if (declaredTimeout !== undefined && declaredTimeout !== 0 && declaredTimeout < needed) {
+    problems.push(
+      `subscription.settings.messageTimeoutMs: ${declaredTimeout} is shorter than the retry budget needs (${needed} ms = maxElapsedMs + timeoutMs + margin); leave it unset to have it derived`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return policy;
+}
+
+/**
  * Runs a function in this process: EventStoreDB client, `init`, HTTP server, subscription.
  * Options override the configuration (which otherwise takes its defaults, not the environment).
  */
@@ -97,6 +118,7 @@ export async function startFunction<E extends EventSchemas, D>(
   // The runtime handles any event map the same way; only the function's own code needs E.
   const generic = definition as unknown as FunctionDefinition<EventSchemas, D>;
   const subscription = generic.subscription;
+  const retry = subscription ? checkedRetryPolicy(subscription, config) : undefined;
   const log = createLogger(fn, config.logLevel, logDestination);
   const metrics = createMetrics(fn, { group: subscription?.group, namespace: config.namespace });
   const client = EventStoreDBClient.connectionString(config.esdbConnectionString);
@@ -109,7 +131,7 @@ export async function startFunction<E extends EventSchemas, D>(
   }
 
   const runner = subscription
-    ? new SubscriptionRunner<D>({ fn, subscription, client, log, metrics, concurrency: config.concurrency, deps: () => deps })
+    ? new SubscriptionRunner<D>({ fn, subscription, client, log, metrics, concurrency: config.concurrency, retry, deps: () => deps })
     : undefined;
   const reachable = reachabilityProbe(client, fn);
   let draining = false;

@@ -1,5 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
+import { ConfigError } from '../config';
 import { defineFunction } from '../contract/define-function';
 import { startFunction } from './start-function';
 
@@ -120,5 +121,35 @@ describe('startFunction without a reachable EventStoreDB', () => {
       },
     });
     await expect(startFunction(fn, { port: 0, host: '127.0.0.1', logLevel: 'silent' })).rejects.toThrow("init of function 'broken' failed");
+  });
+});
+
+describe('startFunction with a retry policy it cannot honour', () => {
+  const fn = (messageTimeoutMs?: number) =>
+    defineFunction({
+      name: 'impatient',
+      subscription: {
+        source: { stream: 'anything' },
+        group: 'impatient',
+        events: {},
+        timeoutMs: 1_000,
+        retry: { maxElapsedMs: 20_000 },
+        ...(messageTimeoutMs === undefined ? {} : { settings: { messageTimeoutMs } }),
+        async handle() {},
+      },
+    });
+  const options = { port: 0, host: '127.0.0.1', esdbConnectionString: 'esdb://127.0.0.1:1?tls=false', logLevel: 'silent' as const };
+
+  test('a declared message timeout shorter than the retry budget stops start-up, naming it', async () => {
+    await expect(startFunction(fn(5_000), options)).rejects.toThrow(ConfigError);
+    await expect(startFunction(fn(5_000), options)).rejects.toThrow(
+      /subscription\.settings\.messageTimeoutMs: 5000 is shorter than the retry budget needs/,
+    );
+  });
+
+  test('an environment override that breaks the policy stops start-up', async () => {
+    await expect(startFunction(fn(), { ...options, retry: { initialDelayMs: 5_000, maxDelayMs: 100 } })).rejects.toThrow(
+      /retry policy .*initialDelayMs: must not exceed maxDelayMs/,
+    );
   });
 });

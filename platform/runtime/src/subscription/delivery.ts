@@ -27,7 +27,8 @@ export type Verdict = { readonly action: 'ack' } | { readonly action: 'retry' | 
 // Nack reasons end up in the parked stream and logs: enough to diagnose, never a whole payload.
 const MAX_REASON_LENGTH = 500;
 
-function truncate(text: string): string {
+/** Cuts a reason to what a parked event's metadata and a log line should carry. */
+export function truncate(text: string): string {
   return text.length <= MAX_REASON_LENGTH ? text : `${text.slice(0, MAX_REASON_LENGTH - 1)}…`;
 }
 
@@ -79,7 +80,7 @@ export class HandlerTimeoutError extends Error {
 
 /**
  * A failed handler: a PermanentError parks at once (retrying cannot help); anything else, a timeout
- * included, is retried, and the server parks the event once it has been retried maxRetryCount times.
+ * included, is retried (the runner's retry policy decides when, and when to give up and park).
  */
 export function verdictForFailure(err: unknown): Verdict {
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

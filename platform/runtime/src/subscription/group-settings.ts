@@ -36,14 +36,19 @@ const COMPARED = [
 const DEFAULT_CHECKPOINT_LOWER_BOUND = 1;
 
 /** What a subscription definition asks of its group. */
-// biome-ignore lint/suspicious/noExplicitAny: only the subscription's settings are read, whatever its event and deps types.
-export function groupSettings(subscription: Pick<SubscriptionDefinition<any, any>, 'source' | 'settings'>): GroupSettings {
+export function groupSettings(
+  // biome-ignore lint/suspicious/noExplicitAny: only the subscription's settings are read, whatever its event and deps types.
+  subscription: Pick<SubscriptionDefinition<any, any>, 'source' | 'settings'>,
+  /** The message timeout when the subscription declares none (the runtime derives it from the retry policy). */
+  defaultMessageTimeoutMs?: number,
+): GroupSettings {
   const s = subscription.settings ?? {};
+  const messageTimeout = s.messageTimeoutMs ?? defaultMessageTimeoutMs;
   const common = {
     // A new function should see the events already written: tests and `npm start` write before the group exists.
     startFrom: s.startFrom === 'end' ? END : START,
     ...(s.maxRetryCount === undefined ? {} : { maxRetryCount: s.maxRetryCount }),
-    ...(s.messageTimeoutMs === undefined ? {} : { messageTimeout: s.messageTimeoutMs }),
+    ...(messageTimeout === undefined ? {} : { messageTimeout }),
     ...(s.maxSubscriberCount === undefined ? {} : { maxSubscriberCount: s.maxSubscriberCount }),
     ...(s.consumerStrategy === undefined ? {} : { consumerStrategyName: s.consumerStrategy }),
     ...(s.checkPointAfterMs === undefined ? {} : { checkPointAfter: s.checkPointAfterMs }),

@@ -27,6 +27,11 @@ describe('groupSettings', () => {
     });
   });
 
+  test('without a declared message timeout the one the runtime derives is used; a declared one wins', () => {
+    expect(groupSettings({ source: { stream: 's' } }, 80_000).settings.messageTimeout).toBe(80_000);
+    expect(groupSettings({ source: { stream: 's' }, settings: { messageTimeoutMs: 0 } }, 80_000).settings.messageTimeout).toBe(0);
+  });
+
   test('$all with stream prefixes filters on stream name; with only type prefixes on event type', () => {
     const byStream = groupSettings({ source: { all: { streamNamePrefixes: ['order-'], eventTypePrefixes: ['Order'] } } });
     expect(byStream.kind === 'all' && byStream.filter).toMatchObject({ filterOn: 'streamName', prefixes: ['order-'] });

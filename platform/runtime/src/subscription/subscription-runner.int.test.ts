@@ -28,37 +28,87 @@ async function parkedCount(harness: Harness, group: string): Promise<bigint> {
 }
 
 function metric(text: string, name: string, labels: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  const line = text.split('\n').find((l) => (l.startsWith(`${name}{`) || l.startsWith(`${name} `)) && l.includes(labels));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
 
 describe('the subscription runner against the emulator', () => {
-  test('a poison event is retried maxRetryCount times, then parked, while other events keep flowing', async () => {
+  test('a poison event is retried with backoff, parked when its budget is spent, while others keep flowing', async () => {
     const attempts = new Map<number, number>();
+    const handled: number[] = [];
+    const logs = logCapture();
     const fn = defineFunction({
       name: 'poison-test',
       subscription: {
         source: { all: { streamNamePrefixes: ['poison-'] } },
         group: 'poison-test',
         events: { Item },
-        settings: { maxRetryCount: 2 },
+        // One slot: had the waiting poison kept it, nothing else could run.
+        concurrency: 1,
+        // Delays of 0.5-1 s, so the poison waits while the others are handled; three attempts in all.
+        retry: { initialDelayMs: 1_000, factor: 1, maxDelayMs: 1_000, maxAttempts: 3 },
         async handle(event) {
           attempts.set(event.data.n, (attempts.get(event.data.n) ?? 0) + 1);
           if (event.data.poison) throw new Error('cannot digest this');
+          handled.push(event.data.n);
+        },
+      },
+    });
+    const h = await start(fn, { logLevel: 'warn', logDestination: logs.stream });
+    await h.append('poison-0', [
+      { type: 'Item', data: { n: 0, poison: true } },
+      { type: 'Item', data: { n: 100 } },
+    ]);
+    await h.eventually(() => (attempts.get(0) === 1 ? true : undefined));
+    for (let n = 1; n <= 20; n++) await h.append(`poison-${n}`, [{ type: 'Item', data: { n } }]);
+    await h.eventually(() => (handled.length >= 20 ? true : undefined));
+    // The others went through while the poison waited; its stream's next event waits behind it.
+    expect(handled).not.toContain(100);
+    expect(await parkedCount(h, 'poison-test')).toBe(0n);
+    await h.eventually(async () => ((await parkedCount(h, 'poison-test')) === 1n ? true : undefined));
+    await h.eventually(() => (handled.includes(100) ? true : undefined));
+    expect(attempts.get(0)).toBe(3);
+    for (let n = 1; n <= 20; n++) expect(attempts.get(n)).toBe(1);
+    const parking = logs.entries.find((e) => e.msg === 'parking an event whose retries are spent');
+    expect(String(parking?.reason)).toMatch(/^retry budget spent after 3 attempts in [\d.]+ s \(maxAttempts 3\)$/);
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    expect(metric(metrics, 'spillway_event_retries_total', 'type="Item"')).toBe(2);
+    expect(metric(metrics, 'spillway_events_parked_total', 'reason="retries_exhausted"')).toBe(1);
+    expect(metric(metrics, 'spillway_events_processed_total', 'outcome="acked"')).toBe(21);
+  });
+
+  test('a dependency that is down for 10 s parks nothing: events wait with backoff, then go through', async () => {
+    let downUntil = Number.POSITIVE_INFINITY;
+    const attempts = new Map<number, number>();
+    const fn = defineFunction({
+      name: 'outage-test',
+      subscription: {
+        source: { all: { streamNamePrefixes: ['outage-'] } },
+        group: 'outage-test',
+        events: { Item },
+        // The default policy: what a function gets without declaring one.
+        async handle(event) {
+          attempts.set(event.data.n, (attempts.get(event.data.n) ?? 0) + 1);
+          if (downUntil === Number.POSITIVE_INFINITY) downUntil = Date.now() + 10_000;
+          if (Date.now() < downUntil) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
         },
       },
     });
     const h = await start(fn);
-    await h.append('poison-0', [{ type: 'Item', data: { n: 0, poison: true } }]);
-    for (let n = 1; n <= 20; n++) await h.append(`poison-${n}`, [{ type: 'Item', data: { n } }]);
-    await h.eventually(async () => ((await parkedCount(h, 'poison-test')) === 1n ? true : undefined));
-    await h.eventually(() => (attempts.size === 21 ? true : undefined));
-    expect(attempts.get(0)).toBe(3);
-    for (let n = 1; n <= 20; n++) expect(attempts.get(n)).toBe(1);
-    const metrics = await (await fetch(`${h.url}/metrics`)).text();
-    expect(metric(metrics, 'spillway_event_retries_total', 'type="Item"')).toBe(3);
-    expect(metric(metrics, 'spillway_events_processed_total', 'outcome="acked"')).toBe(20);
-  });
+    for (let n = 0; n < 5; n++) await h.append(`outage-${n}`, [{ type: 'Item', data: { n } }]);
+    const waiting = await h.eventually(async () => {
+      const value = metric(await (await fetch(`${h.url}/metrics`)).text(), 'spillway_events_waiting_retry', '');
+      return value > 0 ? value : undefined;
+    });
+    expect(waiting).toBeGreaterThan(0);
+    await h.eventually(async () => {
+      const text = await (await fetch(`${h.url}/metrics`)).text();
+      return metric(text, 'spillway_events_processed_total', 'outcome="acked"') === 5 ? true : undefined;
+    }, 40_000);
+    expect(await parkedCount(h, 'outage-test')).toBe(0n);
+    // Backing off, an event is tried about ten times in ten seconds (a tight loop made ~100 attempts a second).
+    for (let n = 0; n < 5; n++) expect(attempts.get(n)).toBeLessThanOrEqual(15);
+  }, 60_000);
 
   test('an invalid payload and a PermanentError park at once; an unknown type is acknowledged and counted', async () => {
     const attempts: number[] = [];

@@ -7,9 +7,10 @@ import { createEventStoreAccess } from '../event-store/create-event-store-access
 import type { EventStoreAccess } from '../event-store/event-store-access';
 import type { RuntimeMetrics } from '../observability/metrics';
 import { AckBatcher } from './ack-batcher';
-import { type RawDelivery, toDelivery, type Verdict, verdictForFailure, withTimeout } from './delivery';
+import { type RawDelivery, toDelivery, truncate, type Verdict, verdictForFailure, withTimeout } from './delivery';
 import { ensureGroup } from './ensure-group';
 import { type GroupSettings, groupSettings } from './group-settings';
+import { nextRetry, type RetryPolicy, requiredMessageTimeoutMs, resolveRetryPolicy } from './retry-policy';
 import { Slots } from './slots';
 
 /** Events handled at once per replica unless the function or CONCURRENCY says otherwise. */
@@ -43,6 +44,8 @@ export interface RunnerOptions<D> {
   readonly metrics: RuntimeMetrics;
   /** Overrides the subscription's declared concurrency (the CONCURRENCY variable). */
   readonly concurrency?: number;
+  /** The retry policy in force (declared, with RETRY_* overrides); the declared one over the defaults when absent. */
+  readonly retry?: RetryPolicy;
   deps(): D;
 }
 
@@ -55,6 +58,7 @@ export class SubscriptionRunner<D> {
   private readonly declared: GroupSettings;
   private readonly concurrency: number;
   private readonly timeoutMs: number;
+  private readonly retry: RetryPolicy;
   private readonly log: Logger;
   private live = false;
   private stopping = false;
@@ -76,10 +80,12 @@ export class SubscriptionRunner<D> {
   });
 
   constructor(private readonly options: RunnerOptions<D>) {
-    this.declared = groupSettings(options.subscription);
     this.concurrency = options.concurrency ?? options.subscription.concurrency ?? DEFAULT_CONCURRENCY;
     this.slots = new Slots(this.concurrency);
     this.timeoutMs = options.subscription.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
+    this.retry = options.retry ?? resolveRetryPolicy(options.subscription.retry);
+    // The server must not time out an event the runtime still holds for a retry: it would redeliver it meanwhile.
+    this.declared = groupSettings(options.subscription, requiredMessageTimeoutMs(this.retry, this.timeoutMs));
     this.log = options.log.child({ group: options.subscription.group });
   }
 
@@ -158,7 +164,7 @@ export class SubscriptionRunner<D> {
     if (this.stopping) return;
     const key = resolved.event?.streamId ?? '';
     const previous = this.tails.get(key);
-    const run = () => this.slots.run(() => this.process(resolved));
+    const run = () => this.process(resolved);
     // One stream's events are handled one after the other; their answers to the server need not wait.
     const outcome = (previous ? previous.then(run) : run()).catch((err: unknown) => {
       this.log.error({ err }, 'event processing failed unexpectedly');
@@ -204,11 +210,8 @@ export class SubscriptionRunner<D> {
     let eventStore: EventStoreAccess | undefined;
     const client = this.options.client;
     const deps = this.options.deps();
-    metrics.eventsInFlight.inc();
-    const stopTimer = metrics.handlerDuration.startTimer({ type: event.type });
-    let verdict: Verdict;
-    try {
-      await withTimeout(this.timeoutMs, this.stop.signal, (signal) =>
+    const attempt = () =>
+      withTimeout(this.timeoutMs, this.stop.signal, (signal) =>
         subscription.handle(event, {
           deps,
           get signal() {
@@ -223,23 +226,64 @@ export class SubscriptionRunner<D> {
           },
         }),
       );
-      verdict = { action: 'ack' };
-    } catch (err) {
-      verdict = verdictForFailure(err);
-      logFor().warn({ err, retryCount: event.retryCount, action: verdict.action }, 'handler failed');
-    } finally {
-      stopTimer();
-      metrics.eventsInFlight.dec();
-    }
+    const verdict = await this.attemptWithRetries(attempt, event.type, event.retryCount, logFor);
     // Past the drain deadline the outcome is unknown: say nothing, and the server redelivers it elsewhere.
-    if (this.stop.signal.aborted) return undefined;
-    if (verdict.action === 'retry') metrics.retries.inc({ type: event.type });
-    if (verdict.action === 'park') metrics.parks.inc({ type: event.type, reason: 'permanent' });
+    if (verdict === undefined) return undefined;
+    if (verdict.action === 'park') metrics.parks.inc({ type: event.type, reason: verdict.permanent ? 'permanent' : 'retries_exhausted' });
     metrics.eventsProcessed.inc({
       outcome: verdict.action === 'ack' ? 'acked' : verdict.action === 'retry' ? 'retried' : 'parked',
       type: event.type,
     });
     return { verdict, log: logFor };
+  }
+
+  /**
+   * Runs the handler until it succeeds, fails permanently, or the retry budget is spent, waiting with
+   * backoff between attempts. A waiting event holds no slot (other events run meanwhile) but still holds
+   * its stream: the stream's later events wait behind it, so their order is kept. Draining hands a
+   * waiting event back to the server (nack retry) for another replica; undefined means "say nothing".
+   */
+  private async attemptWithRetries(
+    attempt: () => Promise<void>,
+    type: string,
+    serverRetries: number,
+    logFor: () => Logger,
+  ): Promise<(Verdict & { readonly permanent?: boolean }) | undefined> {
+    const { metrics } = this.options;
+    const started = Date.now();
+    for (let failures = 0; ; ) {
+      let failure: Verdict | undefined;
+      await this.slots.run(async () => {
+        metrics.eventsInFlight.inc();
+        const stopTimer = metrics.handlerDuration.startTimer({ type });
+        try {
+          await attempt();
+        } catch (err) {
+          failure = verdictForFailure(err);
+          logFor().warn({ err, attempt: failures + 1, retryCount: serverRetries, action: failure.action }, 'handler failed');
+        } finally {
+          stopTimer();
+          metrics.eventsInFlight.dec();
+        }
+      });
+      if (this.stop.signal.aborted) return undefined;
+      if (failure === undefined) return { action: 'ack' };
+      if (failure.action !== 'retry') return { ...failure, permanent: true };
+      failures++;
+      const next = nextRetry(this.retry, failures, Date.now() - started);
+      if (next.action === 'give-up') {
+        logFor().warn({ reason: next.reason }, 'parking an event whose retries are spent');
+        return { action: 'park', reason: truncate(`${next.reason}; last error: ${failure.reason}`) };
+      }
+      metrics.retries.inc({ type });
+      metrics.eventsWaitingRetry.inc();
+      try {
+        await sleep(next.delayMs, this.wake.signal);
+      } finally {
+        metrics.eventsWaitingRetry.dec();
+      }
+      if (this.stopping) return { action: 'retry', reason: truncate(`handed back while draining; last error: ${failure.reason}`) };
+    }
   }
 
   private async answer(sub: Subscription, resolved: ResolvedEvent, verdict: Verdict, log: () => Logger): Promise<void> {
