@@ -56,6 +56,19 @@ describe('spillway dev (npm start)', () => {
     });
     expect(order).toMatchObject({ orderId, status: 'reserved', totalAmount: 1 });
 
+    // The gateway: the same walk-through on one URL; the create's Location answers there, from the projector.
+    expect(first.gateway).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const viaGateway = await fetch(`${first.gateway}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'first-order' },
+      body: JSON.stringify({ customerId: 'c-1', items: [{ sku: 'apple', quantity: 2, unitPrice: 0.5 }], currency: 'EUR' }),
+    });
+    expect(viaGateway.status).toBe(201);
+    expect(await viaGateway.json()).toEqual({ orderId });
+    const location = new URL(viaGateway.headers.get('location')!, first.gateway).href;
+    expect(await fetch(location).then((r) => r.json())).toMatchObject({ orderId, status: 'reserved' });
+    expect(first.output()).toMatch(/\[gateway\] POST \/orders -> order-create \(127\.0\.0\.1:\d+\) 201/);
+
     // Cancelling an order gives its stock back.
     const other = await fetch(`${first.urls['order-create']}/orders`, {
       method: 'POST',

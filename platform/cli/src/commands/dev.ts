@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatAccess, type Gateway, startGateway } from '@spillway/console';
 import type { Command } from '../command';
 import { banner } from '../dev/banner';
 import { lockDataDir } from '../dev/data-dir-lock';
@@ -22,11 +23,13 @@ as separate processes. stock-reservation and order-projector run in local proces
 the autoscaler scales by their subscription's lag (${DEV_LAG_PER_REPLICA} events per replica, at least 1 replica,
 down after a ${DEV_SCALE_DOWN_SECONDS} s window); each decision is printed. The first replica keeps the
 documented port; further ones listen on ports the OS picks. The projector stays at 1 replica on
-PGlite. Ctrl-C stops everything; a second start resumes from the same data.
+PGlite. Once they are ready, a gateway on :8080 routes each request to the function that declares
+its method and path, balanced over that function's ready replicas. Ctrl-C stops everything; a second start resumes from the same data.
 
 Flags:
   --data-dir <dir>                 data folder (default .data)
   --emulator-port <port>           emulator gRPC port (default 2113)
+  --gateway-port <port>            the gateway: every function's routes on one port (default 8080)
   --order-create-port <port>       default 8081
   --stock-reservation-port <port>  default 8082
   --order-projector-port <port>    default 8083
@@ -85,7 +88,9 @@ async function run(argv: string[]): Promise<number> {
   }
   // Backstop if dev itself dies: detached children would otherwise outlive it.
   process.once('exit', shop.kill);
+  let gateway: Gateway | undefined;
   const stopAll = async () => {
+    await gateway?.close();
     await shop.stop();
     await emulator.close();
     unlock();
@@ -110,12 +115,25 @@ async function run(argv: string[]): Promise<number> {
     return 1;
   }
   if ('urls' in startUp) {
+    try {
+      gateway = await startGateway({
+        functions: shop.gatewayFunctions(),
+        port: options.ports.gateway,
+        onAccess: (entry) => process.stdout.write(`[gateway] ${formatAccess(entry)}\n`),
+      });
+    } catch (err) {
+      process.stderr.write(`spillway dev: starting the gateway on port ${options.ports.gateway}: ${(err as Error).message}\n`);
+      await stopAll();
+      return 1;
+    }
     const readModel = databaseUrl
       ? `PostgreSQL ${databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`
       : `PGlite in ${join(dataDir, 'read-model')}`;
     const seconds = (Date.now() - started) / 1000;
     const scaling = await shop.scalingLines();
-    process.stdout.write(banner({ dataDir, emulator: emulator.connectionString, urls: startUp.urls, readModel, seconds, scaling }));
+    process.stdout.write(
+      banner({ dataDir, emulator: emulator.connectionString, gateway: gateway.url, urls: startUp.urls, readModel, seconds, scaling }),
+    );
   }
 
   const outcome = await Promise.race([

@@ -2,6 +2,8 @@
 export interface BannerInput {
   readonly dataDir: string;
   readonly emulator: string;
+  /** The gateway: every function's routes on one URL. */
+  readonly gateway: string;
   readonly urls: ReadonlyMap<string, string>;
   readonly readModel: string;
   readonly seconds: number;
@@ -21,14 +23,15 @@ export function banner(input: BannerInput): string {
   return [
     `Spillway shop ready in ${input.seconds.toFixed(1)} s (data in ${input.dataDir})`,
     `  emulator           ${input.emulator}`,
+    `  gateway            ${input.gateway}   (every route below, one URL; GET /openapi.json)`,
     ...[...input.urls].map(([name, address]) => `  ${name.padEnd(18)} ${address}`),
     `  read model         ${input.readModel}`,
     ...scaling,
     '',
     'Try it:',
-    `  curl -X POST ${url('stock-reservation')}/inventory/apple/restock -H 'content-type: application/json' -d '{"quantity":10}'`,
-    `  curl -X POST ${url('order-create')}/orders -H 'content-type: application/json' -H 'idempotency-key: first-order' -d '${SAMPLE_ORDER}'`,
-    `  curl ${url('order-projector')}/orders/<orderId from the previous answer>`,
+    `  curl -X POST ${input.gateway}/inventory/apple/restock -H 'content-type: application/json' -d '{"quantity":10}'`,
+    `  curl -X POST ${input.gateway}/orders -H 'content-type: application/json' -H 'idempotency-key: first-order' -d '${SAMPLE_ORDER}'`,
+    `  curl ${input.gateway}/orders/<orderId from the previous answer>`,
     `  npx spillway load --url ${url('order-create')} --orders 500   (a burst: watch stock-reservation scale up, then down)`,
     '',
     'Press Ctrl-C to stop.',

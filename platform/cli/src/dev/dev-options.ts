@@ -11,7 +11,7 @@ export interface DevOptions {
   /** PostgreSQL for the read model; empty means PGlite in the data folder. */
   readonly databaseUrl: string;
   readonly logLevel: string;
-  readonly ports: Readonly<Record<'emulator' | ShopFunctionName, number>>;
+  readonly ports: Readonly<Record<'emulator' | 'gateway' | ShopFunctionName, number>>;
   /** Undefined with --no-autoscale: one process per function. */
   readonly scaling?: ScalingPlan;
 }
@@ -26,6 +26,7 @@ export async function devOptions(argv: string[]): Promise<DevOptions> {
   const { values } = parseFlags('dev', argv, {
     'data-dir': { type: 'string' },
     'emulator-port': { type: 'string' },
+    'gateway-port': { type: 'string' },
     'order-create-port': { type: 'string' },
     'stock-reservation-port': { type: 'string' },
     'order-projector-port': { type: 'string' },
@@ -43,6 +44,7 @@ export async function devOptions(argv: string[]): Promise<DevOptions> {
   );
   const ports = {
     emulator: port('emulator-port', values['emulator-port'], 2113),
+    gateway: port('gateway-port', values['gateway-port'], 8080),
     'order-create': port('order-create-port', values['order-create-port'], 8081),
     'stock-reservation': port('stock-reservation-port', values['stock-reservation-port'], 8082),
     'order-projector': port('order-projector-port', values['order-projector-port'], 8083),

@@ -1,5 +1,12 @@
 import { EventStoreDBClient } from '@eventstore/db-client';
-import { eventStoreLagSources, type LocalAutoscaler, startLocalAutoscaler, subscriptionFromSource } from '@spillway/autoscaler';
+import {
+  eventStoreLagSources,
+  LOCAL_NAMESPACE,
+  type LocalAutoscaler,
+  type Outcome,
+  startLocalAutoscaler,
+  subscriptionFromSource,
+} from '@spillway/autoscaler';
 import { loadFunction } from '@spillway/runtime';
 import { createDecisionLogger } from './decision-log';
 import { type FunctionProcess, packageFolder, spawnFunction, waitReady } from './function-process';
@@ -22,6 +29,10 @@ export interface ScaledFunctions {
   /** The first replica (slot 0, on the documented port) of each function, once it answers /readyz. */
   firstReplicas(deadline: number): Promise<FunctionProcess[]>;
   replicas(name: ScaledFunctionName): Promise<number>;
+  /** Where each running replica of `name` listens (the gateway balances over them). */
+  replicaUrls(name: ScaledFunctionName): string[];
+  /** The autoscaler's last tick for `name`: its measurement and decision. */
+  latest(name: ScaledFunctionName): Outcome | undefined;
   /** Stops the loop, then every replica (SIGTERM, SIGKILL after the grace), then the lag client. */
   stop(): Promise<void>;
   /** Backstop when dev itself dies: detached replicas would otherwise outlive it. */
@@ -100,6 +111,9 @@ export function startScaledFunctions(options: {
       );
     },
     replicas: (name) => local.pools.get(name)?.currentReplicas() ?? Promise.resolve(0),
+    replicaUrls: (name) =>
+      [...spawned].filter((p) => p.name === name && p.isRunning()).flatMap((p) => (p.url() === undefined ? [] : [p.url()!])),
+    latest: (name) => local.scaler.latest(LOCAL_NAMESPACE, name),
     async stop() {
       await local.stop();
       await client.dispose();

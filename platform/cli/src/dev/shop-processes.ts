@@ -1,3 +1,5 @@
+import type { Outcome } from '@spillway/autoscaler';
+import type { GatewayFunction } from '@spillway/console';
 import { type FunctionProcess, type ShopFunctionName, spawnFunction, waitReady } from './function-process';
 import { type ScaledFunctions, startScaledFunctions } from './scaled-functions';
 import { describeScaling, type ScaledFunctionName, type ScalingPlan } from './scaling-plan';
@@ -11,6 +13,10 @@ export interface ShopProcesses {
   ready(deadline: number): Promise<Map<ShopFunctionName, string>>;
   /** Banner lines: each scaled function's replicas now and its range; empty without autoscaling. */
   scalingLines(): Promise<string[]>;
+  /** Each function as the gateway sees it: its name and its running replicas' URLs. */
+  gatewayFunctions(): GatewayFunction[];
+  /** The autoscaler's last tick for a scaled function; undefined without autoscaling. */
+  latest(name: ShopFunctionName): Outcome | undefined;
   /** Resolves when a process that is not in a pool exits: dev cannot go on without it. */
   readonly unexpectedExit: Promise<string>;
   stop(): Promise<void>;
@@ -57,6 +63,17 @@ export function startShopProcesses(options: {
       const pools = scaled;
       return Promise.all(SCALED.map(async (name) => describeScaling(name, scaling[name], await pools.replicas(name))));
     },
+    gatewayFunctions() {
+      return SHOP.map((name) => ({
+        name,
+        replicaUrls: () => {
+          const own = plain.find((p) => p.name === name);
+          if (own) return own.isRunning() && own.url() ? [own.url()!] : [];
+          return scaled?.replicaUrls(name as ScaledFunctionName) ?? [];
+        },
+      }));
+    },
+    latest: (name) => ((SCALED as readonly string[]).includes(name) ? scaled?.latest(name as ScaledFunctionName) : undefined),
     unexpectedExit: Promise.race(plain.map((p) => p.exited.then((code) => `${p.name} exited (code ${code})`))),
     async stop() {
       await Promise.all([scaled?.stop(), ...plain.map((p) => p.stop({ graceMs: options.stopGraceMs }))]);

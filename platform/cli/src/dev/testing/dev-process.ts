@@ -13,6 +13,8 @@ export interface Dev {
   readonly child: ChildProcess;
   /** Function name -> URL, from the banner. */
   readonly urls: Record<string, string>;
+  /** The gateway's URL, from the banner. */
+  readonly gateway: string;
   readonly exited: Promise<number | null>;
   /** Everything dev printed so far, stdout and stderr. */
   output(): string;
@@ -20,10 +22,9 @@ export interface Dev {
 
 /** Runs `spillway dev` on `dataDir` with every port free and PGlite as the read model, and waits for its banner. */
 export async function startDev(dataDir: string, flags: readonly string[] = []): Promise<Dev> {
-  const ports = ['--emulator-port', '--order-create-port', '--stock-reservation-port', '--order-projector-port'].flatMap((flag) => [
-    flag,
-    '0',
-  ]);
+  const ports = ['--emulator-port', '--gateway-port', '--order-create-port', '--stock-reservation-port', '--order-projector-port'].flatMap(
+    (flag) => [flag, '0'],
+  );
   const child = spawn(process.execPath, [spillwayBin, 'dev', '--data-dir', dataDir, ...ports, ...flags], {
     cwd: repoRoot,
     // No DATABASE_URL: the default read model is PGlite in the data folder.
@@ -47,7 +48,8 @@ export async function startDev(dataDir: string, flags: readonly string[] = []): 
     await new Promise((r) => setTimeout(r, 100));
   }
   const urls = Object.fromEntries([...out.matchAll(/^ {2}([a-z-]+) +(http:\/\/\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
-  return { child, urls, exited, output: () => out };
+  const gateway = /^ {2}gateway +(http:\/\/\S+)/m.exec(out)?.[1] ?? '';
+  return { child, urls, gateway, exited, output: () => out };
 }
 
 /** Stops each dev still running: SIGTERM so it stops its functions, SIGKILL only past the grace period. */
