@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import type { IIoK8sApiCoreV1Container } from 'kubernetes-models/v1/Container';
@@ -38,7 +39,9 @@ function firstContainer(workload: IDeployment | IStatefulSet): IIoK8sApiCoreV1Co
 
 const functionObjects = (fn: string) =>
   ['Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount'].map((kind) => `${kind}/spillway-${fn}`);
-const autoscalerObjects = ['Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].map((kind) => `${kind}/spillway-autoscaler`);
+const autoscalerObjects = ['Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].map(
+  (kind) => `${kind}/spillway-autoscaler`,
+);
 const eventStoreObjects = ['Service/spillway-eventstoredb', 'StatefulSet/spillway-eventstoredb'];
 const postgresObjects = ['Secret/spillway-postgresql', 'Service/spillway-postgresql', 'StatefulSet/spillway-postgresql'];
 const production: Values = {
@@ -110,11 +113,19 @@ describe('the autoscaler', () => {
   const deployment = only<IDeployment>(manifests, 'Deployment', 'spillway-autoscaler');
   const container = firstContainer(deployment);
 
-  test('may only read Deployments and get or patch their /scale', () => {
+  test('may only read Deployments, get or patch their /scale, and create, get and update its own Lease', () => {
     expect(only<IRole>(manifests, 'Role').rules).toEqual([
       { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get', 'patch'] },
+      // Kubernetes cannot restrict create by name; get and update are on the one Lease.
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['spillway-autoscaler'], verbs: ['get', 'update'] },
     ]);
+  });
+
+  test('without leader election it has no Lease rights', () => {
+    const single = render({ autoscaler: { replicas: 1, leaderElection: { enabled: false } } });
+    expect(only<IRole>(single, 'Role').rules?.map((r) => r.apiGroups)).toEqual([['apps'], ['apps']]);
   });
 
   test('gets those rights through its own service account', () => {
@@ -125,13 +136,44 @@ describe('the autoscaler', () => {
     expect(deployment.spec?.template.spec?.automountServiceAccountToken).toBe(true);
   });
 
-  test('runs alone: one replica, never two during a rollout', () => {
-    expect(deployment.spec?.replicas).toBe(1);
-    expect(deployment.spec?.strategy).toEqual({ type: 'Recreate' });
+  test('runs two replicas that elect a leader on a Lease, rolled one at a time and kept through drains', () => {
+    expect(deployment.spec?.replicas).toBe(2);
+    expect(deployment.spec?.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(only<IPodDisruptionBudget>(manifests, 'PodDisruptionBudget', 'spillway-autoscaler').spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: deployment.spec?.selector.matchLabels },
+    });
+    const env = container.env ?? [];
+    expect(env.find((e) => e.name === 'POD_NAME')?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.name');
+    expect(env.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.namespace');
+  });
+
+  test('the lease timings are values', () => {
+    const tuned = render({
+      autoscaler: { leaderElection: { leaseName: 'scaler-lock', leaseDuration: '30s', renewDeadline: '20s', retryPeriod: '4s' } },
+    });
+    const args = firstContainer(only<IDeployment>(tuned, 'Deployment', 'spillway-autoscaler')).args ?? [];
+    expect(args.slice(args.indexOf('--leader-elect'))).toEqual([
+      '--leader-elect',
+      ...['--leader-elect-resource-name', 'scaler-lock'],
+      ...['--leader-elect-lease-duration', '30s'],
+      ...['--leader-elect-renew-deadline', '20s'],
+      ...['--leader-elect-retry-period', '4s'],
+    ]);
+    expect(only<IRole>(tuned, 'Role').rules?.at(-1)?.resourceNames).toEqual(['scaler-lock']);
+  });
+
+  test('one replica without leader election: Recreate, so two never run at once, and no PDB to block drains', () => {
+    const single = render({ autoscaler: { replicas: 1, leaderElection: { enabled: false } } });
+    const d = only<IDeployment>(single, 'Deployment', 'spillway-autoscaler');
+    expect(d.spec?.replicas).toBe(1);
+    expect(d.spec?.strategy).toEqual({ type: 'Recreate' });
+    expect(firstContainer(d).args).not.toContain('--leader-elect');
+    expect(single.filter((m) => m.kind === 'PodDisruptionBudget' && m.metadata.name === 'spillway-autoscaler')).toEqual([]);
   });
 
   test('watches its own namespace and reaches the in-release EventStoreDB', () => {
-    expect(container.args).toEqual(['autoscaler', '--namespace', 'shop', '--interval', '2s', '--port', '9090']);
+    expect(container.args?.slice(0, 7)).toEqual(['autoscaler', '--namespace', 'shop', '--interval', '2s', '--port', '9090']);
     expect(container.env?.find((e) => e.name === 'ESDB_CONNECTION_STRING')?.value).toBe('esdb://spillway-eventstoredb:2113?tls=false');
     const eventStore = only<IService>(manifests, 'Service', 'spillway-eventstoredb');
     expect(eventStore.spec?.ports?.map((p) => p.port)).toEqual([2113]);
@@ -291,6 +333,16 @@ describe('bad values are rejected with a message naming the field', () => {
     { name: 'autoscaler interval without a unit', values: { autoscaler: { interval: '2' } }, message: 'autoscaler.interval' },
     { name: 'short PostgreSQL password', values: { postgresql: { auth: { password: 'x' } } }, message: 'postgresql.auth.password' },
     { name: 'misspelt top-level key', values: { autoscaller: {} }, message: 'autoscaller' },
+    {
+      name: 'two autoscalers without leader election',
+      values: { autoscaler: { leaderElection: { enabled: false } } },
+      message: 'autoscaler.replicas > 1 needs autoscaler.leaderElection.enabled',
+    },
+    {
+      name: 'a lease duration without a unit',
+      values: { autoscaler: { leaderElection: { leaseDuration: '15' } } },
+      message: 'leaseDuration',
+    },
     {
       name: 'bad function value, reported under its alias',
       values: { 'stock-reservation': { autoscaling: { policy: 'x' } } },

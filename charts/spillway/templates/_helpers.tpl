@@ -48,3 +48,8 @@ runAsNonRoot: true
 capabilities:
   drop: [ALL]
 {{- end }}
+
+{{/* The autoscaler's leader-election Lease. */}}
+{{- define "spillway.autoscalerLeaseName" -}}
+{{- .Values.autoscaler.leaderElection.leaseName | default (include "spillway.componentName" (dict "root" . "component" "autoscaler")) }}
+{{- end }}

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_FAILURE_THRESHOLD } from './policy/fallback';
 
@@ -19,6 +21,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Set from the downward API in the chart; the namespace to watch when --namespace is not given. */
   POD_NAMESPACE: z.string().regex(NAMESPACE, 'expected a Kubernetes namespace name').optional(),
+  /** Set from the downward API in the chart; the first part of this replica's leader-election identity. */
+  POD_NAME: z.string().min(1).optional(),
   /** Consecutive failed measurements before a workload goes to its fallback-replicas. */
   FALLBACK_AFTER_FAILURES: wholeNumber.pipe(z.number().min(1)).default(DEFAULT_FAILURE_THRESHOLD),
   /** Most `$all` events one reading scans before reporting the lag as capped. */
@@ -36,6 +40,8 @@ export interface AutoscalerConfig {
   readonly failureThreshold: number;
   readonly scanCap?: number;
   readonly kedaGrpcPort: number;
+  /** This process's holderIdentity for leader election: POD_NAME (else the host name) plus a random suffix, as client-go does. */
+  readonly identity: string;
 }
 
 /** Start-up stops with this: one message naming every wrong variable. */
@@ -67,6 +73,8 @@ export function loadAutoscalerConfig(env: Readonly<Record<string, string | undef
     namespace: c.POD_NAMESPACE ?? inClusterNamespace() ?? 'default',
     failureThreshold: c.FALLBACK_AFTER_FAILURES,
     kedaGrpcPort: c.KEDA_GRPC_PORT,
+    // The suffix keeps a restarted container with the same pod name from renewing its predecessor's term as its own.
+    identity: `${c.POD_NAME ?? hostname()}_${randomUUID().slice(0, 8)}`,
     ...(c.LAG_SCAN_CAP !== undefined ? { scanCap: c.LAG_SCAN_CAP } : {}),
   };
 }

@@ -8,7 +8,15 @@ describe('loadAutoscalerConfig', () => {
       namespace: 'shop',
       failureThreshold: 3,
       kedaGrpcPort: 9091,
+      identity: expect.stringMatching(/^.+_[0-9a-f]{8}$/),
     });
+  });
+
+  test('the leader-election identity is the pod name plus a suffix unique to this process', () => {
+    const first = loadAutoscalerConfig({ POD_NAME: 'spillway-autoscaler-7d9f-abcde' }).identity;
+    const second = loadAutoscalerConfig({ POD_NAME: 'spillway-autoscaler-7d9f-abcde' }).identity;
+    expect(first).toMatch(/^spillway-autoscaler-7d9f-abcde_[0-9a-f]{8}$/);
+    expect(second).not.toBe(first);
   });
 
   test('reads every variable; an empty one counts as unset', () => {
@@ -28,6 +36,7 @@ describe('loadAutoscalerConfig', () => {
       namespace: 'prod',
       failureThreshold: 5,
       scanCap: 500,
+      identity: expect.any(String),
       kedaGrpcPort: 7000,
     });
     expect(loadAutoscalerConfig({ POD_NAMESPACE: 'x', LOG_LEVEL: '' }).logLevel).toBe('info');

@@ -21,6 +21,14 @@ export { eventStoreLagSources } from './lag/eventstore-lag-sources';
 export type { LagMeasurement, LagSource } from './lag/lag-source';
 export type { StartFrom } from './lag/stream-lag-source';
 export { StreamLagSource } from './lag/stream-lag-source';
+export type { Leadership, LeaseElectorOptions } from './leader/lease-elector';
+export {
+  checkLeaseTimings,
+  DEFAULT_LEASE_DURATION_MS,
+  DEFAULT_RENEW_DEADLINE_MS,
+  DEFAULT_RETRY_PERIOD_MS,
+  LeaseElector,
+} from './leader/lease-elector';
 export type { LocalAutoscaler, LocalAutoscalerOptions, LocalFunction } from './loop/local-autoscaler';
 export { LOCAL_NAMESPACE, startLocalAutoscaler } from './loop/local-autoscaler';
 export type { Outcome, ScalerOptions, Workload } from './loop/scaler';
@@ -42,4 +50,5 @@ export { captureLog, eventually } from './test-kit/capture-log';
 export { ControlledLagSource } from './test-kit/controlled-lag-source';
 export type { FakeDeployment, RecordedRequest } from './test-kit/fake-kubernetes';
 export { FakeKubernetes } from './test-kit/fake-kubernetes';
+export type { FakeLease, LeaseVersion } from './test-kit/fake-leases';
 export { RecordingScaleTarget } from './test-kit/recording-scale-target';

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { type ExternalScalerServer, startExternalScaler } from '../keda/external-scaler';
 import { type HttpApi, startHttpApi } from '../keda/http-api';
 import { eventStoreLagSources } from '../lag/eventstore-lag-sources';
+import { LeaseElector } from '../leader/lease-elector';
 import { Scaler } from '../loop/scaler';
 import { AutoscalerMetrics } from '../metrics/autoscaler-metrics';
 import { KubernetesWorkloads } from '../targets/kubernetes/kubernetes-workloads';
@@ -21,6 +22,16 @@ export interface AutoscalerAppOptions {
   readonly host?: string;
   readonly failureThreshold: number;
   readonly scanCap?: number;
+  /** Several replicas: only the holder of this Lease applies decisions; every replica measures and serves KEDA. */
+  readonly leaderElection?: {
+    /** Where the Lease lives: the autoscaler's own namespace. */
+    readonly namespace: string;
+    readonly leaseName: string;
+    readonly identity: string;
+    readonly leaseDurationMs: number;
+    readonly renewDeadlineMs: number;
+    readonly retryPeriodMs: number;
+  };
   readonly log: Logger;
 }
 
@@ -36,14 +47,32 @@ export async function startAutoscalerApp(options: AutoscalerAppOptions): Promise
   const { log } = options;
   const client = EventStoreDBClient.connectionString(options.esdbConnectionString);
   const metrics = new AutoscalerMetrics();
+  const election = options.leaderElection;
+  const elector =
+    election === undefined
+      ? undefined
+      : new LeaseElector({
+          kubeConfig: options.kubeConfig,
+          ...election,
+          log,
+          onChange: (leading) => metrics.leader.set(leading ? 1 : 0),
+        });
+  metrics.leader.set(elector ? 0 : 1);
   const scaler = new Scaler({
     lagSource: eventStoreLagSources(client, options.scanCap !== undefined ? { scanCap: options.scanCap } : {}),
     log,
     metrics,
     dryRun: options.dryRun,
     failureThreshold: options.failureThreshold,
+    ...(elector ? { leadership: elector } : {}),
   });
-  const workloads = new KubernetesWorkloads(options.kubeConfig, options.namespace, scaler, log);
+  const workloads = new KubernetesWorkloads(
+    options.kubeConfig,
+    options.namespace,
+    scaler,
+    log,
+    `spillway-autoscaler (${election?.identity ?? 'single'})`,
+  );
   let http: HttpApi | undefined;
   let grpc: ExternalScalerServer | undefined;
   let ready = false;
@@ -64,10 +93,18 @@ export async function startAutoscalerApp(options: AutoscalerAppOptions): Promise
     await Promise.allSettled([workloads.stop(), http?.close(), grpc?.close(), client.dispose()]);
     throw err;
   }
+  elector?.start();
   scaler.start(options.intervalMs);
   ready = true;
   log.info(
-    { namespace: options.namespace, intervalMs: options.intervalMs, dryRun: options.dryRun, httpPort: http.port, grpcPort: grpc.port },
+    {
+      namespace: options.namespace,
+      intervalMs: options.intervalMs,
+      dryRun: options.dryRun,
+      httpPort: http.port,
+      grpcPort: grpc.port,
+      ...(election ? { identity: election.identity, lease: `${election.namespace}/${election.leaseName}` } : {}),
+    },
     'autoscaler started',
   );
   const [httpPort, grpcPort] = [http.port, grpc.port];
@@ -78,6 +115,8 @@ export async function startAutoscalerApp(options: AutoscalerAppOptions): Promise
     async stop() {
       await workloads.stop();
       await scaler.stop();
+      // After the loop stopped, so no write follows the release.
+      await elector?.stop();
       await Promise.allSettled([http?.close(), grpc?.close()]);
       await client.dispose();
     },

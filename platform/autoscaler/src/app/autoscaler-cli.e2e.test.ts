@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
@@ -8,35 +8,10 @@ import { type Emulator, startEmulator } from '@spillway/emulator';
 import { ANNOTATIONS } from '../annotations/annotations';
 import { eventually } from '../test-kit/capture-log';
 import { FakeKubernetes } from '../test-kit/fake-kubernetes';
+import { writeKubeconfig } from '../test-kit/kubeconfig-file';
 
 const bin = join(__dirname, '..', '..', '..', 'cli', 'bin', 'spillway.js');
 const NS = 'shop';
-
-function kubeconfig(dir: string, server: string): string {
-  const file = join(dir, 'kubeconfig');
-  writeFileSync(
-    file,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: fake',
-      '  cluster:',
-      `    server: ${server}`,
-      // The client refuses plain http:// unless TLS verification is explicitly off.
-      '    insecure-skip-tls-verify: true',
-      'users:',
-      '- name: fake',
-      '  user: {}',
-      'contexts:',
-      '- name: fake',
-      '  context: {cluster: fake, user: fake}',
-      'current-context: fake',
-      '',
-    ].join('\n'),
-  );
-  return file;
-}
 
 describe('spillway autoscaler and spillway status (whole processes)', () => {
   let dir: string;
@@ -115,7 +90,7 @@ describe('spillway autoscaler and spillway status (whole processes)', () => {
     });
 
     child = run(['autoscaler', '--namespace', NS, '--interval', '200ms', '--port', '0', '--grpc-port', '0'], {
-      KUBECONFIG: kubeconfig(dir, kube.url),
+      KUBECONFIG: writeKubeconfig(dir, kube.url),
       ESDB_CONNECTION_STRING: `${emulator!.connectionString}&defaultDeadline=1000`,
       FALLBACK_AFTER_FAILURES: '2',
       LOG_LEVEL: 'info',

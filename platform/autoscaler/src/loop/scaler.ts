@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ScalingSpec } from '../annotations/annotations';
 import { formatSubscriptionRef } from '../annotations/subscription-ref';
 import type { LagMeasurement, LagSource } from '../lag/lag-source';
+import type { Leadership } from '../leader/lease-elector';
 import type { AutoscalerMetrics } from '../metrics/autoscaler-metrics';
 import { choosePolicy } from '../policy/choose-policy';
 import { DEFAULT_FAILURE_THRESHOLD, decideOnFailure } from '../policy/fallback';
@@ -46,6 +47,8 @@ export interface ScalerOptions {
   /** Decide and log, but never apply. */
   readonly dryRun?: boolean;
   readonly failureThreshold?: number;
+  /** With several replicas, only the leader applies; the others measure and decide (KEDA reads them, and their policy state is warm on takeover). */
+  readonly leadership?: Leadership;
   /** Bound on one lag reading (DEFAULT_MEASURE_TIMEOUT_MS); a slower one is a failed measurement. */
   readonly measureTimeoutMs?: number;
   /** Milliseconds; injected so tests and simulations control time. */
@@ -223,6 +226,8 @@ export class Scaler {
     metrics?.decisions.inc({ ...labels, direction });
 
     let applied = false;
+    // Asked once per step, right before the write: a replica that lost the lease since the tick began does not write.
+    const follower = this.options.leadership !== undefined && !this.options.leadership.isLeader();
     if (direction !== 'none') {
       log.info(
         {
@@ -234,11 +239,12 @@ export class Scaler {
           capped: measurement?.capped,
           dryRun: this.options.dryRun ?? false,
           scaledBy: workload.spec.scaledBy ?? 'spillway',
+          ...(follower ? { follower: true } : {}),
         },
         decision.reason,
       );
       // A KEDA-scaled workload is measured for KEDA's pulls; KEDA's HPA applies the replicas.
-      if (!this.options.dryRun && workload.spec.scaledBy !== 'keda') {
+      if (!this.options.dryRun && workload.spec.scaledBy !== 'keda' && !follower) {
         try {
           await workload.target.scale(decision.replicas);
           applied = true;

@@ -23,6 +23,27 @@ describe('Scaler', () => {
     await scaler.stop();
   });
 
+  test('a follower measures and decides but never applies; the same scaler applies once it leads', async () => {
+    const logs = captureLog();
+    const target = new RecordingScaleTarget(1);
+    let leading = false;
+    const scaler = new Scaler({
+      lagSource: () => new ControlledLagSource('orders::f', 30),
+      log: logs.log,
+      leadership: { isLeader: () => leading },
+    });
+    scaler.upsert({ namespace: 'ns', name: 'f', spec: spec('f'), target });
+    const [followed] = await scaler.tick();
+    expect(followed).toMatchObject({ applied: false, decision: { replicas: 3 }, measurement: { lag: 30 } });
+    expect(target.history).toEqual([]);
+    expect(logs.lines()).toContainEqual(expect.objectContaining({ fn: 'f', to: 3, follower: true }));
+    leading = true;
+    const [led] = await scaler.tick();
+    expect(led).toMatchObject({ applied: true, decision: { replicas: 3 } });
+    expect(target.history).toEqual([3]);
+    await scaler.stop();
+  });
+
   test('a workload scaled by KEDA is measured and decided, never applied', async () => {
     const logs = captureLog();
     const target = new RecordingScaleTarget(1);

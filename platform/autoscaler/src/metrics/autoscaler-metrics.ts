@@ -12,6 +12,7 @@ export class AutoscalerMetrics {
   readonly currentReplicas: Gauge<Labels>;
   readonly decisions: Counter<Labels | 'direction'>;
   readonly measurementFailures: Counter<Labels>;
+  readonly leader: Gauge;
 
   constructor() {
     this.registry.setDefaultLabels({ app: 'spillway-autoscaler' });
@@ -57,6 +58,11 @@ export class AutoscalerMetrics {
       name: 'spillway_autoscaler_measurement_failures_total',
       help: 'Failed lag measurements',
       labelNames,
+      registers,
+    });
+    this.leader = new Gauge({
+      name: 'spillway_autoscaler_leader',
+      help: '1 while this replica holds the leader Lease and applies decisions (always 1 without leader election)',
       registers,
     });
   }

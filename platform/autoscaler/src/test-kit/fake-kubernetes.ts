@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FakeLeases } from './fake-leases';
 
 /** A Deployment as the fake API server stores and returns it (the fields the autoscaler and charts read). */
 export interface FakeDeployment {
@@ -28,6 +29,10 @@ export interface RecordedRequest {
   readonly contentType: string | undefined;
   readonly body: unknown;
   readonly status: number;
+  /** The User-Agent header: the autoscaler names its replica there. */
+  readonly userAgent: string | undefined;
+  /** Position among every recorded request and Lease version (see FakeLeases.before). */
+  readonly seq: number;
 }
 
 interface WatchEvent {
@@ -41,7 +46,7 @@ interface WatchEvent {
  * `?watch=true|1` streaming one JSON event per line from a resourceVersion) and their `/scale`
  * subresource (get, put, and patch as json-patch, merge-patch or strategic-merge-patch). A write
  * carrying a stale `metadata.resourceVersion` gets a 409 Conflict Status, as the real server does.
- * Label and field selectors are not implemented.
+ * Leases (`coordination.k8s.io/v1`) are served by FakeLeases. Label and field selectors are not implemented.
  */
 export class FakeKubernetes {
   readonly requests: RecordedRequest[] = [];
@@ -50,6 +55,12 @@ export class FakeKubernetes {
   private readonly watchers = new Set<{ namespace?: string; res: ServerResponse }>();
   private readonly conflicts = new Map<string, number>();
   private revision = 1;
+  private seq = 0;
+  /** Leases for leader election: get, create, update with resourceVersion conflicts. */
+  readonly leases = new FakeLeases(
+    () => ++this.revision,
+    () => ++this.seq,
+  );
   private server?: Server;
   private baseUrl = '';
 
@@ -161,6 +172,9 @@ export class FakeKubernetes {
     }
     const reply = (code: number, payload: unknown) => this.send(res, req, code, payload, body, url, query);
 
+    const lease = this.leases.handle(req.method ?? 'GET', url.pathname, body);
+    if (lease) return reply(lease.code, lease.body);
+
     const collection = url.pathname.match(/^\/apis\/apps\/v1(?:\/namespaces\/([^/]+))?\/deployments$/);
     if (collection && req.method === 'GET') {
       const namespace = collection[1] ? decodeURIComponent(collection[1]) : undefined;
@@ -215,7 +229,16 @@ export class FakeKubernetes {
 
   private watch(req: IncomingMessage, res: ServerResponse, namespace: string | undefined, query: Record<string, string>, url: URL): void {
     const from = Number(query['resourceVersion'] ?? '0') || 0;
-    this.requests.push({ method: 'GET', path: url.pathname, query, contentType: undefined, body: undefined, status: 200 });
+    this.requests.push({
+      method: 'GET',
+      path: url.pathname,
+      query,
+      contentType: undefined,
+      body: undefined,
+      status: 200,
+      userAgent: req.headers['user-agent'],
+      seq: ++this.seq,
+    });
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     // The client's fetch resolves on the headers; without a flush they wait for the first event.
     res.flushHeaders();
@@ -250,6 +273,8 @@ export class FakeKubernetes {
       contentType: req.headers['content-type'],
       body,
       status: code,
+      userAgent: req.headers['user-agent'],
+      seq: ++this.seq,
     });
     res.writeHead(code, { 'content-type': 'application/json' });
     res.end(JSON.stringify(payload));

@@ -25,6 +25,8 @@ export class DeploymentScaleTarget implements ScaleTarget {
     readonly name: string,
     /** `spec.replicas` as the Deployment watch last saw it, updated on our own writes; saves one GET per workload per tick. */
     private readonly cache?: { get(): number | undefined; set(replicas: number): void },
+    /** Sent as User-Agent on writes, so the API server's audit log names the replica that scaled. */
+    private readonly userAgent?: string,
   ) {}
 
   async currentReplicas(): Promise<number> {
@@ -53,7 +55,11 @@ export class DeploymentScaleTarget implements ScaleTarget {
             body: { metadata: { resourceVersion: scale.metadata?.resourceVersion }, spec: { replicas } },
             fieldManager: 'spillway-autoscaler',
           },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          setHeaderOptions(
+            'Content-Type',
+            PatchStrategy.MergePatch,
+            this.userAgent === undefined ? undefined : setHeaderOptions('User-Agent', this.userAgent),
+          ),
         );
         // The watch will report it too; until then the next tick must not see the old count.
         this.cache?.set(replicas);

@@ -22,6 +22,8 @@ export class KubernetesWorkloads {
     readonly namespace: string,
     private readonly scaler: Scaler,
     private readonly log: Logger,
+    /** User-Agent of the /scale writes (`spillway-autoscaler (<identity>)`). */
+    private readonly userAgent?: string,
   ) {
     this.api = kc.makeApiClient(AppsV1Api);
     this.watcher = new DeploymentWatcher(
@@ -50,10 +52,16 @@ export class KubernetesWorkloads {
           namespace: d.namespace,
           name: d.name,
           spec: d.parsed.spec,
-          target: new DeploymentScaleTarget(this.api, d.namespace, d.name, {
-            get: () => this.replicas.get(key),
-            set: (replicas) => this.replicas.set(key, replicas),
-          }),
+          target: new DeploymentScaleTarget(
+            this.api,
+            d.namespace,
+            d.name,
+            {
+              get: () => this.replicas.get(key),
+              set: (replicas) => this.replicas.set(key, replicas),
+            },
+            this.userAgent,
+          ),
         });
         return;
       case 'invalid': {
