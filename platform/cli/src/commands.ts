@@ -15,6 +15,10 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
     summary: 'run the EventStoreDB-compatible emulator',
     load: () => loadCommand('emulator'),
   },
+  log: {
+    summary: "verify or repair the emulator's durable event log",
+    load: () => loadCommand('log'),
+  },
   dev: {
     summary: 'run the whole shop on this machine (emulator, read model, functions)',
     load: () => loadCommand('dev'),

@@ -5,6 +5,9 @@ export { errors, isRpcError, replyError, rpcError, sendError } from './server/er
 export type { Emulator, EmulatorOptions } from './server/start-emulator';
 export { DEFAULT_PORT, startEmulator } from './server/start-emulator';
 export type { ServiceModule, SupportedMethod } from './service-module';
+export { LOG_FILE, LogDamagedError } from './store/log-check';
+export type { LogRepair, LogVerdict } from './store/log-repair';
+export { repairLog, verifyLog } from './store/log-repair';
 export { createMemoryStore } from './store/memory-store';
 export type {
   AppendOutcome,

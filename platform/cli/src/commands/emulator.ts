@@ -11,12 +11,18 @@ const USAGE = `Usage: spillway emulator [flags]
 
 Runs the EventStoreDB-compatible emulator until SIGINT or SIGTERM, then flushes its log
 and exits 0. Prints the connection string (esdb://HOST:PORT?tls=false) on stdout.
+A torn tail (the last write cut short by a crash) is dropped at start and reported on
+stderr; any other damage to the log stops start-up (exit 1) with a message naming the
+file, the byte offset and the positions affected.
 
 Flags:
   --host <host>          interface to listen on (default 127.0.0.1)
   --port <port>          gRPC port (default 2113; 0 picks a free port)
   --data-dir <dir>       durable log folder (default ${DEFAULT_DATA_DIR})
   --mem                  keep everything in memory instead
+  --repair               before starting, repair a damaged log in --data-dir: the damaged
+                         file is moved aside whole and the log keeps everything before the
+                         damage (what is cut is printed; see \`spillway log\`)
   --tls-cert <file>      serve TLS with this PEM certificate (needs --tls-key)
   --tls-key <file>       the certificate's PEM private key
   --user <name:password> require Basic-auth credentials of this user (repeatable; needs
@@ -36,6 +42,7 @@ interface EmulatorModule {
     tls?: { cert: Buffer; key: Buffer };
     users?: { username: string; password: string }[];
   }): Promise<Emulator>;
+  repairLog(dataDir: string): { message: string };
 }
 
 function user(value: string): { username: string; password: string } {
@@ -62,11 +69,13 @@ export const command: Command = {
       port: { type: 'string' },
       'data-dir': { type: 'string' },
       mem: { type: 'boolean' },
+      repair: { type: 'boolean' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       user: { type: 'string', multiple: true },
     });
     if (values.mem && values['data-dir'] !== undefined) throw new UsageError('emulator: give --data-dir or --mem, not both');
+    if (values.mem && values.repair) throw new UsageError('emulator: --repair repairs the log in --data-dir, not --mem');
     if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
       throw new UsageError('emulator: --tls-cert and --tls-key go together');
     }
@@ -85,7 +94,8 @@ export const command: Command = {
     if (values.user !== undefined) options.users = values.user.map(user);
 
     // Loaded here so that `spillway --help` does not pay for the gRPC stack.
-    const { startEmulator } = require('@spillway/emulator') as EmulatorModule;
+    const { startEmulator, repairLog } = require('@spillway/emulator') as EmulatorModule;
+    if (values.repair && options.dataDir !== undefined) process.stderr.write(`emulator: repair: ${repairLog(options.dataDir).message}\n`);
     const emulator = await startEmulator(options);
     process.stdout.write(`${emulator.connectionString}\n`);
 

@@ -1,5 +1,6 @@
 import { UsageError } from '../usage-error';
 import { command } from './emulator';
+import { command as log } from './log';
 
 describe('spillway emulator flags', () => {
   // Every row fails before an emulator is started.
@@ -13,5 +14,23 @@ describe('spillway emulator flags', () => {
   test.each(bad)('%s is a usage error', async (_name, argv, message) => {
     await expect(command.run(argv)).rejects.toThrow(UsageError);
     await expect(command.run(argv)).rejects.toThrow(message);
+  });
+});
+
+describe('spillway emulator --repair and spillway log flags', () => {
+  test('--repair with --mem is a usage error (there is no log to repair)', async () => {
+    await expect(command.run(['--mem', '--repair'])).rejects.toThrow(/--repair repairs the log in --data-dir/);
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ['no action', [], /give verify or repair/],
+    ['an unknown action', ['fix'], /give verify or repair, got 'fix'/],
+    ['a second argument', ['verify', 'extra'], /unexpected argument 'extra'/],
+    ['an empty --data-dir', ['verify', '--data-dir', ' '], /--data-dir must not be empty/],
+    ['an unknown flag', ['verify', '--force'], /Unknown option '--force'/],
+  ];
+  test.each(bad)('spillway log with %s is a usage error', async (_name, argv, message) => {
+    await expect(log.run(argv)).rejects.toThrow(UsageError);
+    await expect(log.run(argv)).rejects.toThrow(message);
   });
 });

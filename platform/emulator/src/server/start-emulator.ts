@@ -21,6 +21,11 @@ export interface EmulatorOptions {
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** Require Basic-auth credentials of one of these users on every call but ServerFeatures (needs `tls`). */
   readonly users?: readonly EmulatorUser[];
+  /**
+   * Hears what opening the durable log dropped (a torn tail, saved beside the log); stderr
+   * by default. A damaged log is not dropped: startEmulator rejects with a LogDamagedError.
+   */
+  readonly warn?: (message: string) => void;
 }
 
 export interface Emulator {
@@ -54,7 +59,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   const host = options.host ?? '127.0.0.1';
   const memory = options.memory === true || options.dataDir === undefined;
-  const store = await openStore(memory ? { memory: true } : { dataDir: options.dataDir! });
+  const warn = options.warn ?? ((message: string) => process.stderr.write(`emulator: ${message}\n`));
+  const store = await openStore(memory ? { memory: true } : { dataDir: options.dataDir! }, { warn });
 
   const modules: ServiceModule[] = [];
   let server: grpc.Server | undefined;

@@ -14,6 +14,8 @@ interface Child {
   readonly process: ChildProcess;
   readonly connectionString: string;
   readonly exited: Promise<number | null>;
+  /** What it wrote to stderr so far. */
+  stderr(): string;
 }
 
 /** Starts an emulator process and waits for the connection string it prints. */
@@ -35,7 +37,7 @@ function start(args: readonly string[]): Promise<Child> {
       const line = out.split('\n').find((l) => l.startsWith('esdb://'));
       if (line) {
         clearTimeout(timer);
-        resolve({ process: child, connectionString: line.trim(), exited });
+        resolve({ process: child, connectionString: line.trim(), exited, stderr: () => err });
       }
     });
     child.once('exit', (code) => {
@@ -46,6 +48,21 @@ function start(args: readonly string[]): Promise<Child> {
 }
 
 const startEntry = (dataDir: string) => start(['--require', 'tsx/cjs', ENTRY, dataDir]);
+
+/** Runs the CLI to its end: exit code and output. */
+function runCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+}
 
 async function readIds(client: EventStoreDBClient, stream: string): Promise<string[]> {
   const ids: string[] = [];
@@ -126,6 +143,7 @@ test('a torn tail is cut off on start and the log stays writable', async () => {
 
   const second = await startEntry(dir);
   children.push(second.process);
+  expect(second.stderr()).toMatch(/dropped a torn tail of \d+ bytes at offset \d+ .*kept 4 events in 4 records/);
   const reader = EventStoreDBClient.connectionString(second.connectionString);
   expect(await readIds(reader, 'torn')).toHaveLength(4);
   const next = await reader.appendToStream('torn', jsonEvent({ type: 'Step', data: { n: 5 } }), { expectedRevision: 3n });
@@ -154,4 +172,71 @@ test('`spillway emulator` prints its connection string, flushes on SIGTERM and e
   await reader.dispose();
   second.process.kill('SIGINT');
   expect(await second.exited).toBe(0);
+});
+
+test('a damaged log stops `spillway emulator` (exit 1, what and where); `spillway log repair` keeps what is before the damage', async () => {
+  const args = ['emulator', '--port', '0', '--data-dir', dir];
+  const first = await start([CLI, ...args]);
+  children.push(first.process);
+  const client = EventStoreDBClient.connectionString(first.connectionString);
+  const offsets: bigint[] = [];
+  for (let n = 0; n < 6; n++) {
+    offsets.push((await client.appendToStream('damaged', jsonEvent({ type: 'Step', data: { n } }))).position!.commit);
+  }
+  await client.dispose();
+  first.process.kill('SIGTERM');
+  expect(await first.exited).toBe(0);
+  const file = path.join(dir, LOG_FILE);
+  const bytes = fs.readFileSync(file);
+  // One flipped bit in the body of the fourth event's record.
+  bytes[Number(offsets[3]!) + 20]! ^= 0x10;
+  fs.writeFileSync(file, bytes);
+
+  const refused = await runCli(args);
+  expect(refused.code).toBe(1);
+  expect(refused.stdout).toBe('');
+  expect(refused.stderr).toContain(`${file} is damaged at byte offset`);
+  expect(refused.stderr).toContain('3 events in 3 records');
+  expect(refused.stderr).toContain('spillway log repair');
+  expect(fs.readFileSync(file)).toEqual(bytes);
+
+  const verify = await runCli(['log', 'verify', '--data-dir', dir]);
+  expect(verify.code).toBe(1);
+  expect(verify.stderr).toContain('is damaged at byte offset');
+
+  const repair = await runCli(['log', 'repair', '--data-dir', dir]);
+  expect(repair.code).toBe(0);
+  const movedTo = /moved aside whole to (\S+);/.exec(repair.stdout)?.[1];
+  expect(movedTo).toBeDefined();
+  expect(fs.readFileSync(movedTo!)).toEqual(bytes);
+  expect(repair.stdout).toMatch(/keeps, 3 events in 3 records .* bytes cut from offset/);
+  expect((await runCli(['log', 'verify', '--data-dir', dir])).code).toBe(0);
+
+  const second = await start([CLI, ...args]);
+  children.push(second.process);
+  const reader = EventStoreDBClient.connectionString(second.connectionString);
+  expect(await readIds(reader, 'damaged')).toHaveLength(3);
+  await reader.dispose();
+  second.process.kill('SIGTERM');
+  expect(await second.exited).toBe(0);
+});
+
+test('`spillway emulator --repair` repairs, says what it cut, then serves', async () => {
+  const file = path.join(dir, LOG_FILE);
+  fs.writeFileSync(file, 'not an event log\n');
+  const refused = await runCli(['emulator', '--port', '0', '--data-dir', dir]);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain(`${file} is not a Spillway event log`);
+
+  const repaired = await start([CLI, 'emulator', '--port', '0', '--data-dir', dir, '--repair']);
+  children.push(repaired.process);
+  expect(repaired.stderr()).toMatch(/emulator: repair: .* moved aside whole to /);
+  const aside = fs.readdirSync(dir).filter((name) => name.startsWith(`${LOG_FILE}.damaged-`));
+  expect(aside).toHaveLength(1);
+  expect(fs.readFileSync(path.join(dir, aside[0]!), 'utf8')).toBe('not an event log\n');
+  const client = EventStoreDBClient.connectionString(repaired.connectionString);
+  await client.appendToStream('after-repair', jsonEvent({ type: 'Step', data: {} }));
+  await client.dispose();
+  repaired.process.kill('SIGTERM');
+  expect(await repaired.exited).toBe(0);
 });

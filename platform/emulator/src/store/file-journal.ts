@@ -9,27 +9,34 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { lockDataDir } from './data-dir-lock';
 import type { Journal } from './journal';
-import { decodeRecord, encodeRecord, FILE_HEADER_SIZE, fileHeader, isFileHeader } from './log-format';
+import { checkLog, damageReport, LOG_FILE, LogDamagedError, tornTailReport } from './log-check';
+import { encodeRecord, FILE_HEADER_SIZE, fileHeader } from './log-format';
 import type { RecordedEvent } from './store';
 
 const writev = promisify(fs.writev);
 const fdatasync = promisify(fs.fdatasync);
 
-export const LOG_FILE = 'events.spwlog';
-const LOCK_FILE = 'emulator.lock';
+export { LOG_FILE };
 
 interface Queued {
   readonly buffer: Buffer;
   readonly done: (error?: Error) => void;
 }
 
+export interface OpenOptions {
+  /** Gets each good record read back at start-up, in log order, with the offset after it. */
+  readonly onRecord?: (events: RecordedEvent[], end: number) => void;
+  /** Told what start-up dropped (a torn tail) or started anew; never silent. */
+  readonly warn?: (message: string) => void;
+}
+
 export interface Recovered {
   readonly journal: FileJournal;
-  readonly events: RecordedEvent[];
   /** File offset after the last good record: where the next one goes. */
   readonly end: number;
-  /** Bytes cut off a torn or corrupt tail (0 when the log was clean). */
+  /** Bytes of a torn tail cut off (0 when the log was clean); they are saved beside the log. */
   readonly truncated: number;
 }
 
@@ -49,49 +56,46 @@ export class FileJournal implements Journal {
     this.tail = offset;
   }
 
-  /** Opens (or creates) the log in `dataDir`, reads it back, and truncates a torn tail. */
-  static async open(dataDir: string): Promise<Recovered> {
+  /**
+   * Opens (or creates) the log in `dataDir` and reads it back. A torn tail (the file ends
+   * inside its last record: a write cut short, never acknowledged) is saved beside the log,
+   * cut off and reported through `warn`. Anything else wrong throws a LogDamagedError naming
+   * the file, the offset and what is affected: the log is left as it is for `spillway log repair`.
+   */
+  static async open(dataDir: string, options: OpenOptions = {}): Promise<Recovered> {
+    const warn = options.warn ?? (() => {});
     fs.mkdirSync(dataDir, { recursive: true });
     const release = lockDataDir(dataDir);
+    let fd: number | undefined;
     try {
       const file = path.join(dataDir, LOG_FILE);
-      const created = !fs.existsSync(file);
-      const fd = fs.openSync(file, created ? 'w+' : 'r+');
-      if (created) {
-        fs.writeSync(fd, fileHeader(), 0, FILE_HEADER_SIZE, 0);
-        fs.fsyncSync(fd);
+      if (!fs.existsSync(file)) {
+        fd = fs.openSync(file, 'w+');
+        writeFreshHeader(fd);
         syncDirectory(dataDir);
-        return { journal: new FileJournal(fd, FILE_HEADER_SIZE, release), events: [], end: FILE_HEADER_SIZE, truncated: 0 };
+        return { journal: new FileJournal(fd, FILE_HEADER_SIZE, release), end: FILE_HEADER_SIZE, truncated: 0 };
       }
-      const content = fs.readFileSync(file);
-      if (content.length < FILE_HEADER_SIZE) {
-        // Crashed while creating the file: nothing was ever acknowledged.
-        fs.ftruncateSync(fd, 0);
-        fs.writeSync(fd, fileHeader(), 0, FILE_HEADER_SIZE, 0);
+      fd = fs.openSync(file, 'r+');
+      const check = checkLog(file, fd, options.onRecord);
+      if (check.kind === 'partial') {
+        // Crashed while creating the file: what is there is the start of a header, nothing else.
+        writeFreshHeader(fd);
+        warn(`${file}: ${check.size} bytes, the start of a file header (a crash while it was being created): started it anew`);
+        return { journal: new FileJournal(fd, FILE_HEADER_SIZE, release), end: FILE_HEADER_SIZE, truncated: check.size };
+      }
+      if (check.kind === 'unreadable' || check.scan.damage?.kind === 'corrupt') {
+        throw new LogDamagedError(damageReport(check, dataDir), check);
+      }
+      const { scan } = check;
+      if (scan.damage?.kind === 'torn') {
+        const savedTo = saveTail(fd, file, scan.damage.offset, scan.size, 'torn');
+        fs.ftruncateSync(fd, scan.end);
         fs.fsyncSync(fd);
-        return { journal: new FileJournal(fd, FILE_HEADER_SIZE, release), events: [], end: FILE_HEADER_SIZE, truncated: content.length };
+        warn(tornTailReport(scan, savedTo));
       }
-      if (!isFileHeader(content)) {
-        fs.closeSync(fd);
-        throw new Error(`emulator: ${file} is not a Spillway event log (bad header)`);
-      }
-      const events: RecordedEvent[] = [];
-      let offset = FILE_HEADER_SIZE;
-      while (offset < content.length) {
-        const result = decodeRecord(content, offset, 0);
-        // Records are acknowledged in file order after an fdatasync, so the first bad one
-        // and everything after it come from writes that were never acknowledged.
-        if (result.kind !== 'record') break;
-        for (const event of result.events) events.push(event);
-        offset = result.next;
-      }
-      const truncated = content.length - offset;
-      if (truncated > 0) {
-        fs.ftruncateSync(fd, offset);
-        fs.fsyncSync(fd);
-      }
-      return { journal: new FileJournal(fd, offset, release), events, end: offset, truncated };
+      return { journal: new FileJournal(fd, scan.end, release), end: scan.end, truncated: scan.size - scan.end };
     } catch (error) {
+      if (fd !== undefined) fs.closeSync(fd);
       release();
       throw error;
     }
@@ -106,7 +110,7 @@ export class FileJournal implements Journal {
       done(new Error('the event log is closed'));
       return;
     }
-    const buffer = encodeRecord(events);
+    const buffer = encodeRecord(events, start);
     if (start !== this.tail || end !== start + buffer.length) {
       done(new Error(`event log out of step: record at ${start}..${end}, log at ${this.tail}, record of ${buffer.length} bytes`));
       return;
@@ -171,7 +175,33 @@ function sliceFrom(buffers: readonly Buffer[], skip: number): Buffer[] {
   return out;
 }
 
-function syncDirectory(dir: string): void {
+function writeFreshHeader(fd: number): void {
+  fs.ftruncateSync(fd, 0);
+  fs.writeSync(fd, fileHeader(), 0, FILE_HEADER_SIZE, 0);
+  fs.fsyncSync(fd);
+}
+
+/** Copies bytes [from, to) of the log into a new file beside it (`<log>.<what>-<time>`), synced; returns its path. */
+export function saveTail(fd: number, file: string, from: number, to: number, what: string): string {
+  const target = `${file}.${what}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const out = fs.openSync(target, 'wx');
+  try {
+    const chunk = Buffer.allocUnsafe(Math.min(to - from, 1024 * 1024));
+    for (let at = from; at < to; ) {
+      const n = fs.readSync(fd, chunk, 0, Math.min(chunk.length, to - at), at);
+      if (n === 0) break;
+      fs.writeSync(out, chunk, 0, n);
+      at += n;
+    }
+    fs.fsyncSync(out);
+  } finally {
+    fs.closeSync(out);
+  }
+  syncDirectory(path.dirname(file));
+  return target;
+}
+
+export function syncDirectory(dir: string): void {
   try {
     const fd = fs.openSync(dir, 'r');
     try {
@@ -181,33 +211,5 @@ function syncDirectory(dir: string): void {
     }
   } catch {
     // Not every platform can fsync a directory; the file itself is synced either way.
-  }
-}
-
-/** One emulator per data folder: a lock file naming the owner's pid; a dead owner's lock is taken over. */
-function lockDataDir(dataDir: string): () => void {
-  const file = path.join(dataDir, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(file, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-      if (Number.isInteger(owner) && isAlive(owner)) {
-        throw new Error(`emulator: ${dataDir} is in use by process ${owner} (${file})`);
-      }
-      fs.rmSync(file, { force: true });
-    }
-  }
-  throw new Error(`emulator: cannot lock ${dataDir}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

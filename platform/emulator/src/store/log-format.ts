@@ -3,23 +3,29 @@
  * the same `$all` positions the durable mode would.
  *
  *   file    := header record*
- *   header  := "SPILLWAY" u32 version u32 reserved                  (16 bytes)
- *   record  := u32 bodyLength u32 crc32(body) body                  (one append, all or nothing)
+ *   header  := "SPILLWAY" u32 version(2) u32 crc32(magic, version)             (16 bytes)
+ *   record  := u32 bodyLength u32 crc32(body) u32 headerCrc body                (one append, all or nothing)
  *   body    := u8 kind(1) u32 entryCount entry*
  *   entry   := u64 revision i64 created 16B id u16 streamLen u16 typeLen u16 contentTypeLen
  *              u32 dataLen u32 metadataLen stream type contentType data metadata
  *
- * An event's `$all` position is the file offset of its entry, so positions strictly increase
- * and are stable across restarts. Integers are little-endian.
+ * `headerCrc` is the crc32 of the record's first 8 bytes followed by the record's own file
+ * offset (u64): a damaged length is caught before it is trusted, and a record is valid only
+ * where it was written. An event's `$all` position is the file offset of its entry, so
+ * positions strictly increase and are stable across restarts. Integers are little-endian.
+ *
+ * Format 1 (before 2026-11-30) had no header checksum: a flipped bit in a length could pass
+ * for a torn tail. This version refuses format-1 files with a message saying so (see
+ * log-scan.ts) rather than reading them with the weaker check.
  */
 import { crc32 } from 'node:zlib';
 import type { RecordedEvent } from './store';
 
 export const FILE_MAGIC = 'SPILLWAY';
-export const FILE_VERSION = 1;
+export const FILE_VERSION = 2;
 export const FILE_HEADER_SIZE = 16;
-/** bodyLength + crc32. */
-export const RECORD_PREFIX_SIZE = 8;
+/** bodyLength + crc32(body) + headerCrc. */
+export const RECORD_PREFIX_SIZE = 12;
 /** kind + entryCount. */
 export const BODY_HEADER_SIZE = 5;
 export const ENTRY_FIXED_SIZE = 8 + 8 + 16 + 2 + 2 + 2 + 4 + 4;
@@ -52,11 +58,39 @@ export function fileHeader(): Buffer {
   const header = Buffer.alloc(FILE_HEADER_SIZE);
   header.write(FILE_MAGIC, 0, 'latin1');
   header.writeUInt32LE(FILE_VERSION, 8);
+  header.writeUInt32LE(crc32(header.subarray(0, 12)), 12);
   return header;
 }
 
-export function isFileHeader(buf: Buffer): boolean {
-  return buf.length >= FILE_HEADER_SIZE && buf.toString('latin1', 0, 8) === FILE_MAGIC && buf.readUInt32LE(8) === FILE_VERSION;
+export type FileHeaderCheck =
+  | { readonly kind: 'ok' }
+  /** Shorter than a header, and what is there is the start of one: a crash while creating the file. */
+  | { readonly kind: 'partial' }
+  | { readonly kind: 'foreign' }
+  | { readonly kind: 'version'; readonly version: number }
+  | { readonly kind: 'damaged' };
+
+/** What the first bytes of a file say about it. */
+export function checkFileHeader(buf: Buffer): FileHeaderCheck {
+  const expected = fileHeader();
+  if (buf.length < FILE_HEADER_SIZE) {
+    return expected.subarray(0, buf.length).equals(buf) ? { kind: 'partial' } : { kind: 'foreign' };
+  }
+  if (buf.toString('latin1', 0, 8) !== FILE_MAGIC) return { kind: 'foreign' };
+  const version = buf.readUInt32LE(8);
+  if (version === FILE_VERSION) {
+    return buf.readUInt32LE(12) === crc32(buf.subarray(0, 12)) ? { kind: 'ok' } : { kind: 'damaged' };
+  }
+  // Format 1 wrote zeros here; anything else in a version field is a flipped bit, not a version.
+  return version === 1 && buf.readUInt32LE(12) === 0 ? { kind: 'version', version } : { kind: 'damaged' };
+}
+
+const offsetScratch = Buffer.alloc(8);
+
+/** The checksum of a record's length and body checksum, bound to the record's file offset. */
+function headerCrc(record: Buffer, at: number, fileOffset: number): number {
+  offsetScratch.writeBigUInt64LE(BigInt(fileOffset), 0);
+  return crc32(offsetScratch, crc32(record.subarray(at, at + 8)));
 }
 
 const HEX = '0123456789abcdef';
@@ -76,8 +110,8 @@ function readUuid(buf: Buffer, offset: number): string {
   return s;
 }
 
-/** Encodes one append (already sized and positioned) as a single checksummed record. */
-export function encodeRecord(events: readonly EntryFields[]): Buffer {
+/** Encodes one append (already sized and positioned) as a single checksummed record starting at `fileOffset`. */
+export function encodeRecord(events: readonly EntryFields[], fileOffset: number): Buffer {
   let bodySize = BODY_HEADER_SIZE;
   for (const e of events) bodySize += entrySize(e);
   const buf = Buffer.allocUnsafe(RECORD_PREFIX_SIZE + bodySize);
@@ -108,38 +142,48 @@ export function encodeRecord(events: readonly EntryFields[]): Buffer {
   }
   buf.writeUInt32LE(bodySize, 0);
   buf.writeUInt32LE(crc32(buf.subarray(RECORD_PREFIX_SIZE)), 4);
+  buf.writeUInt32LE(headerCrc(buf, 0, fileOffset), 8);
   return buf;
 }
 
 export type DecodeResult =
+  /** `next` is the file offset after the record. */
   | { readonly kind: 'record'; readonly events: RecordedEvent[]; readonly next: number }
-  /** Not enough bytes for a whole record: the tail of a write cut short. */
-  | { readonly kind: 'torn' }
-  /** A whole record whose checksum or structure is wrong. */
-  | { readonly kind: 'corrupt'; readonly reason: string };
+  /**
+   * The file ends inside this record: fewer bytes than a record header, or a header whose
+   * checksum holds and whose length runs past the end. `entries` is the record's event
+   * count when that part of the body is there.
+   */
+  | { readonly kind: 'torn'; readonly entries: number | undefined }
+  /** A whole record (or a whole header) whose checksum or structure is wrong. `next` is where the next record would start, when the header can be trusted. */
+  | { readonly kind: 'corrupt'; readonly reason: string; readonly next: number | undefined };
 
-/** Decodes the record starting at `offset` of `buf`; `base` is the file offset of `buf[0]`. */
+/**
+ * Decodes the record starting at `offset` of `buf`; `base` is the file offset of `buf[0]`.
+ * `buf` must hold everything from `offset` to the end of the file, or at least the whole record.
+ */
 export function decodeRecord(buf: Buffer, offset: number, base: number): DecodeResult {
-  if (offset + RECORD_PREFIX_SIZE > buf.length) return { kind: 'torn' };
-  const bodySize = buf.readUInt32LE(offset);
+  const header = checkRecordHeader(buf, offset, base);
+  if (header.kind !== 'ok') return header;
   const start = offset + RECORD_PREFIX_SIZE;
-  if (bodySize < BODY_HEADER_SIZE) return { kind: 'corrupt', reason: `record body of ${bodySize} bytes` };
-  if (start + bodySize > buf.length) return { kind: 'torn' };
+  const bodySize = header.bodySize;
   const body = buf.subarray(start, start + bodySize);
-  if (crc32(body) !== buf.readUInt32LE(offset + 4)) return { kind: 'corrupt', reason: 'checksum mismatch' };
-  if (body.readUInt8(0) !== KIND_APPEND) return { kind: 'corrupt', reason: `unknown record kind ${body.readUInt8(0)}` };
+  const next = base + start + bodySize;
+  if (crc32(body) !== buf.readUInt32LE(offset + 4)) return { kind: 'corrupt', reason: 'record body checksum mismatch', next };
+  const structure = 'record structure damaged (checksum holds: written so)';
+  if (body.readUInt8(0) !== KIND_APPEND) return { kind: 'corrupt', reason: `${structure}: unknown record kind ${body.readUInt8(0)}`, next };
   const count = body.readUInt32LE(1);
   const events: RecordedEvent[] = [];
   let o = BODY_HEADER_SIZE;
   for (let i = 0; i < count; i++) {
-    if (o + ENTRY_FIXED_SIZE > body.length) return { kind: 'corrupt', reason: 'entry overruns its record' };
+    if (o + ENTRY_FIXED_SIZE > body.length) return { kind: 'corrupt', reason: `${structure}: entry overruns its record`, next };
     const streamLen = body.readUInt16LE(o + 32);
     const typeLen = body.readUInt16LE(o + 34);
     const ctLen = body.readUInt16LE(o + 36);
     const dataLen = body.readUInt32LE(o + 38);
     const metaLen = body.readUInt32LE(o + 42);
     const end = o + ENTRY_FIXED_SIZE + streamLen + typeLen + ctLen + dataLen + metaLen;
-    if (end > body.length) return { kind: 'corrupt', reason: 'entry overruns its record' };
+    if (end > body.length) return { kind: 'corrupt', reason: `${structure}: entry overruns its record`, next };
     let p = o + ENTRY_FIXED_SIZE;
     const streamId = body.toString('utf8', p, p + streamLen);
     p += streamLen;
@@ -147,7 +191,7 @@ export function decodeRecord(buf: Buffer, offset: number, base: number): DecodeR
     p += typeLen;
     const contentType = body.toString('utf8', p, p + ctLen);
     p += ctLen;
-    // Copies, so that the whole file buffer read at start-up can be released.
+    // Copies, so that the file buffer read at start-up can be released.
     const data = Uint8Array.prototype.slice.call(body, p, p + dataLen);
     p += dataLen;
     const metadata = Uint8Array.prototype.slice.call(body, p, p + metaLen);
@@ -164,6 +208,23 @@ export function decodeRecord(buf: Buffer, offset: number, base: number): DecodeR
     });
     o = end;
   }
-  if (o !== body.length) return { kind: 'corrupt', reason: 'trailing bytes in record' };
-  return { kind: 'record', events, next: start + bodySize };
+  if (o !== body.length) return { kind: 'corrupt', reason: `${structure}: trailing bytes in record`, next };
+  return { kind: 'record', events, next };
+}
+
+type HeaderCheck = { readonly kind: 'ok'; readonly bodySize: number } | Exclude<DecodeResult, { kind: 'record' }>;
+
+/** Checks the 12-byte record header at `offset` (see DecodeResult for torn and corrupt). */
+export function checkRecordHeader(buf: Buffer, offset: number, base: number): HeaderCheck {
+  if (offset + RECORD_PREFIX_SIZE > buf.length) return { kind: 'torn', entries: undefined };
+  if (buf.readUInt32LE(offset + 8) !== headerCrc(buf, offset, base + offset)) {
+    return { kind: 'corrupt', reason: 'record header checksum mismatch', next: undefined };
+  }
+  const bodySize = buf.readUInt32LE(offset);
+  const start = offset + RECORD_PREFIX_SIZE;
+  if (bodySize < BODY_HEADER_SIZE) return { kind: 'corrupt', reason: `record body of ${bodySize} bytes`, next: base + start + bodySize };
+  if (start + bodySize > buf.length) {
+    return { kind: 'torn', entries: start + BODY_HEADER_SIZE <= buf.length ? buf.readUInt32LE(start + 1) : undefined };
+  }
+  return { kind: 'ok', bodySize };
 }
