@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { IScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
@@ -8,6 +8,7 @@ import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisrup
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import type { IIoK8sApiCoreV1Container } from 'kubernetes-models/v1/Container';
+import type { IPod } from 'kubernetes-models/v1/Pod';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { parse } from 'yaml';
@@ -44,6 +45,7 @@ const autoscalerObjects = ['Deployment', 'PodDisruptionBudget', 'Role', 'RoleBin
 );
 const eventStoreObjects = ['Service/spillway-eventstoredb', 'StatefulSet/spillway-eventstoredb'];
 const postgresObjects = ['Secret/spillway-postgresql', 'Service/spillway-postgresql', 'StatefulSet/spillway-postgresql'];
+const testObjects = ['Pod/spillway-test-functions-ready'];
 const production: Values = {
   global: { spillway: { eventStore: { connectionString: '', secretRef: { name: 'esdb', key: 'uri' } } } },
   eventstoredb: { enabled: false },
@@ -62,12 +64,12 @@ describe('rendering with each part toggled', () => {
     {
       name: 'dev cluster defaults: everything on',
       values: {},
-      objects: [...autoscalerObjects, ...FUNCTIONS.flatMap(functionObjects), ...eventStoreObjects, ...postgresObjects],
+      objects: [...autoscalerObjects, ...FUNCTIONS.flatMap(functionObjects), ...eventStoreObjects, ...postgresObjects, ...testObjects],
     },
     {
       name: 'production: your own EventStoreDB and PostgreSQL',
       values: production,
-      objects: [...autoscalerObjects, ...FUNCTIONS.flatMap(functionObjects)],
+      objects: [...autoscalerObjects, ...FUNCTIONS.flatMap(functionObjects), ...testObjects],
     },
     {
       name: 'KEDA scales stock-reservation, fed by the autoscaler',
@@ -78,6 +80,7 @@ describe('rendering with each part toggled', () => {
         'ScaledObject/spillway-stock-reservation',
         ...eventStoreObjects,
         ...postgresObjects,
+        ...testObjects,
       ],
     },
     {
@@ -89,17 +92,23 @@ describe('rendering with each part toggled', () => {
         'ConfigMap/spillway-grafana-dashboards',
         ...eventStoreObjects,
         ...postgresObjects,
+        ...testObjects,
       ],
     },
     {
       name: 'no autoscaler',
       values: { autoscaler: { enabled: false } },
-      objects: [...FUNCTIONS.flatMap(functionObjects), ...eventStoreObjects, ...postgresObjects],
+      objects: [...FUNCTIONS.flatMap(functionObjects), ...eventStoreObjects, ...postgresObjects, ...testObjects],
     },
     {
       name: 'order-create only',
       values: { 'stock-reservation': { enabled: false }, 'order-projector': { enabled: false }, postgresql: { enabled: false } },
-      objects: [...autoscalerObjects, ...functionObjects('order-create'), ...eventStoreObjects],
+      objects: [...autoscalerObjects, ...functionObjects('order-create'), ...eventStoreObjects, ...testObjects],
+    },
+    {
+      name: 'no helm test Pod',
+      values: { tests: { enabled: false } },
+      objects: [...autoscalerObjects, ...FUNCTIONS.flatMap(functionObjects), ...eventStoreObjects, ...postgresObjects],
     },
   ])('$name', ({ values, objects }) => {
     const manifests = render(values);
@@ -252,7 +261,8 @@ describe("the shop's functions", () => {
     const databaseUrl = firstContainer(deployment('order-projector')).env?.find((e) => e.name === 'DATABASE_URL');
     expect(databaseUrl?.valueFrom?.secretKeyRef).toEqual({ name: 'spillway-postgresql', key: 'url' });
     const secret = only<ISecret>(manifests, 'Secret', 'spillway-postgresql');
-    expect(secret.stringData?.['url']).toBe('postgres://spillway:spillway-dev@spillway-postgresql:5432/spillway');
+    const password = secret.stringData?.['password'] ?? '';
+    expect(secret.stringData?.['url']).toBe(`postgres://spillway:${password}@spillway-postgresql:5432/spillway`);
     expect(only<IService>(manifests, 'Service', 'spillway-postgresql').spec?.ports?.[0]?.port).toBe(5432);
   });
 
@@ -267,6 +277,32 @@ describe("the shop's functions", () => {
 
 describe('the dev databases', () => {
   const manifests = render();
+
+  test('the PostgreSQL password is generated at install (no static one in values), kept with the Secret through an uninstall', () => {
+    const secret = (m: readonly Manifest[]) => only<ISecret>(m, 'Secret', 'spillway-postgresql');
+    const password = secret(manifests).stringData?.['password'] ?? '';
+    expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+    // `helm template` has no cluster to look the Secret up in, so each render generates anew; an upgrade finds it and keeps it.
+    expect(secret(render()).stringData?.['password']).not.toBe(password);
+    expect(secret(manifests).metadata?.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    const env = firstContainer(only<IStatefulSet>(manifests, 'StatefulSet', 'spillway-postgresql')).env ?? [];
+    expect(env.find((e) => e.name === 'POSTGRES_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({
+      name: 'spillway-postgresql',
+      key: 'password',
+    });
+    const template = readFileSync(join(UMBRELLA_CHART, 'templates', 'postgresql-secret.yaml'), 'utf8');
+    expect(template).toContain('lookup "v1" "Secret" .Release.Namespace $name');
+  });
+
+  test('or PostgreSQL takes its password from an existing Secret, which the projector reads too', () => {
+    const own = render({
+      postgresql: { auth: { existingSecret: 'pg-credentials' } },
+      'order-projector': { database: { secretRef: { name: 'pg-credentials', key: 'url' } } },
+    });
+    expect(own.filter((m) => m.kind === 'Secret')).toEqual([]);
+    const env = firstContainer(only<IStatefulSet>(own, 'StatefulSet', 'spillway-postgresql')).env ?? [];
+    expect(env.find((e) => e.name === 'POSTGRES_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({ name: 'pg-credentials', key: 'password' });
+  });
 
   test.each([
     { component: 'eventstoredb', image: 'eventstore/eventstore:23.10.0-bookworm-slim', mount: '/var/lib/eventstore', uid: 1000 },
@@ -331,7 +367,12 @@ describe('the vendored spillway-function package', () => {
 describe('bad values are rejected with a message naming the field', () => {
   test.each([
     { name: 'autoscaler interval without a unit', values: { autoscaler: { interval: '2' } }, message: 'autoscaler.interval' },
-    { name: 'short PostgreSQL password', values: { postgresql: { auth: { password: 'x' } } }, message: 'postgresql.auth.password' },
+    { name: 'misspelt tests key', values: { tests: { enabeld: true } }, message: 'enabeld' },
+    {
+      name: 'a static PostgreSQL password (generated or from a Secret only)',
+      values: { postgresql: { auth: { password: 'spillway-dev' } } },
+      message: 'postgresql.auth',
+    },
     { name: 'misspelt top-level key', values: { autoscaller: {} }, message: 'autoscaller' },
     {
       name: 'two autoscalers without leader election',
@@ -355,5 +396,92 @@ describe('bad values are rejected with a message naming the field', () => {
     },
   ])('$name', ({ values, message }) => {
     expect(renderChartError(UMBRELLA_CHART, values)).toContain(message);
+  });
+});
+
+describe('a disabled dev database without a replacement fails the install with one message', () => {
+  test.each([
+    {
+      name: 'EventStoreDB off, the connection string still the in-release one',
+      values: { eventstoredb: { enabled: false } },
+      message:
+        'eventstoredb.enabled=false needs your EventStoreDB: set global.spillway.eventStore.secretRef.name (a Secret with the connection string) or global.spillway.eventStore.connectionString',
+    },
+    {
+      name: 'PostgreSQL off, the projector still reading the in-release Secret',
+      values: { postgresql: { enabled: false } },
+      message: 'postgresql.enabled=false needs your PostgreSQL: set order-projector.database.secretRef.name',
+    },
+    {
+      name: 'PostgreSQL off, the projector reading no database at all',
+      values: { postgresql: { enabled: false }, 'order-projector': { database: { secretRef: { name: '' } } } },
+      message: 'postgresql.enabled=false needs your PostgreSQL',
+    },
+    {
+      name: 'an existing PostgreSQL Secret the projector does not read',
+      values: { postgresql: { auth: { existingSecret: 'pg-credentials' } } },
+      message: 'set order-projector.database.secretRef.name to pg-credentials as well',
+    },
+  ])('$name', ({ values, message }) => {
+    const error = renderChartError(UMBRELLA_CHART, values);
+    expect(error).toContain(message);
+    expect(error.match(/execution error/g)).toHaveLength(1);
+  });
+
+  test.each([
+    {
+      name: 'your EventStoreDB by connection string',
+      values: { eventstoredb: { enabled: false }, global: { spillway: { eventStore: { connectionString: 'esdb://esdb.prod:2113' } } } },
+    },
+    { name: 'no projector, so no PostgreSQL needed', values: { postgresql: { enabled: false }, 'order-projector': { enabled: false } } },
+  ])('renders: $name', ({ values }) => {
+    expect(render(values).length).toBeGreaterThan(0);
+  });
+});
+
+describe('helm test', () => {
+  const manifests = render();
+  const pod = only<IPod>(manifests, 'Pod', 'spillway-test-functions-ready');
+
+  test('is a test hook Pod that checks /readyz of every function through its rendered Service', () => {
+    expect(pod.metadata?.annotations?.['helm.sh/hook']).toBe('test');
+    expect(pod.spec?.restartPolicy).toBe('Never');
+    const container = pod.spec?.containers[0];
+    expect(container?.command).toEqual(['node', '-e']);
+    const urls = (container?.args ?? []).slice(1);
+    const services = FUNCTIONS.map((fn) => only<IService>(manifests, 'Service', `spillway-${fn}`));
+    expect(urls).toEqual(services.map((svc) => `http://${svc.metadata?.name}.shop.svc:${svc.spec?.ports?.[0]?.port}/readyz`));
+    expect(container?.image).toBe('spillway-autoscaler:0.1.0');
+    expect(container?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+  });
+
+  test('its script exits 0 only when every URL answers 200 (run here against real servers)', async () => {
+    const script = pod.spec?.containers[0]?.args?.[0] ?? '';
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      res.writeHead(req.url === '/ok/readyz' ? 200 : 503);
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const run = (urls: string[]) =>
+      new Promise<number>((resolve) => {
+        const child = spawn(process.execPath, ['-e', script, ...urls], { stdio: 'ignore' });
+        child.on('exit', (code) => resolve(code ?? -1));
+      });
+    try {
+      expect(await run([`${base}/ok/readyz`, `${base}/ok/readyz`])).toBe(0);
+      expect(await run([`${base}/ok/readyz`, `${base}/starting/readyz`])).toBe(1);
+      expect(await run([`${base}/ok/readyz`, 'http://127.0.0.1:1/readyz'])).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('skips a function that may scale to zero: it may rightly have no ready pod', () => {
+    const zero = render({ 'stock-reservation': { autoscaling: { minReplicas: 0 } } });
+    const urls = only<IPod>(zero, 'Pod').spec?.containers[0]?.args ?? [];
+    expect(urls.some((u) => u.includes('stock-reservation'))).toBe(false);
+    expect(urls.some((u) => u.includes('order-create'))).toBe(true);
   });
 });

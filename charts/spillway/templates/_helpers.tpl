@@ -53,3 +53,28 @@ capabilities:
 {{- define "spillway.autoscalerLeaseName" -}}
 {{- .Values.autoscaler.leaderElection.leaseName | default (include "spillway.componentName" (dict "root" . "component" "autoscaler")) }}
 {{- end }}
+
+{{/*
+Cross-field checks of the umbrella: a disabled dev database must be replaced by yours, or the
+pods would point at objects that do not exist. Each failure is one message naming the keys.
+*/}}
+{{- define "spillway.validate" -}}
+{{- $es := .Values.global.spillway.eventStore }}
+{{- if and (not .Values.eventstoredb.enabled) (not $es.secretRef.name) }}
+{{- $inRelease := printf "://%s-eventstoredb" .Release.Name }}
+{{- if or (not $es.connectionString) (contains $inRelease (tpl $es.connectionString .)) }}
+{{- fail "eventstoredb.enabled=false needs your EventStoreDB: set global.spillway.eventStore.secretRef.name (a Secret with the connection string) or global.spillway.eventStore.connectionString; the default points at the in-release EventStoreDB, which is off" }}
+{{- end }}
+{{- end }}
+{{- $projector := index .Values "order-projector" }}
+{{- if $projector.enabled }}
+{{- $ref := tpl ($projector.database.secretRef.name | default "") . }}
+{{- $devSecret := printf "%s-postgresql" .Release.Name }}
+{{- if and (not .Values.postgresql.enabled) (not $projector.database.url) (or (not $ref) (eq $ref $devSecret)) }}
+{{- fail "postgresql.enabled=false needs your PostgreSQL: set order-projector.database.secretRef.name (and .key) to a Secret holding its DATABASE_URL" }}
+{{- end }}
+{{- if and .Values.postgresql.enabled .Values.postgresql.auth.existingSecret (eq $ref $devSecret) }}
+{{- fail (printf "postgresql.auth.existingSecret is set, so the chart makes no %s Secret: set order-projector.database.secretRef.name to %s as well (key url)" $devSecret .Values.postgresql.auth.existingSecret) }}
+{{- end }}
+{{- end }}
+{{- end }}
