@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CancelOrder, CreateOrder, type OrderEvent, OrderId, orderStream, parseOrderEvent } from '@spillway/contracts';
 import { type Fold, pathParam, type RouteDefinition, ValidationError } from '@spillway/runtime';
 import { decide, evolve, initialState, type OrderState } from './decider';
@@ -7,6 +8,12 @@ const orderFold: Fold<OrderState, OrderEvent | undefined> = {
   initialState,
   evolve: (state, event) => (event ? evolve(state, event) : state),
 };
+
+/** What makes two requests the same order (the fields the decider compares), as a short hash. */
+function orderDigest(order: CreateOrder): string {
+  const lines = order.items.map(({ sku, quantity, unitPrice }) => [sku, quantity, unitPrice]);
+  return createHash('sha256').update(JSON.stringify([order.customerId, order.currency, lines])).digest('base64url');
+}
 
 /** POST /orders: validates, computes the total, appends OrderCreated to a new `order-<id>` stream. */
 export const createOrderRoute: RouteDefinition<typeof CreateOrder, never, undefined> = {
@@ -18,10 +25,13 @@ export const createOrderRoute: RouteDefinition<typeof CreateOrder, never, undefi
     // Derived from the Idempotency-Key when there is one, so a retried request addresses the same stream.
     const orderId = ctx.eventStore.eventId('order-id');
     const now = new Date();
-    await ctx.eventStore.decideAndAppend(
+    // The id carries what the order is, so a reused key with another order cannot pass for a retry
+    // when the no-read append below meets the first request's event (see decideAndAppendNew).
+    const id = ctx.eventStore.eventId(`order-created/${orderDigest(request.body)}`);
+    await ctx.eventStore.decideAndAppendNew(
       orderStream(orderId),
       orderFold,
-      (state) => decide({ type: 'CreateOrder', orderId, ...request.body, now }, state),
+      (state) => decide({ type: 'CreateOrder', orderId, ...request.body, now }, state).map((event) => ({ ...event, id })),
       parseOrderEvent,
     );
     return { status: 201, body: { orderId }, headers: { location: `/orders/${orderId}` } };

@@ -67,6 +67,32 @@ export function createEventStoreAccess(client: EventStoreDBClient, cause: Cause)
     });
   }
 
+  async function decideAndAppend<S, Ev>(
+    streamId: string,
+    fold: Fold<S, Ev>,
+    decide: (state: S) => readonly NewEvent[],
+    parse?: (type: string, data: unknown) => Ev,
+  ): Promise<readonly NewEvent[]> {
+    for (let attempt = 0; ; attempt++) {
+      const { state, revision, ids } = await loadWithIds(streamId, fold, parse);
+      const decided = decide(state);
+      if (decided.length === 0) return [];
+      const withIds = toEventData(streamId, decided);
+      // A redelivered cause finds its own effects already in the stream: writing them again would duplicate them.
+      if (withIds.some((event) => ids.has(event.id))) return [];
+      try {
+        await client.appendToStream(streamId, withIds, { expectedRevision: revision as AppendExpectedRevision });
+        return decided.map((event, index) => ({ ...event, id: withIds[index]!.id }));
+      } catch (err) {
+        if (!(err instanceof WrongExpectedVersionError)) throw err;
+        if (attempt >= CONFLICT_RETRIES) {
+          throw new ConcurrencyError(`stream '${streamId}' kept changing: gave up after ${CONFLICT_RETRIES + 1} attempts`);
+        }
+        await sleep(jitteredDelay(attempt, CONFLICT_BACKOFF_BASE_MS, CONFLICT_BACKOFF_CAP_MS));
+      }
+    }
+  }
+
   return {
     client,
     eventId: (purpose) => effectId(cause, purpose),
@@ -75,24 +101,18 @@ export function createEventStoreAccess(client: EventStoreDBClient, cause: Cause)
       return { state, revision };
     },
     append,
-    async decideAndAppend(streamId, fold, decide, parse) {
-      for (let attempt = 0; ; attempt++) {
-        const { state, revision, ids } = await loadWithIds(streamId, fold, parse);
-        const decided = decide(state);
-        if (decided.length === 0) return [];
-        const withIds = toEventData(streamId, decided);
-        // A redelivered cause finds its own effects already in the stream: writing them again would duplicate them.
-        if (withIds.some((event) => ids.has(event.id))) return [];
-        try {
-          await client.appendToStream(streamId, withIds, { expectedRevision: revision as AppendExpectedRevision });
-          return decided.map((event, index) => ({ ...event, id: withIds[index]!.id }));
-        } catch (err) {
-          if (!(err instanceof WrongExpectedVersionError)) throw err;
-          if (attempt >= CONFLICT_RETRIES) {
-            throw new ConcurrencyError(`stream '${streamId}' kept changing: gave up after ${CONFLICT_RETRIES + 1} attempts`);
-          }
-          await sleep(jitteredDelay(attempt, CONFLICT_BACKOFF_BASE_MS, CONFLICT_BACKOFF_CAP_MS));
-        }
+    decideAndAppend,
+    async decideAndAppendNew(streamId, fold, decide, parse) {
+      const decided = decide(fold.initialState());
+      if (decided.length === 0) return [];
+      const withIds = toEventData(streamId, decided);
+      try {
+        // The read it skips would cost a round trip and end in StreamNotFoundError nearly every time.
+        await client.appendToStream(streamId, withIds, { expectedRevision: 'no_stream' });
+        return decided.map((event, index) => ({ ...event, id: withIds[index]!.id }));
+      } catch (err) {
+        if (!(err instanceof WrongExpectedVersionError)) throw err;
+        return decideAndAppend(streamId, fold, decide, parse);
       }
     },
   };

@@ -44,4 +44,16 @@ describe('EventStoreAccess', () => {
     expect(events[0]?.id).toBe(access('cause-x').eventId('idem-1/0/Counted'));
     expect(events[0]?.metadata).toEqual({ $correlationId: 'corr-cause-x', $causationId: 'cause-x' });
   });
+
+  test('decideAndAppendNew writes a new stream, and on an existing one decides on its real state', async () => {
+    const created = await access('new-1').decideAndAppendNew('fresh-1', fold, (sum) => [{ type: 'Counted', data: { by: sum + 7 } }]);
+    expect(created).toEqual([{ type: 'Counted', data: { by: 7 }, id: access('new-1').eventId('fresh-1/0/Counted') }]);
+    // Another cause on the same stream: the no_stream append conflicts, so it reads and decides on 7.
+    const next = await access('new-2').decideAndAppendNew('fresh-1', fold, (sum) => [{ type: 'Counted', data: { by: sum + 1 } }]);
+    expect(next).toEqual([expect.objectContaining({ data: { by: 8 } })]);
+    expect(await access('reader').load('fresh-1', fold)).toEqual({ state: 15, revision: 1n });
+    // The first cause again (a retried request): its event is already there, nothing is added.
+    await access('new-1').decideAndAppendNew('fresh-1', fold, (sum) => [{ type: 'Counted', data: { by: sum + 7 } }]);
+    expect(await access('reader').load('fresh-1', fold)).toEqual({ state: 15, revision: 1n });
+  });
 });

@@ -42,6 +42,19 @@ export interface EventStoreAccess {
     decide: (state: S) => readonly NewEvent[],
     parse?: (type: string, data: unknown) => Ev,
   ): Promise<readonly NewEvent[]>;
+  /**
+   * For a stream that almost never exists yet (its id was just made up): decides on the initial
+   * state and appends expecting no stream, without reading it first; when the stream exists after
+   * all, goes the way of `decideAndAppend`. Give the events ids that change whenever the decision
+   * would (derive them from the command): an append of the same ids to the same stream succeeds as
+   * an idempotent retry, so ids shared by two different decisions would hide the second one.
+   */
+  decideAndAppendNew<S, Ev>(
+    streamId: string,
+    fold: Fold<S, Ev>,
+    decide: (state: S) => readonly NewEvent[],
+    parse?: (type: string, data: unknown) => Ev,
+  ): Promise<readonly NewEvent[]>;
   /** A UUID v5 from the cause (the event being handled, or the idempotency key) and a purpose. */
   eventId(purpose: string): string;
 }
