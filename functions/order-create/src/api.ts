@@ -12,7 +12,9 @@ const orderFold: Fold<OrderState, OrderEvent | undefined> = {
 /** What makes two requests the same order (the fields the decider compares), as a short hash. */
 function orderDigest(order: CreateOrder): string {
   const lines = order.items.map(({ sku, quantity, unitPrice }) => [sku, quantity, unitPrice]);
-  return createHash('sha256').update(JSON.stringify([order.customerId, order.currency, lines])).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify([order.customerId, order.currency, lines]))
+    .digest('base64url');
 }
 
 /** POST /orders: validates, computes the total, appends OrderCreated to a new `order-<id>` stream. */

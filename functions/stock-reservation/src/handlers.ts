@@ -27,11 +27,13 @@ async function decideOnInventory(
 ): Promise<readonly InventoryEvent[]> {
   return deps.skuLock.run(command.sku, async () => {
     for (let attempt = 0; attempt <= INVENTORY_CONFLICT_RETRIES; attempt++) {
-      const { state, revision } = await deps.inventory.current(es, command.sku);
+      // The cached state first (no read); after a conflict, what the cache missed.
+      const { state, revision } = await deps.inventory.current(es, command.sku, { refresh: attempt > 0 });
       const events = decide(command, state);
       if (events.length === 0) return events;
       try {
         await es.append(inventoryStream(command.sku), events, { expectedRevision: revision });
+        deps.inventory.appended(command.sku, revision, events);
         return events;
       } catch (err) {
         if (!isWrongExpectedVersion(err)) throw err;
@@ -46,7 +48,8 @@ async function reserveLine(es: EventStoreAccess, deps: ReservationDeps, orderId:
 }
 
 async function availableOf(es: EventStoreAccess, deps: ReservationDeps, sku: string): Promise<number> {
-  return deps.skuLock.run(sku, async () => available((await deps.inventory.current(es, sku)).state));
+  // Refreshed: the figure goes into the rejection the customer sees.
+  return deps.skuLock.run(sku, async () => available((await deps.inventory.current(es, sku, { refresh: true })).state));
 }
 
 /** Holds every line, or none: at the first short SKU it stops and reports what each remaining SKU lacks. */
@@ -74,6 +77,31 @@ async function reserveAll(
 
 async function releaseAll(es: EventStoreAccess, deps: ReservationDeps, orderId: string, items: readonly ItemQuantity[]): Promise<void> {
   for (const line of items) await decideOnInventory(es, deps, { type: 'ReleaseStock', sku: line.sku, orderId });
+}
+
+/**
+ * The fast path for an order's first event, OrderCreated at revision 0: the order is pending with
+ * the event's own items, so it reserves without reading the order stream, and appends the outcome
+ * expecting the stream still at that revision. When it is not (a cancel, or another replica that
+ * already answered), it goes the full way of `reconcileOrder`, which reads the order and sorts it out.
+ */
+export async function reserveNewOrder(
+  es: EventStoreAccess,
+  deps: ReservationDeps,
+  order: { readonly orderId: string; readonly items: readonly ItemQuantity[]; readonly revision: bigint },
+): Promise<void> {
+  // A later OrderCreated on the same stream (a client bypassing order-create) does not open the order: the full path ignores it.
+  if (order.revision !== 0n) return reconcileOrder(es, deps, order.orderId);
+  const items = order.items.map(({ sku, quantity }) => ({ sku, quantity })).sort((a, b) => a.sku.localeCompare(b.sku));
+  const outcome = await reserveAll(es, deps, order.orderId, items);
+  try {
+    await es.append(orderStream(order.orderId), [outcome], { expectedRevision: order.revision });
+  } catch (err) {
+    if (!isWrongExpectedVersion(err)) throw err;
+    return reconcileOrder(es, deps, order.orderId);
+  }
+  // Rejected: the lines held before the short one go back, as the full path's second pass would do.
+  if (outcome.type === 'StockReservationRejected') await releaseAll(es, deps, order.orderId, items);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ORDER_STREAM_PREFIX, OrderCancelled, OrderCreated } from '@spillway/contracts';
 import { defineFunction } from '@spillway/runtime';
 import { restockRoute } from './api';
-import { type ReservationDeps, reconcileOrder } from './handlers';
+import { type ReservationDeps, reconcileOrder, reserveNewOrder } from './handlers';
 import { InventoryCache } from './inventory-cache';
 import { KeyedLock } from './keyed-lock';
 
@@ -13,13 +13,17 @@ const MAX_RETRY_COUNT = 50;
 export default defineFunction({
   name: 'stock-reservation',
   subscription: {
-    source: { all: { streamNamePrefixes: [ORDER_STREAM_PREFIX] } },
+    // Filtered by event type on the server: filtered by stream name, half of what it was sent would be
+    // its own outcome events (StockReserved, ...) coming back, to be acknowledged unhandled.
+    source: { all: { eventTypePrefixes: ['OrderCreated', 'OrderCancelled'] } },
     group: 'stock-reservation',
-    // Outcome events on the order stream (StockReserved, ...) have no schema here: the runtime acks them unhandled.
     events: { OrderCreated, OrderCancelled },
     settings: { consumerStrategy: 'RoundRobin', maxRetryCount: MAX_RETRY_COUNT },
     async handle(event, ctx) {
-      await reconcileOrder(ctx.eventStore, ctx.deps, event.data.orderId);
+      // Only events of order streams are this function's business, whatever else shares the type name.
+      if (!event.streamId.startsWith(ORDER_STREAM_PREFIX)) return;
+      if (event.type === 'OrderCreated') await reserveNewOrder(ctx.eventStore, ctx.deps, { ...event.data, revision: event.revision });
+      else await reconcileOrder(ctx.eventStore, ctx.deps, event.data.orderId);
     },
   },
   routes: [restockRoute],

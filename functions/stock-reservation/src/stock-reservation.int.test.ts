@@ -156,6 +156,35 @@ describe('stock-reservation (real runtime, in-memory emulator)', () => {
       expect(reserved).toHaveLength(2);
     });
 
+    test('an order already cancelled when its OrderCreated is handled: what the fast path held goes back, no outcome is recorded', async () => {
+      const a = sku('a');
+      await restock(a, 3);
+      const orderId = randomUUID();
+      const items = [{ sku: a, quantity: 2, unitPrice: 1 }];
+      const createdAt = new Date().toISOString();
+      // Both in one append: the outcome's append, expecting the order at revision 0, meets the cancel.
+      await shop.append(`order-${orderId}`, [
+        { type: 'OrderCreated', data: { orderId, customerId: 'c', items, totalAmount: 2, currency: 'EUR', createdAt } },
+        { type: 'OrderCancelled', data: { orderId, cancelledAt: createdAt } },
+      ]);
+      await shop.eventually(async () => ((await typesOf(`inventory-${a}`)).includes('StockReleased') ? true : undefined));
+      expect(await typesOf(`inventory-${a}`)).toEqual(['StockRestocked', 'StockReserved', 'StockReleased']);
+      expect(await typesOf(`order-${orderId}`)).toEqual(['OrderCreated', 'OrderCancelled']);
+    });
+
+    test('stock taken by another writer (another replica) behind the cache is seen: the append conflicts and the SKU is re-read', async () => {
+      const a = sku('a');
+      await restock(a, 5);
+      expect(await outcomeOf(await placeOrder([{ sku: a, quantity: 1 }]))).toMatchObject({ type: 'StockReserved' });
+      // This replica's cache now says 4 available; another writer holds 3 of them.
+      await shop.append(`inventory-${a}`, [{ type: 'StockReserved', data: { orderId: randomUUID(), items: [{ sku: a, quantity: 3 }] } }]);
+      expect(await outcomeOf(await placeOrder([{ sku: a, quantity: 2 }]))).toMatchObject({
+        type: 'StockReservationRejected',
+        data: { reasons: [{ sku: a, requested: 2, available: 1 }] },
+      });
+      expect(await outcomeOf(await placeOrder([{ sku: a, quantity: 1 }]))).toMatchObject({ type: 'StockReserved' });
+    });
+
     test('concurrent orders on scarce stock never oversell', async () => {
       const a = sku('hot');
       await restock(a, 7);
