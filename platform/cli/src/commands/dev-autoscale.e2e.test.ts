@@ -1,9 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Dev, eventually, repoRoot, spillwayBin, startDev, stopDevs } from '../dev/testing/dev-process';
+import { alive, childrenOf, type Dev, eventually, repoRoot, spillwayBin, startDev, stopDevs } from '../dev/testing/dev-process';
 
 // One start of the whole shop, two bursts and a scale-down window: bounded, not quick.
 jest.setTimeout(90_000);
@@ -51,30 +50,6 @@ async function countOrders(projector: string, status: string): Promise<number> {
     cursor = page.nextCursor;
   }
 }
-
-/** Live child processes of `pid` (Linux /proc): dev's functions and replicas. */
-function childrenOf(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        // Field 4 of /proc/<pid>/stat is the parent; the command name before it is parenthesised.
-        return readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ')[1] === String(pid);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-/** Running, not merely a zombie: an exited child whose parent is gone waits for init to reap it. */
-const alive = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[0] !== 'Z';
-  } catch {
-    return false;
-  }
-};
 
 describe('spillway dev scales stock-reservation by lag', () => {
   let dataDir: string;

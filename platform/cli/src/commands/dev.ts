@@ -6,6 +6,8 @@ import { banner } from '../dev/banner';
 import { lockDataDir } from '../dev/data-dir-lock';
 import { devOptions } from '../dev/dev-options';
 import type { ShopFunctionName } from '../dev/function-process';
+import { PidFiles, stopLeftovers } from '../dev/leftovers';
+import { checkPortsFree } from '../dev/port-check';
 import { DEV_LAG_PER_REPLICA, DEV_MAX_REPLICAS, DEV_SCALE_DOWN_SECONDS } from '../dev/scaling-plan';
 import { startShopProcesses } from '../dev/shop-processes';
 
@@ -60,6 +62,22 @@ async function run(argv: string[]): Promise<number> {
   const started = Date.now();
   mkdirSync(join(dataDir, 'emulator'), { recursive: true });
   const unlock = lockDataDir(dataDir);
+  const pids = new PidFiles(dataDir);
+  try {
+    // The earlier dev is gone (the lock was free): what it left running goes before anything new starts.
+    process.stdout.write(await stopLeftovers(pids));
+    await checkPortsFree([
+      { what: 'the emulator', port: options.ports.emulator, flag: '--emulator-port' },
+      ...(['order-create', 'stock-reservation', 'order-projector'] as const).map((name) => ({
+        what: name,
+        port: options.ports[name],
+        flag: `--${name}-port`,
+      })),
+    ]);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
 
   const emulator = await startEmulator(join(dataDir, 'emulator'), options.ports.emulator).catch((err: unknown) => {
     unlock();
@@ -80,7 +98,14 @@ async function run(argv: string[]): Promise<number> {
   };
   let shop: ReturnType<typeof startShopProcesses>;
   try {
-    shop = startShopProcesses({ ...options, env, base, esdbConnectionString: emulator.connectionString, stopGraceMs: STOP_GRACE_MS });
+    shop = startShopProcesses({
+      ...options,
+      env,
+      base,
+      esdbConnectionString: emulator.connectionString,
+      stopGraceMs: STOP_GRACE_MS,
+      pids,
+    });
   } catch (err) {
     await emulator.close();
     unlock();

@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import { type FunctionProcess, spawnFunctionProcess } from '@spillway/runtime';
+import type { PidFiles } from './leftovers';
 
 export type { FunctionProcess } from '@spillway/runtime';
 
@@ -12,10 +13,16 @@ export function packageFolder(name: string): string {
 
 /**
  * Starts one process of a function on `port` (0: the OS picks one), its output prefixed with `label`.
- * `env` is added to dev's own environment.
+ * `env` is added to dev's own environment. Its pid is recorded in `pids` until it exits.
  */
-export function spawnFunction(name: ShopFunctionName, label: string, port: number, env: Record<string, string>): FunctionProcess {
-  return spawnFunctionProcess(packageFolder(`@spillway/${name}`), {
+export function spawnFunction(
+  name: ShopFunctionName,
+  label: string,
+  port: number,
+  env: Record<string, string>,
+  pids: PidFiles,
+): FunctionProcess {
+  const running = spawnFunctionProcess(packageFolder(`@spillway/${name}`), {
     name,
     port,
     env,
@@ -23,6 +30,10 @@ export function spawnFunction(name: ShopFunctionName, label: string, port: numbe
     detached: true,
     onLine: (line, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(`[${label}] ${line}\n`),
   });
+  const { pid } = running.child;
+  pids.record(pid, label);
+  void running.exited.then(() => pids.forget(pid));
+  return running;
 }
 
 /** Waits until the process answers /readyz with 200; throws if it exits first or the deadline passes. */

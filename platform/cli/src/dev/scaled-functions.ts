@@ -10,6 +10,7 @@ import {
 import { loadFunction } from '@spillway/runtime';
 import { createDecisionLogger } from './decision-log';
 import { type FunctionProcess, packageFolder, spawnFunction, waitReady } from './function-process';
+import type { PidFiles } from './leftovers';
 import type { DevScaling, ScaledFunctionName } from './scaling-plan';
 
 // Lag on the emulator is cheap to measure; a one-second loop makes a burst visible at once.
@@ -58,6 +59,7 @@ export function startScaledFunctions(options: {
   readonly env: Record<string, string>;
   readonly stopGraceMs: number;
   readonly log: NodeJS.WritableStream;
+  readonly pids: PidFiles;
 }): ScaledFunctions {
   const client = EventStoreDBClient.connectionString(options.esdbConnectionString);
   const spawned = new Set<FunctionProcess>();
@@ -76,10 +78,16 @@ export function startScaledFunctions(options: {
         },
         stopTimeoutMs: options.stopGraceMs,
         spawn: (slot) => {
-          const running = spawnFunction(fn.name, slot === 0 ? fn.name : `${fn.name}#${slot}`, slot === 0 ? fn.port : 0, {
-            ...options.env,
-            ...fn.env,
-          });
+          const running = spawnFunction(
+            fn.name,
+            slot === 0 ? fn.name : `${fn.name}#${slot}`,
+            slot === 0 ? fn.port : 0,
+            {
+              ...options.env,
+              ...fn.env,
+            },
+            options.pids,
+          );
           spawned.add(running);
           void running.exited.then(() => spawned.delete(running));
           if (slot === 0) firstSlot.set(fn.name, running);

@@ -1,6 +1,7 @@
 import type { Outcome } from '@spillway/autoscaler';
 import type { GatewayFunction } from '@spillway/console';
 import { type FunctionProcess, type ShopFunctionName, spawnFunction, waitReady } from './function-process';
+import type { PidFiles } from './leftovers';
 import { type ScaledFunctions, startScaledFunctions } from './scaled-functions';
 import { describeScaling, type ScaledFunctionName, type ScalingPlan } from './scaling-plan';
 
@@ -32,11 +33,14 @@ export function startShopProcesses(options: {
   readonly scaling?: ScalingPlan;
   readonly esdbConnectionString: string;
   readonly stopGraceMs: number;
+  readonly pids: PidFiles;
 }): ShopProcesses {
   const { scaling } = options;
   const plainNames = scaling ? SHOP.filter((name) => !(SCALED as readonly string[]).includes(name)) : SHOP;
   // A pool replaces a replica that exits; a plain process that exits stops dev.
-  const plain = plainNames.map((name) => spawnFunction(name, name, options.ports[name], { ...options.base, ...options.env[name] }));
+  const plain = plainNames.map((name) =>
+    spawnFunction(name, name, options.ports[name], { ...options.base, ...options.env[name] }, options.pids),
+  );
   let scaled: ScaledFunctions | undefined;
   try {
     scaled = scaling
@@ -46,6 +50,7 @@ export function startShopProcesses(options: {
           env: options.base,
           stopGraceMs: options.stopGraceMs,
           log: process.stdout,
+          pids: options.pids,
         })
       : undefined;
   } catch (err) {

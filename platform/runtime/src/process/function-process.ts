@@ -9,7 +9,7 @@ const BIN = join(__dirname, '..', '..', 'bin', 'spillway-function.js');
 export interface FunctionProcessOptions {
   /** Names the process in errors. */
   readonly name: string;
-  /** 0: the OS picks one, learned from the process's `function started` log line. */
+  /** 0: the OS picks one. Either way the port is the one the process reports once it listens. */
   readonly port: number;
   /** Added to this process's environment; PORT and HOST (127.0.0.1) are set from `port`. */
   readonly env?: Readonly<Record<string, string>>;
@@ -25,7 +25,7 @@ export interface FunctionProcess {
   readonly child: ChildProcess;
   /** Resolves with the exit code once the process has exited. */
   readonly exited: Promise<number | null>;
-  /** Where its HTTP routes answer; undefined while an OS-picked port is not known yet. */
+  /** Where its HTTP routes answer; undefined until the process has said it listens. */
   url(): string | undefined;
   /** Resolves with the URL once /readyz answers 200; throws if the process exits first or `deadline` (epoch ms) passes. */
   ready(deadline: number): Promise<string>;
@@ -45,13 +45,9 @@ function onLines(source: NodeJS.ReadableStream | null, each: (line: string) => v
   });
 }
 
-function startedPort(line: string): number | undefined {
-  if (!line.includes('"function started"')) return undefined;
-  try {
-    return (JSON.parse(line) as { port?: number }).port;
-  } catch {
-    return undefined;
-  }
+function listeningPort(message: unknown): number | undefined {
+  const port = (message as { listening?: unknown } | null)?.listening;
+  return typeof port === 'number' ? port : undefined;
 }
 
 /** Starts `spillway-function <folder>` on 127.0.0.1; `ready()` waits for its /readyz. */
@@ -59,14 +55,19 @@ export function spawnFunctionProcess(folder: string, options: FunctionProcessOpt
   const { name, port, env = {}, detached = false, onLine } = options;
   const child = spawn(process.execPath, [BIN, folder], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The IPC channel carries no messages: it closes when this process dies, however it dies, and the
+    // function then drains and exits (see main.ts) instead of outliving its supervisor.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     detached,
   });
-  let known = port === 0 ? undefined : port;
-  onLines(child.stdout, (line) => {
-    known ??= startedPort(line);
-    onLine?.(line, 'stdout');
+  // Known once the process itself says it listens (over the channel, whatever its log level):
+  // probing a fixed port before that could reach whatever else holds the port (a leftover of an
+  // earlier run) and call this process ready.
+  let known: number | undefined;
+  child.on('message', (message: unknown) => {
+    known ??= listeningPort(message);
   });
+  onLines(child.stdout, (line) => onLine?.(line, 'stdout'));
   onLines(child.stderr, (line) => onLine?.(line, 'stderr'));
   const isRunning = () => child.exitCode === null && child.signalCode === null;
   const exited = new Promise<number | null>((resolve) => {

@@ -23,6 +23,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return target === '-h' || target === '--help' ? 0 : 2;
   }
+  // Watched from the start: a supervisor that dies while this process starts must not be missed.
+  const parentGone = whenParentGone();
   let running: Awaited<ReturnType<typeof startFunction>>;
   try {
     const config = loadConfig();
@@ -32,14 +34,30 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`spillway-function: ${describe(err)}\n`);
     return 1;
   }
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
+  // Tells a supervisor (see whenParentGone) where it listens, whatever the log level.
+  if (process.connected) process.send?.({ listening: running.port });
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+    void parentGone.then(resolve);
   });
   // A second signal while draining means "now": the default handler ends the process at once.
   process.removeAllListeners('SIGTERM');
   process.removeAllListeners('SIGINT');
-  void signal;
   await running.close();
   return 0;
+}
+
+/**
+ * A supervisor (`spillway dev`, a local process pool) starts this process with an IPC channel. The
+ * operating system closes that channel when the supervisor dies, however it dies (even SIGKILL,
+ * which it cannot pass on), so the function drains and exits instead of living on as an orphan
+ * that holds its port. Without a channel (a container, a terminal) this never resolves.
+ */
+function whenParentGone(): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.channel) return;
+    if (!process.connected) resolve();
+    else process.once('disconnect', () => resolve());
+  });
 }
