@@ -81,6 +81,28 @@ describe('spillway dev after a crash', () => {
     expect((await fetch(`${second.urls['order-create']}/readyz`)).status).toBe(200);
   });
 
+  test('a function that dies is restarted, saying so, and the shop stays up', async () => {
+    const dev = devs[1]!;
+    const functions = () => childrenOf(dev.child.pid!).map((pid) => ({ pid, cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8') }));
+    const orderCreate = functions().find((p) => p.cmdline.includes('functions/order-create'))!;
+    const stock = functions().find((p) => p.cmdline.includes('functions/stock-reservation'))!;
+    process.kill(orderCreate.pid, 'SIGKILL');
+    process.kill(stock.pid, 'SIGKILL');
+    await eventually('the restart line', () =>
+      dev.output().includes('[dev] order-create exited (killed by SIGKILL); restarting it in 1 s') ? true : undefined,
+    );
+    for (const name of ['order-create', 'stock-reservation'] as const) {
+      await eventually(`${name} to answer again`, () =>
+        fetch(`${dev.urls[name]}/readyz`).then(
+          (r) => (r.status === 200 ? true : undefined),
+          () => undefined,
+        ),
+      );
+    }
+    expect(dev.child.exitCode).toBeNull();
+    expect(functions().some((p) => p.pid === orderCreate.pid)).toBe(false);
+  });
+
   test('a port held by another program stops dev before anything starts, with one line naming the port and the flag', async () => {
     blocker = createServer();
     const port = await new Promise<number>((resolve) => {
@@ -88,7 +110,13 @@ describe('spillway dev after a crash', () => {
     });
     const other = await mkdtemp(join(tmpdir(), 'spillway-dev-port-'));
     try {
-      const { code, output } = await runDevToEnd(['--data-dir', other, '--emulator-port', '0', '--order-create-port', String(port)]);
+      const { code, output } = await runDevToEnd([
+        '--data-dir',
+        other,
+        ...['--emulator-port', '--gateway-port', '--stock-reservation-port', '--order-projector-port'].flatMap((flag) => [flag, '0']),
+        '--order-create-port',
+        String(port),
+      ]);
       expect(code).toBe(1);
       expect(output.trim().split('\n')).toEqual([
         `spillway: port ${port} (order-create) is already in use by another process; stop it, or pass --order-create-port <port> (0 picks a free one)`,

@@ -26,7 +26,11 @@ the autoscaler scales by their subscription's lag (${DEV_LAG_PER_REPLICA} events
 down after a ${DEV_SCALE_DOWN_SECONDS} s window); each decision is printed. The first replica keeps the
 documented port; further ones listen on ports the OS picks. The projector stays at 1 replica on
 PGlite. Once they are ready, a gateway on :8080 routes each request to the function that declares
-its method and path, balanced over that function's ready replicas. Ctrl-C stops everything; a second start resumes from the same data.
+its method and path, balanced over that function's ready replicas. A function that exits is
+started again, after 1 s, doubling up to 30 s while it keeps dying (each restart is printed);
+only a failure of the emulator stops dev. Ctrl-C stops everything; a second start resumes from
+the same data. Functions exit by themselves if dev is killed, and a start first stops anything
+an earlier run left running (pids in <data-dir>/pids).
 
 Flags:
   --data-dir <dir>                 data folder (default .data)
@@ -73,6 +77,7 @@ async function run(argv: string[]): Promise<number> {
         port: options.ports[name],
         flag: `--${name}-port`,
       })),
+      { what: 'the gateway', port: options.ports.gateway, flag: '--gateway-port' },
     ]);
   } catch (err) {
     unlock();
@@ -121,6 +126,9 @@ async function run(argv: string[]): Promise<number> {
     unlock();
     process.off('exit', shop.kill);
   };
+  const failed = new Promise<Error>((resolveFailure) => {
+    process.once('uncaughtException', (err) => resolveFailure(err));
+  });
   // Listened for from the start: Ctrl-C during start-up stops what has started, as it does later.
   const signalled = new Promise<NodeJS.Signals>((resolveSignal) => {
     process.once('SIGINT', resolveSignal);
@@ -161,9 +169,13 @@ async function run(argv: string[]): Promise<number> {
     );
   }
 
+  // Functions that die are restarted; what cannot be is the emulator, which runs in this process.
   const outcome = await Promise.race([
     signalled.then((signal) => ({ code: 0, reason: signal as string })),
-    shop.unexpectedExit.then((reason) => ({ code: 1, reason })),
+    failed.then((err) => {
+      process.stderr.write(`spillway dev: the emulator (or dev itself) failed, so the shop stops: ${err.message}\n`);
+      return { code: 1, reason: 'the emulator failed' };
+    }),
   ]);
   process.stdout.write(`\nstopping (${outcome.reason})...\n`);
   await stopAll();

@@ -112,9 +112,18 @@ export function startScaledFunctions(options: {
             if (Date.now() > deadline) throw new Error(`the autoscaler did not start ${fn.name} in time`);
             await new Promise((r) => setTimeout(r, FIRST_REPLICA_POLL_MS));
           }
-          const first = firstSlot.get(fn.name) as FunctionProcess;
-          await waitReady(first, deadline);
-          return first;
+          // A first replica that dies while starting is replaced by the pool (with its crash-loop delay): wait for that one.
+          for (;;) {
+            const first = firstSlot.get(fn.name) as FunctionProcess;
+            try {
+              await waitReady(first, deadline);
+              return first;
+            } catch (err) {
+              if (Date.now() > deadline) throw err;
+              while (firstSlot.get(fn.name) === first && Date.now() <= deadline)
+                await new Promise((r) => setTimeout(r, FIRST_REPLICA_POLL_MS));
+            }
+          }
         }),
       );
     },

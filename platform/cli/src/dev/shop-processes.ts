@@ -1,9 +1,10 @@
 import type { Outcome } from '@spillway/autoscaler';
 import type { GatewayFunction } from '@spillway/console';
-import { type FunctionProcess, type ShopFunctionName, spawnFunction, waitReady } from './function-process';
+import { type FunctionProcess, type ShopFunctionName, spawnFunction } from './function-process';
 import type { PidFiles } from './leftovers';
 import { type ScaledFunctions, startScaledFunctions } from './scaled-functions';
 import { describeScaling, type ScaledFunctionName, type ScalingPlan } from './scaling-plan';
+import { superviseFunction } from './supervised-function';
 
 const SHOP: readonly ShopFunctionName[] = ['order-create', 'stock-reservation', 'order-projector'];
 const SCALED: readonly ScaledFunctionName[] = ['stock-reservation', 'order-projector'];
@@ -18,8 +19,6 @@ export interface ShopProcesses {
   gatewayFunctions(): GatewayFunction[];
   /** The autoscaler's last tick for a scaled function; undefined without autoscaling. */
   latest(name: ShopFunctionName): Outcome | undefined;
-  /** Resolves when a process that is not in a pool exits: dev cannot go on without it. */
-  readonly unexpectedExit: Promise<string>;
   stop(): Promise<void>;
   /** Backstop when dev itself dies: detached children would otherwise outlive it. */
   kill(): void;
@@ -37,9 +36,14 @@ export function startShopProcesses(options: {
 }): ShopProcesses {
   const { scaling } = options;
   const plainNames = scaling ? SHOP.filter((name) => !(SCALED as readonly string[]).includes(name)) : SHOP;
-  // A pool replaces a replica that exits; a plain process that exits stops dev.
+  // As in the cluster, a function that dies is started again: a pool replaces a replica that exits,
+  // and a function outside a pool is restarted with a growing delay while it keeps dying.
   const plain = plainNames.map((name) =>
-    spawnFunction(name, name, options.ports[name], { ...options.base, ...options.env[name] }, options.pids),
+    superviseFunction(
+      name,
+      () => spawnFunction(name, name, options.ports[name], { ...options.base, ...options.env[name] }, options.pids),
+      (line) => process.stdout.write(line),
+    ),
   );
   let scaled: ScaledFunctions | undefined;
   try {
@@ -54,13 +58,13 @@ export function startShopProcesses(options: {
         })
       : undefined;
   } catch (err) {
-    for (const p of plain) p.child.kill('SIGKILL');
+    for (const p of plain) p.kill();
     throw err;
   }
   return {
     async ready(deadline) {
-      const [first] = await Promise.all([scaled?.firstReplicas(deadline) ?? [], ...plain.map((p) => waitReady(p, deadline))]);
-      const all: FunctionProcess[] = [...plain, ...first];
+      const [first, ...others] = await Promise.all([scaled?.firstReplicas(deadline) ?? [], ...plain.map((p) => p.ready(deadline))]);
+      const all: FunctionProcess[] = [...others, ...first];
       return new Map(SHOP.map((name) => [name, all.find((p) => p.name === name)?.url() ?? '']));
     },
     async scalingLines() {
@@ -73,18 +77,18 @@ export function startShopProcesses(options: {
         name,
         replicaUrls: () => {
           const own = plain.find((p) => p.name === name);
-          if (own) return own.isRunning() && own.url() ? [own.url()!] : [];
+          const current = own?.current();
+          if (current) return current.isRunning() && current.url() ? [current.url()!] : [];
           return scaled?.replicaUrls(name as ScaledFunctionName) ?? [];
         },
       }));
     },
     latest: (name) => ((SCALED as readonly string[]).includes(name) ? scaled?.latest(name as ScaledFunctionName) : undefined),
-    unexpectedExit: Promise.race(plain.map((p) => p.exited.then((code) => `${p.name} exited (code ${code})`))),
     async stop() {
-      await Promise.all([scaled?.stop(), ...plain.map((p) => p.stop({ graceMs: options.stopGraceMs }))]);
+      await Promise.all([scaled?.stop(), ...plain.map((p) => p.stop(options.stopGraceMs))]);
     },
     kill() {
-      for (const p of plain) if (p.isRunning()) p.child.kill('SIGKILL');
+      for (const p of plain) p.kill();
       scaled?.killAll();
     },
   };
