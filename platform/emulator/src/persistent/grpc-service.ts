@@ -23,6 +23,7 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { RpcError } from '../server/errors';
+import { MAX_NAME_BYTES } from '../store/record-limits';
 import type { Store } from '../store/store';
 import { groupDoesNotExist, groupExists, groupFailed, invalidArgument } from './grpc-errors';
 import { handleRead } from './read-call';
@@ -30,6 +31,7 @@ import { readFilter, readSettings, readTarget, streamName, type Target } from '.
 import { type GroupSettings, InvalidSettingError, SubscriptionCreateFailedError } from './settings';
 import { subscriptionInfo } from './subscription-info';
 import { GroupExistsError, GroupNotFoundError, type SubscriptionService } from './subscription-service';
+import { longestBookkeepingName } from './system-streams';
 
 /** Who made the call: the Basic-auth user when one is sent, else anonymous (the real server's name for no user). */
 function username(metadata: { get(key: string): unknown[] }): string {
@@ -102,6 +104,21 @@ function checkStreamTarget(source: string, viaAllOption: boolean): void {
   if (source === '$all' && !viaAllOption) throw new SubscriptionCreateFailedError(ALL_AS_STREAM);
 }
 
+/**
+ * A group writes its checkpoints and parked messages to streams named after its source and
+ * name: refused at create when those names would not fit the log, rather than failing on
+ * its first checkpoint.
+ */
+function checkBookkeepingNames(source: string, group: string): void {
+  const bytes = longestBookkeepingName(source, group);
+  if (bytes > MAX_NAME_BYTES) {
+    throw new InvalidSettingError(
+      'group_name',
+      `the stream and group names are too long: the group's checkpoint metadata stream would be ${bytes} bytes, over the log's ${MAX_NAME_BYTES}.`,
+    );
+  }
+}
+
 const sourceOf = (options: { hasAll(): boolean; getStreamIdentifier(): Parameters<typeof streamName>[0] } | undefined): string =>
   options === undefined ? '' : options.hasAll() ? '$all' : streamName(options.getStreamIdentifier());
 
@@ -113,6 +130,7 @@ export function persistentSubscriptionsImplementation(service: SubscriptionServi
         if (options === undefined) throw new InvalidSettingError('options', 'missing.');
         const target = readTarget(options);
         checkStreamTarget(target.source, options.hasAll());
+        checkBookkeepingNames(target.source, options.getGroupName());
         const settings = withStartPrepare(readSettings(options.getSettings(), target.startFrom), target);
         const filter = target.source === '$all' ? readFilter(options) : undefined;
         checkAllPosition(store, target.allPosition);

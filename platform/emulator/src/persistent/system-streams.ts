@@ -10,6 +10,13 @@ export const isSubscriptionBookkeeping = (stream: string): boolean =>
   /^(\$\$)?\$persistentsubscription-.*-(checkpoint|parked)$/s.test(stream);
 export const metastreamOf = (stream: string): string => `$$${stream}`;
 
+/**
+ * Bytes of the longest name a group writes to: its checkpoint stream's metadata stream
+ * (`$$$persistentsubscription-<source>::<group>-checkpoint`); the parked one is shorter.
+ */
+export const longestBookkeepingName = (source: string, group: string): number =>
+  Buffer.byteLength(metastreamOf(checkpointStream(`${source}::${group}`)), 'utf8');
+
 const encoder = new TextEncoder();
 
 export function jsonEvent(type: string, body: unknown, metadata?: unknown): ProposedEvent {

@@ -376,10 +376,12 @@ export class EventStore implements Store {
     const events = batch.events;
     const start = this.nextPosition;
     const end = batch.end;
+    // Encoded before anything changes: a batch the log cannot hold fails its own request only.
+    const record = this.journal.prepare(events, start, end);
     this.index(events);
     this.nextPosition = end;
     return new Promise<void>((resolve, reject) => {
-      this.journal.write(events, start, end, (error) => {
+      this.journal.write(record, (error) => {
         if (error) {
           this.failure ??= error;
           reject(new Error('writing to the event log failed', { cause: error }));

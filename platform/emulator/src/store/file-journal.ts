@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { lockDataDir } from './data-dir-lock';
-import type { Journal } from './journal';
+import type { Journal, PreparedRecord } from './journal';
 import { checkLog, damageReport, LOG_FILE, LogDamagedError, tornTailReport } from './log-check';
 import { encodeRecord, FILE_HEADER_SIZE, fileHeader } from './log-format';
 import type { RecordedEvent } from './store';
@@ -101,7 +101,14 @@ export class FileJournal implements Journal {
     }
   }
 
-  write(events: readonly RecordedEvent[], start: number, end: number, done: (error?: Error) => void): void {
+  /** Encodes the batch; throws (a RecordTooLargeError, or a layout out of step with the log) before anything is queued. */
+  prepare(events: readonly RecordedEvent[], start: number, end: number): PreparedRecord {
+    const bytes = encodeRecord(events, start);
+    if (end !== start + bytes.length) throw new Error(`event log out of step: record at ${start}..${end} encodes to ${bytes.length} bytes`);
+    return { events, start, end, bytes };
+  }
+
+  write(record: PreparedRecord, done: (error?: Error) => void): void {
     if (this.failure) {
       done(this.failure);
       return;
@@ -110,13 +117,12 @@ export class FileJournal implements Journal {
       done(new Error('the event log is closed'));
       return;
     }
-    const buffer = encodeRecord(events, start);
-    if (start !== this.tail || end !== start + buffer.length) {
-      done(new Error(`event log out of step: record at ${start}..${end}, log at ${this.tail}, record of ${buffer.length} bytes`));
+    if (record.bytes === undefined || record.start !== this.tail) {
+      done(new Error(`event log out of step: record at ${record.start}, log at ${this.tail}`));
       return;
     }
-    this.tail = end;
-    this.queue.push({ buffer, done });
+    this.tail = record.end;
+    this.queue.push({ buffer: record.bytes, done });
     this.flushing ??= this.flush();
   }
 

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LOG_FILE } from './file-journal';
 import { openFileStore } from './file-store';
+import { RecordTooLargeError } from './record-limits';
 import type { ProposedEvent } from './store';
 
 const event = (n: number): ProposedEvent => ({
@@ -55,6 +56,24 @@ describe('durable log', () => {
     expect(third.truncated).toBe(0);
     expect(third.store.readStream('s', 0n, 'forwards', 10n)).toHaveLength(5);
     await third.store.close();
+  });
+
+  it('a write the log cannot hold fails alone, changes nothing, and later appends go on', async () => {
+    const { store } = await openFileStore(dir);
+    const long = 'x'.repeat(0xffff);
+    await store.append(long, { kind: 'any' }, [event(1)]);
+    // Soft delete writes `$$<stream>`: two bytes over the log's name field.
+    await expect(store.delete(long, { kind: 'any' })).rejects.toThrow(RecordTooLargeError);
+    await expect(store.append(`${long}y`, { kind: 'any' }, [event(2)])).rejects.toThrow(RecordTooLargeError);
+    await expect(store.append('t', { kind: 'any' }, [{ ...event(3), type: 'T'.repeat(0x10000) }])).rejects.toThrow(
+      /event type is 65536 bytes/,
+    );
+    expect(await store.append('after', { kind: 'no_stream' }, [event(4)])).toMatchObject({ kind: 'success', nextRevision: 0n });
+    expect(store.streamState(long)).toEqual({ lastRevision: 0n, tombstoned: false });
+    await store.close();
+    const reopened = await openFileStore(dir);
+    expect(reopened.store.readAll(0n, 'forwards', 10n).map((e) => e.streamId.slice(0, 5))).toEqual(['xxxxx', 'after']);
+    await reopened.store.close();
   });
 
   it('refuses a data folder another live process holds', async () => {

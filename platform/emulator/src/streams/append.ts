@@ -4,12 +4,15 @@ import { Empty } from '@eventstore/db-client/generated/shared_pb';
 import { type AppendReq, AppendResp } from '@eventstore/db-client/generated/streams_pb';
 import type * as grpc from '@grpc/grpc-js';
 import { errors, type RpcError, replyError } from '../server/errors';
+import { RecordTooLargeError } from '../store/record-limits';
 import type { AppendOutcome, ExpectedState, ProposedEvent, Store } from '../store/store';
 import { BadRequest, EXPECTED_CASES, expectedState, readStreamName, uuidText } from './convert';
 import { appendSize, MAX_APPEND_SIZE, proposedEvent } from './proposed-events';
 
 export function toRpcError(error: unknown): RpcError {
   if (error instanceof BadRequest) return error.rpc;
+  // The log cannot hold this request (a derived name too long): it fails alone, the store stays writable.
+  if (error instanceof RecordTooLargeError) return errors.invalidArgument(error.message);
   const message = error instanceof Error ? error.message : String(error);
   return errors.unavailable(`the emulator could not complete the request: ${message}`);
 }

@@ -11,6 +11,7 @@ import {
   BadRequest as BadRequestDetail,
   MaximumAppendSizeExceeded,
   StreamDeleted,
+  StreamIdentifier,
   Timeout,
   UUID,
   WrongExpectedVersion,
@@ -19,6 +20,7 @@ import { Status } from '@eventstore/db-client/generated/status_pb';
 import { BatchAppendResp } from '@eventstore/db-client/generated/streams_pb';
 import type * as grpc from '@grpc/grpc-js';
 import * as grpcStatus from '../server/grpc-status';
+import { RecordTooLargeError } from '../store/record-limits';
 import type { ExpectedState, ProposedEvent, Store } from '../store/store';
 import type { DecodedBatchAppend, DecodedOptions, DecodedUuid } from './batch-append-decoding';
 import { BadRequest, canonicalUuid, expectedState, streamIdentifier, streamNameFromBytes, uuidMessage } from './convert';
@@ -189,12 +191,12 @@ export function handleBatchAppend(store: Store, track: (endWhenIdle: () => void)
             },
             (error: unknown) => {
               const message = error instanceof Error ? error.message : String(error);
-              if (!call.cancelled)
-                call.write(
-                  respond(correlation, write.streamName).setError(
-                    status(grpcStatus.UNAVAILABLE, message, new GoogleEmpty(), 'google.protobuf.Empty'),
-                  ),
-                );
+              // A batch the log cannot hold fails alone, as a bad request; anything else is the store's trouble.
+              const answer =
+                error instanceof RecordTooLargeError
+                  ? badRequest(message)
+                  : status(grpcStatus.UNAVAILABLE, message, new GoogleEmpty(), 'google.protobuf.Empty');
+              if (!call.cancelled) call.write(respond(correlation, write.streamName).setError(answer));
             },
           )
           .finally(() => {
@@ -204,7 +206,13 @@ export function handleBatchAppend(store: Store, track: (endWhenIdle: () => void)
       } catch (error) {
         pending.delete(key);
         const message = error instanceof BadRequest ? error.message : String(error);
-        call.write(respond(correlation, streamName).setError(badRequest(message)));
+        const response = respond(correlation, streamName).setError(badRequest(message));
+        // @eventstore/db-client reads the stream name of every error answer (a missing one throws
+        // inside its stream handler and the append never settles): an unreadable name goes back as sent.
+        if (streamName === undefined && req.options?.streamName) {
+          response.setStreamIdentifier(new StreamIdentifier().setStreamName(req.options.streamName));
+        }
+        call.write(response);
       }
     });
     call.on('end', () => {

@@ -3,6 +3,7 @@
 import { type DeleteReq, DeleteResp, type TombstoneReq, TombstoneResp } from '@eventstore/db-client/generated/streams_pb';
 import type * as grpc from '@grpc/grpc-js';
 import { errors, replyError } from '../server/errors';
+import { checkSoftDeletable } from '../store/record-limits';
 import type { DeleteOutcome, Store } from '../store/store';
 import { toRpcError } from './append';
 import { BadRequest, EXPECTED_CASES, expectedState, expectedVersionNumber, readStreamName } from './convert';
@@ -56,7 +57,10 @@ function handle<Resp>(
 export function handleDelete(store: Store) {
   return handle(
     'Delete',
-    (s, e) => store.delete(s, e),
+    async (s, e) => {
+      checkSoftDeletable(s);
+      return store.delete(s, e);
+    },
     (position) => {
       const p = new DeleteResp.Position().setCommitPosition(position.toString()).setPreparePosition(position.toString());
       return new DeleteResp().setPosition(p);
