@@ -7,7 +7,11 @@ const { join } = require('node:path');
 const { existsSync } = require('node:fs');
 
 const benches = {
-  emulator: ['platform/emulator/bench/emulator.bench.ts', 'platform/emulator/bench/persistent.bench.ts'],
+  emulator: [
+    'platform/emulator/bench/emulator.bench.ts',
+    'platform/emulator/bench/persistent.bench.ts',
+    'platform/emulator/bench/projections.bench.ts',
+  ],
   runtime: ['platform/runtime/bench/runtime.bench.ts'],
   autoscale: ['platform/autoscaler/bench/autoscale.bench.ts'],
   shop: ['platform/cli/bench/shop.bench.ts'],

@@ -1,11 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command';
-import { nameFlag, portFlag } from '../flag-values';
+import { nameFlag, portFlag, wholeNumber } from '../flag-values';
 import { parseFlags } from '../parse-flags';
 import { UsageError } from '../usage-error';
 
 const DEFAULT_DATA_DIR = join('.data', 'emulator');
+/** The server's `--run-projections` levels. */
+const RUN_PROJECTIONS = ['none', 'system', 'all'] as const;
+type RunProjections = (typeof RUN_PROJECTIONS)[number];
+
+function runProjections(value: string): RunProjections {
+  const level = value.toLowerCase();
+  if (!(RUN_PROJECTIONS as readonly string[]).includes(level)) {
+    throw new UsageError(`emulator: --run-projections must be one of ${RUN_PROJECTIONS.join(', ')}, got '${value}'`);
+  }
+  return level as RunProjections;
+}
 
 const USAGE = `Usage: spillway emulator [flags]
 
@@ -26,7 +37,13 @@ Flags:
   --tls-cert <file>      serve TLS with this PEM certificate (needs --tls-key)
   --tls-key <file>       the certificate's PEM private key
   --user <name:password> require Basic-auth credentials of this user (repeatable; needs
-                         TLS, without which @eventstore/db-client sends no credentials)`;
+                         TLS, without which @eventstore/db-client sends no credentials)
+  --max-append-size <bytes>
+                         the most one append may carry (default 1048576, or the
+                         EVENTSTORE_MAX_APPEND_SIZE environment variable, as the server)
+  --run-projections <none|system|all>
+                         system (default): the standard projections write $ce-<category>,
+                         $et-<type>, $streams and $category-<category>; none: no projections`;
 
 interface Emulator {
   readonly connectionString: string;
@@ -41,8 +58,17 @@ interface EmulatorModule {
     memory?: boolean;
     tls?: { cert: Buffer; key: Buffer };
     users?: { username: string; password: string }[];
+    runProjections?: RunProjections;
+    maxAppendSize?: number;
   }): Promise<Emulator>;
   repairLog(dataDir: string): { message: string };
+}
+
+/** A byte count above zero; `source` names where it came from (the flag or the variable). */
+function maxAppendSize(source: string, value: string): number {
+  const bytes = wholeNumber(value);
+  if (bytes === undefined || bytes === 0) throw new UsageError(`emulator: ${source} must be a number of bytes above 0, got '${value}'`);
+  return bytes;
 }
 
 function user(value: string): { username: string; password: string } {
@@ -73,6 +99,8 @@ export const command: Command = {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       user: { type: 'string', multiple: true },
+      'run-projections': { type: 'string' },
+      'max-append-size': { type: 'string' },
     });
     if (values.mem && values['data-dir'] !== undefined) throw new UsageError('emulator: give --data-dir or --mem, not both');
     if (values.mem && values.repair) throw new UsageError('emulator: --repair repairs the log in --data-dir, not --mem');
@@ -92,6 +120,11 @@ export const command: Command = {
       options.tls = { cert: readPem('--tls-cert', values['tls-cert']), key: readPem('--tls-key', values['tls-key']) };
     }
     if (values.user !== undefined) options.users = values.user.map(user);
+    if (values['run-projections'] !== undefined) options.runProjections = runProjections(values['run-projections']);
+    // The server's own variable, so a setting written for a real node carries over; the flag wins.
+    const envMaxAppendSize = process.env['EVENTSTORE_MAX_APPEND_SIZE'];
+    if (values['max-append-size'] !== undefined) options.maxAppendSize = maxAppendSize('--max-append-size', values['max-append-size']);
+    else if (envMaxAppendSize !== undefined) options.maxAppendSize = maxAppendSize('EVENTSTORE_MAX_APPEND_SIZE', envMaxAppendSize);
 
     // Loaded here so that `spillway --help` does not pay for the gRPC stack.
     const { startEmulator, repairLog } = require('@spillway/emulator') as EmulatorModule;

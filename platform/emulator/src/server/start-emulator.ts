@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { createPersistentSubscriptionsModule } from '../persistent/module';
+import { type RunProjections, startProjections } from '../projections/run-projections';
 import type { ServiceModule, SupportedMethod } from '../service-module';
 import { openStore } from '../store/open-store';
 import { createStreamsModule } from '../streams/module';
 import { type EmulatorUser, requireCredentials } from './auth';
 import { createServerFeaturesModule } from './server-features';
+import { writeStartEvents } from './start-events';
 
 export interface EmulatorOptions {
   /** Interface to listen on; 127.0.0.1 by default. */
@@ -26,6 +29,17 @@ export interface EmulatorOptions {
    * by default. A damaged log is not dropped: startEmulator rejects with a LogDamagedError.
    */
   readonly warn?: (message: string) => void;
+  /**
+   * Which projections run, as the server's `--run-projections`: `system` (the default here) runs
+   * the standard projections (`$by_category`, `$by_event_type`, `$streams`, `$stream_by_category`),
+   * `none` runs nothing, `all` also allows user-defined projections.
+   */
+  readonly runProjections?: RunProjections;
+  /**
+   * The server's MaxAppendSize: bytes (event types, data and metadata) one append may carry;
+   * 1,048,576 by default. A larger append fails with MaximumAppendSizeExceeded.
+   */
+  readonly maxAppendSize?: number;
 }
 
 export interface Emulator {
@@ -42,6 +56,8 @@ export const DEFAULT_PORT = 2113;
 const SHUTDOWN_GRACE_MS = 2_000;
 /** Above EventStoreDB's 1 MiB append limit, so an oversized append gets its proper error rather than a transport one. */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** Room for an append's framing (ids, names, options) around the events MaxAppendSize counts. */
+const MESSAGE_OVERHEAD_BYTES = 1024 * 1024;
 
 function hostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
@@ -57,23 +73,36 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // credentials without TLS: users without TLS would refuse every call.
     throw new TypeError('startEmulator: users need tls (without TLS the client sends no credentials)');
   }
+  if (options.maxAppendSize !== undefined && (!Number.isSafeInteger(options.maxAppendSize) || options.maxAppendSize <= 0)) {
+    throw new TypeError(`startEmulator: maxAppendSize must be a positive integer, got ${options.maxAppendSize}`);
+  }
   const host = options.host ?? '127.0.0.1';
   const memory = options.memory === true || options.dataDir === undefined;
   const warn = options.warn ?? ((message: string) => process.stderr.write(`emulator: ${message}\n`));
   const store = await openStore(memory ? { memory: true } : { dataDir: options.dataDir! }, { warn });
+  /** This run's node identity (a real node's InstanceId): in the epoch record and in Gossip. */
+  const instanceId = randomUUID();
+  try {
+    await writeStartEvents(store, instanceId);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const projections = startProjections(store, options.runProjections ?? 'system');
 
   const modules: ServiceModule[] = [];
   let server: grpc.Server | undefined;
   try {
-    modules.push(requireCredentials(createStreamsModule(store), options.users));
+    modules.push(requireCredentials(createStreamsModule(store, { maxAppendSize: options.maxAppendSize }), options.users));
     const persistent = await createPersistentSubscriptionsModule(store, { memory });
     if (persistent) modules.push(requireCredentials(persistent, options.users));
     const advertised = (): SupportedMethod[] => modules.flatMap((m) => m.methods);
     modules.push(createServerFeaturesModule(advertised));
 
+    const messageBytes = Math.max(MAX_MESSAGE_BYTES, (options.maxAppendSize ?? 0) + MESSAGE_OVERHEAD_BYTES);
     server = new grpc.Server({
-      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-      'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+      'grpc.max_receive_message_length': messageBytes,
+      'grpc.max_send_message_length': messageBytes,
     });
     for (const module of modules) server.addService(module.definition, module.implementation);
     const credentials = options.tls
@@ -95,13 +124,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       connectionString: `esdb://${hostForUrl(host)}:${port}?tls=${options.tls ? 'true' : 'false'}`,
       port,
       close: () => {
-        closing ??= shutdown(s, modules, () => store.close());
+        closing ??= shutdown(s, modules, async () => {
+          await projections.close();
+          await store.close();
+        });
         return closing;
       },
     };
   } catch (error) {
     server?.forceShutdown();
     await Promise.allSettled(modules.map((m) => m.close()));
+    await projections.close();
     await store.close();
     throw error;
   }

@@ -7,7 +7,7 @@ import { errors, type RpcError, replyError } from '../server/errors';
 import { RecordTooLargeError } from '../store/record-limits';
 import type { AppendOutcome, ExpectedState, ProposedEvent, Store } from '../store/store';
 import { BadRequest, EXPECTED_CASES, expectedState, readStreamName, uuidText } from './convert';
-import { appendSize, MAX_APPEND_SIZE, proposedEvent } from './proposed-events';
+import { appendSize, proposedEvent } from './proposed-events';
 
 export function toRpcError(error: unknown): RpcError {
   if (error instanceof BadRequest) return error.rpc;
@@ -17,7 +17,8 @@ export function toRpcError(error: unknown): RpcError {
   return errors.unavailable(`the emulator could not complete the request: ${message}`);
 }
 
-export function handleAppend(store: Store) {
+/** `maxAppendSize`: the server's MaxAppendSize, bytes of type, data and metadata per append. */
+export function handleAppend(store: Store, maxAppendSize: number) {
   return (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>): void => {
     let streamName: string | undefined;
     let expected: ExpectedState | undefined;
@@ -54,7 +55,7 @@ export function handleAppend(store: Store) {
           events.length,
         );
         size += appendSize(event);
-        if (size > MAX_APPEND_SIZE) throw new BadRequest(errors.maximumAppendSizeExceeded(MAX_APPEND_SIZE));
+        if (size > maxAppendSize) throw new BadRequest(errors.maximumAppendSizeExceeded(maxAppendSize));
         events.push(event);
       } catch (error) {
         fail(error);

@@ -25,7 +25,7 @@ import type { ExpectedState, ProposedEvent, Store } from '../store/store';
 import type { DecodedBatchAppend, DecodedOptions, DecodedUuid } from './batch-append-decoding';
 import { BadRequest, canonicalUuid, expectedState, streamIdentifier, streamNameFromBytes, uuidMessage } from './convert';
 import { GoogleEmpty, packAny } from './google-protobuf';
-import { appendSize, MAX_APPEND_SIZE, proposedEvent } from './proposed-events';
+import { appendSize, proposedEvent } from './proposed-events';
 
 interface PendingWrite {
   readonly streamName: string;
@@ -73,7 +73,7 @@ function deadlinePassed(options: DecodedOptions): boolean {
  * `track` registers a function that ends the call once its appends are answered: the
  * server calls it when closing, so that shutdown does not wait for clients to hang up.
  */
-export function handleBatchAppend(store: Store, track: (endWhenIdle: () => void) => () => void) {
+export function handleBatchAppend(store: Store, track: (endWhenIdle: () => void) => () => void, maxAppendSize: number) {
   return (call: grpc.ServerDuplexStream<DecodedBatchAppend, BatchAppendResp>): void => {
     const pending = new Map<string, PendingWrite>();
     let inFlight = 0;
@@ -143,9 +143,9 @@ export function handleBatchAppend(store: Store, track: (endWhenIdle: () => void)
           write.size += appendSize(event);
           write.events.push(event);
         }
-        if (write.size > MAX_APPEND_SIZE) {
+        if (write.size > maxAppendSize) {
           pending.delete(key);
-          const detail = new MaximumAppendSizeExceeded().setMaxappendsize(MAX_APPEND_SIZE);
+          const detail = new MaximumAppendSizeExceeded().setMaxappendsize(maxAppendSize);
           call.write(
             respond(correlation, streamName).setError(
               status(grpcStatus.INVALID_ARGUMENT, 'MaximumAppendSizeExceeded', detail, 'event_store.client.MaximumAppendSizeExceeded'),

@@ -8,6 +8,7 @@ import { handleBatchAppend } from './batch-append';
 import { decodeBatchAppendReq } from './batch-append-decoding';
 import { handleDelete, handleTombstone } from './delete';
 import type { Output } from './output';
+import { MAX_APPEND_SIZE } from './proposed-events';
 import { handleRead, type ReadMessage } from './read';
 
 const SERVICE = 'event_store.client.streams.Streams';
@@ -25,8 +26,14 @@ const STREAMS_DEFINITION: grpc.ServiceDefinition = {
   },
 };
 
+export interface StreamsOptions {
+  /** The server's MaxAppendSize (bytes of type, data and metadata per append); 1 MiB by default. */
+  readonly maxAppendSize?: number;
+}
+
 /** The Streams service over a store, with the features EventStoreDB advertises for it (ServerFeatures.cs). */
-export function createStreamsModule(store: Store): ServiceModule {
+export function createStreamsModule(store: Store, options: StreamsOptions = {}): ServiceModule {
+  const maxAppendSize = options.maxAppendSize ?? MAX_APPEND_SIZE;
   const reads = new Set<Output<ReadMessage>>();
   const batchAppends = new Set<() => void>();
   const track = (output: Output<ReadMessage>) => {
@@ -37,15 +44,19 @@ export function createStreamsModule(store: Store): ServiceModule {
   };
   const implementation: grpc.UntypedServiceImplementation = {
     read: handleRead(store, track),
-    append: handleAppend(store),
+    append: handleAppend(store, maxAppendSize),
     delete: handleDelete(store),
     tombstone: handleTombstone(store),
-    batchAppend: handleBatchAppend(store, (endWhenIdle) => {
-      batchAppends.add(endWhenIdle);
-      return () => {
-        batchAppends.delete(endWhenIdle);
-      };
-    }),
+    batchAppend: handleBatchAppend(
+      store,
+      (endWhenIdle) => {
+        batchAppends.add(endWhenIdle);
+        return () => {
+          batchAppends.delete(endWhenIdle);
+        };
+      },
+      maxAppendSize,
+    ),
   };
   const methods: SupportedMethod[] = [
     { serviceName: SERVICE, methodName: 'Read', features: ['position', 'events'] },

@@ -11,9 +11,9 @@ export interface ChildEmulator {
   readonly connectionString: string;
 }
 
-/** Starts an emulator in its own process on `dataDir` (or `--mem`): a hang or crash there cannot take the test runner with it. */
-export async function startChild(dataDir: string): Promise<ChildEmulator> {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts an emulator in its own process on `dataDir` (or `--mem`), with emulator-process.ts flags: a hang or crash there cannot take the test runner with it. */
+export async function startChild(dataDir: string, ...flags: string[]): Promise<ChildEmulator> {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD, dataDir, ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const [line] = (await Promise.race([once(lines, 'line'), once(child, 'exit').then(() => ['child exited'])])) as [string];
   lines.close();

@@ -1,0 +1,265 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  EventStoreDBClient,
+  jsonEvent,
+  persistentSubscriptionToStreamSettingsFromDefaults,
+  type ResolvedEvent,
+  START,
+} from '@eventstore/db-client';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../server/start-emulator';
+
+/** Generous: the machine is shared, and links are written behind the appends that cause them. */
+const EVENTUALLY_MS = 20_000;
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + EVENTUALLY_MS;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${EVENTUALLY_MS} ms`, { cause: last });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A category of its own per test (no '-': the category is what comes before the first one). */
+const category = () => `ord${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+const placed = (n: number) => jsonEvent({ type: 'OrderPlaced', data: { n } });
+
+async function readResolved(client: EventStoreDBClient, stream: string): Promise<ResolvedEvent[]> {
+  const out: ResolvedEvent[] = [];
+  try {
+    for await (const e of client.readStream(stream, { fromRevision: START, resolveLinkTos: true })) out.push(e);
+  } catch (error) {
+    if ((error as { type?: string }).type === 'stream-not-found') return [];
+    throw error;
+  }
+  return out;
+}
+
+/** Waits until `stream` holds `count` events, then returns them resolved. */
+const readCount = (client: EventStoreDBClient, stream: string, count: number) =>
+  eventually(async () => {
+    const events = await readResolved(client, stream);
+    if (events.length > count) throw new Error(`${stream} holds ${events.length} events, expected ${count}`);
+    return events.length === count ? events : undefined;
+  }, `${count} events in ${stream}`);
+
+const modes: [string, () => EmulatorOptions][] = [
+  ['memory', () => ({ memory: true })],
+  ['durable', () => ({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'spillway-proj-')) })],
+];
+
+describe.each(modes)('system projections (%s)', (_mode, optionsOf) => {
+  let options: EmulatorOptions;
+  let emulator: Emulator;
+  let client: EventStoreDBClient;
+
+  beforeAll(async () => {
+    options = optionsOf();
+    emulator = await startEmulator({ ...options, port: 0 });
+    client = EventStoreDBClient.connectionString(emulator.connectionString);
+  });
+  afterAll(async () => {
+    await client?.dispose();
+    await emulator?.close();
+    if (options.dataDir) fs.rmSync(options.dataDir, { recursive: true, force: true });
+  });
+
+  test('$by_category links every event of <category>-* streams into $ce-<category>, resolved with event and link', async () => {
+    const cat = category();
+    await client.appendToStream(`${cat}-1`, [placed(1), placed(2)]);
+    await client.appendToStream(`${cat}-2`, placed(3));
+    const events = await readCount(client, `$ce-${cat}`, 3);
+    expect(events.map((e) => `${e.event?.streamId}@${e.event?.revision}`)).toEqual([`${cat}-1@0`, `${cat}-1@1`, `${cat}-2@0`]);
+    expect(events.map((e) => (e.event!.data as { n: number }).n)).toEqual([1, 2, 3]);
+    for (const [i, e] of events.entries()) {
+      expect(e.link?.type).toBe('$>');
+      expect(e.link?.streamId).toBe(`$ce-${cat}`);
+      expect(e.link?.revision).toBe(BigInt(i));
+      expect(e.link?.metadata).toMatchObject({ $v: '1:-1:1:1', $o: e.event?.streamId, $causedBy: e.event?.id });
+    }
+    // Without resolveLinkTos, the link itself: `<revision>@<stream>`, as the server writes it.
+    const raw = [];
+    for await (const e of client.readStream(`$ce-${cat}`, { fromRevision: START })) raw.push(e);
+    expect(raw.map((e) => Buffer.from(e.event!.data as Uint8Array).toString('utf8'))).toEqual([`0@${cat}-1`, `1@${cat}-1`, `0@${cat}-2`]);
+    expect(raw.every((e) => e.link === undefined)).toBe(true);
+  });
+
+  test('$by_event_type, $streams and $stream_by_category', async () => {
+    const cat = category();
+    const type = `Type${randomUUID().replace(/-/g, '')}`;
+    await client.appendToStream(`${cat}-a`, [jsonEvent({ type, data: {} }), jsonEvent({ type, data: {} })]);
+    await client.appendToStream(`${cat}-b`, jsonEvent({ type, data: {} }));
+    const byType = await readCount(client, `$et-${type}`, 3);
+    expect(byType.map((e) => `${e.event?.streamId}@${e.event?.revision}`)).toEqual([`${cat}-a@0`, `${cat}-a@1`, `${cat}-b@0`]);
+
+    const byCategory = await readCount(client, `$category-${cat}`, 2);
+    expect(byCategory.map((e) => e.event?.type)).toEqual(['$@', '$@']);
+    expect(byCategory.map((e) => Buffer.from(e.event!.data as Uint8Array).toString('utf8'))).toEqual([`${cat}-a`, `${cat}-b`]);
+
+    await eventually(async () => {
+      const streams = (await readResolved(client, '$streams')).map((e) => e.event?.streamId);
+      return streams.includes(`${cat}-a`) && streams.includes(`${cat}-b`) ? streams : undefined;
+    }, '$streams lists both streams');
+    // Projections never see `$`-streams, so their own output is not listed (TransactionFileEventFilter).
+    expect((await readResolved(client, '$streams')).map((e) => e.event?.streamId)).not.toContain(`$ce-${cat}`);
+  });
+
+  test('a catch-up subscription to $ce-<category> with resolveLinkTos sees history, then live events', async () => {
+    const cat = category();
+    await client.appendToStream(`${cat}-1`, placed(1));
+    const subscription = client.subscribeToStream(`$ce-${cat}`, { fromRevision: START, resolveLinkTos: true });
+    const seen: string[] = [];
+    let appended = false;
+    for await (const e of subscription) {
+      seen.push(`${e.event?.streamId}:${(e.event!.data as { n: number }).n}:${e.link?.streamId}`);
+      if (!appended) {
+        appended = true;
+        await client.appendToStream(`${cat}-2`, placed(2));
+      }
+      if (seen.length === 2) break;
+    }
+    await subscription.unsubscribe();
+    expect(seen).toEqual([`${cat}-1:1:$ce-${cat}`, `${cat}-2:2:$ce-${cat}`]);
+  });
+
+  test('a persistent subscription on $ce-<category> with resolveLinkTos delivers events before and after it started, with links', async () => {
+    const cat = category();
+    const group = `g-${cat}`;
+    await client.appendToStream(`${cat}-1`, placed(1));
+    await client.createPersistentSubscriptionToStream(
+      `$ce-${cat}`,
+      group,
+      persistentSubscriptionToStreamSettingsFromDefaults({ resolveLinkTos: true, startFrom: START }),
+    );
+    const info = await client.getPersistentSubscriptionToStreamInfo(`$ce-${cat}`, group);
+    expect(info.settings.resolveLinkTos).toBe(true);
+    const subscription = client.subscribeToPersistentSubscriptionToStream(`$ce-${cat}`, group);
+    const seen: string[] = [];
+    let appended = false;
+    for await (const e of subscription) {
+      seen.push(`${e.event?.streamId}@${e.event?.revision} via ${e.link?.streamId}@${e.link?.revision}`);
+      await subscription.ack(e);
+      if (!appended) {
+        appended = true;
+        await client.appendToStream(`${cat}-2`, placed(2));
+      }
+      if (seen.length === 2) break;
+    }
+    await subscription.unsubscribe();
+    expect(seen).toEqual([`${cat}-1@0 via $ce-${cat}@0`, `${cat}-2@0 via $ce-${cat}@1`]);
+  });
+
+  test('a link to a tombstoned stream resolves to the link alone, and the deletion is linked with $deleted', async () => {
+    const cat = category();
+    await client.appendToStream(`${cat}-1`, placed(1));
+    await client.tombstoneStream(`${cat}-1`);
+    const events = await readCount(client, `$ce-${cat}`, 2);
+    // As the server's ResolvedEvent.ForFailedResolvedLink: no event, the link kept.
+    expect(events[0]!.event).toBeUndefined();
+    expect(events[0]!.link?.streamId).toBe(`$ce-${cat}`);
+    expect(Buffer.from(events[0]!.link!.data as Uint8Array).toString('utf8')).toBe(`0@${cat}-1`);
+    expect(events[1]!.link?.metadata).toMatchObject({ $deleted: -1, $o: `${cat}-1` });
+    const deleted = await eventually(async () => {
+      const all = await readResolved(client, '$et-$deleted');
+      return all.find(
+        (e) =>
+          e.link &&
+          Buffer.from(e.link.data as Uint8Array)
+            .toString('utf8')
+            .endsWith(`@${cat}-1`),
+      );
+    }, 'the tombstone in $et-$deleted');
+    expect(deleted.link?.metadata).toMatchObject({ $deleted: -1 });
+  });
+});
+
+describe('system projections across a durable restart', () => {
+  test('continue where they stopped, with one link per event', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spillway-proj-restart-'));
+    const cat = category();
+    try {
+      let emulator = await startEmulator({ dataDir, port: 0 });
+      let client = EventStoreDBClient.connectionString(emulator.connectionString);
+      for (let i = 0; i < 5; i++) await client.appendToStream(`${cat}-${i}`, placed(i));
+      await readCount(client, `$ce-${cat}`, 5);
+      await client.dispose();
+      await emulator.close();
+
+      emulator = await startEmulator({ dataDir, port: 0 });
+      client = EventStoreDBClient.connectionString(emulator.connectionString);
+      try {
+        for (let i = 5; i < 8; i++) await client.appendToStream(`${cat}-${i}`, placed(i));
+        const events = await readCount(client, `$ce-${cat}`, 8);
+        expect(events.map((e) => (e.event!.data as { n: number }).n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+        const categories = await readCount(client, `$category-${cat}`, 8);
+        expect(categories).toHaveLength(8);
+      } finally {
+        await client.dispose();
+        await emulator.close();
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('a restart in the middle of a backlog writes neither gaps nor duplicates', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spillway-proj-backlog-'));
+    const cat = category();
+    try {
+      // Written with projections off: the backlog the projections find on the next start.
+      let emulator = await startEmulator({ dataDir, port: 0, runProjections: 'none' });
+      let client = EventStoreDBClient.connectionString(emulator.connectionString);
+      await client.appendToStream(
+        `${cat}-x`,
+        Array.from({ length: 3000 }, (_, i) => placed(i)),
+      );
+      expect(await readResolved(client, `$ce-${cat}`)).toEqual([]);
+      await client.dispose();
+      await emulator.close();
+
+      // Started and stopped at once: the close lands somewhere in the backlog.
+      emulator = await startEmulator({ dataDir, port: 0 });
+      await emulator.close();
+
+      emulator = await startEmulator({ dataDir, port: 0 });
+      client = EventStoreDBClient.connectionString(emulator.connectionString);
+      try {
+        const events = await readCount(client, `$ce-${cat}`, 3000);
+        expect(events.map((e) => (e.event!.data as { n: number }).n)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+      } finally {
+        await client.dispose();
+        await emulator.close();
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('--run-projections none', () => {
+  test('writes no category streams', async () => {
+    const emulator = await startEmulator({ memory: true, port: 0, runProjections: 'none' });
+    const client = EventStoreDBClient.connectionString(emulator.connectionString);
+    try {
+      const cat = category();
+      await client.appendToStream(`${cat}-1`, placed(1));
+      // Links would be written behind the append; a second append gives them time to show up.
+      await client.appendToStream(`${cat}-2`, placed(2));
+      const streams = new Set<string>();
+      for await (const e of client.readAll({ fromPosition: START })) streams.add(e.event!.streamId);
+      expect([...streams].filter((s) => s.startsWith('$ce-') || s.startsWith('$et-') || s === '$streams')).toEqual([]);
+    } finally {
+      await client.dispose();
+      await emulator.close();
+    }
+  });
+});
