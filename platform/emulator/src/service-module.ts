@@ -12,5 +12,10 @@ export interface ServiceModule {
   readonly definition: grpc.ServiceDefinition;
   readonly implementation: grpc.UntypedServiceImplementation;
   readonly methods: readonly SupportedMethod[];
+  /**
+   * At shutdown, before any call is aborted: finish what was accepted (appends in flight become
+   * durable and are answered) and take nothing new.
+   */
+  drain?(): Promise<void>;
   close(): Promise<void>;
 }

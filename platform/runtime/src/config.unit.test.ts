@@ -14,6 +14,12 @@ describe('loadConfig', () => {
     expect(config.namespace).toBeUndefined();
   });
 
+  test('takes the esdb+discover:// form (a cluster, or a node found through Gossip)', () => {
+    expect(loadConfig({ ESDB_CONNECTION_STRING: 'esdb+discover://db:2113?tls=false' }).esdbConnectionString).toBe(
+      'esdb+discover://db:2113?tls=false',
+    );
+  });
+
   test('parses every variable', () => {
     const config = loadConfig({
       ESDB_CONNECTION_STRING: 'esdb://db:2113?tls=false',

@@ -20,8 +20,9 @@ function runProjections(value: string): RunProjections {
 
 const USAGE = `Usage: spillway emulator [flags]
 
-Runs the EventStoreDB-compatible emulator until SIGINT or SIGTERM, then flushes its log
-and exits 0. Prints the connection string (esdb://HOST:PORT?tls=false) on stdout.
+Runs the EventStoreDB-compatible emulator until SIGINT, SIGTERM or an Operations.Shutdown
+call, then finishes the appends in flight, ends every open call with UNAVAILABLE, flushes its
+log and exits 0. Prints the connection string (esdb://HOST:PORT?tls=false) on stdout.
 A torn tail (the last write cut short by a crash) is dropped at start and reported on
 stderr; any other damage to the log stops start-up (exit 1) with a message naming the
 file, the byte offset and the positions affected.
@@ -48,6 +49,8 @@ Flags:
 interface Emulator {
   readonly connectionString: string;
   close(): Promise<void>;
+  /** Resolves once it stopped (close(), or an Operations.Shutdown call). */
+  readonly stopped: Promise<void>;
 }
 
 interface EmulatorModule {
@@ -132,11 +135,13 @@ export const command: Command = {
     const emulator = await startEmulator(options);
     process.stdout.write(`${emulator.connectionString}\n`);
 
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const reason = await new Promise<string>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'));
       process.once('SIGTERM', () => resolve('SIGTERM'));
+      // Operations.Shutdown stops the emulator from the inside; the process then exits as on a signal.
+      emulator.stopped.then(() => resolve('Operations.Shutdown'));
     });
-    process.stderr.write(`emulator: ${signal}, flushing and stopping\n`);
+    process.stderr.write(`emulator: ${reason}, flushing and stopping\n`);
     await emulator.close();
     return 0;
   },

@@ -26,9 +26,10 @@ const METHODS: readonly SupportedMethod[] = [
 export async function createPersistentSubscriptionsModule(
   store: Store,
   _options: { readonly memory: boolean },
-): Promise<ServiceModule | undefined> {
+): Promise<(ServiceModule & { restartSubsystem(): Promise<void> }) | undefined> {
   const service = new SubscriptionService(store);
   return {
+    restartSubsystem: () => service.restart(),
     definition: withPreEncodedEvents(),
     implementation: persistentSubscriptionsImplementation(service, store),
     methods: METHODS,

@@ -39,6 +39,25 @@ export function checkCredentials(metadata: grpc.Metadata, users: readonly Emulat
   return user && sameText(user.password, password) ? undefined : errors.unauthenticated();
 }
 
+/** The server's built-in groups an operation may require. */
+export type Role = '$admins' | '$ops';
+
+/**
+ * The groups of the (already authenticated) caller: the real server's built-in users, `admin`
+ * in `$admins` and `ops` in `$ops` (UserManagementService's defaults); anyone else is in none.
+ */
+export function rolesOf(metadata: grpc.Metadata): readonly Role[] {
+  const header = metadata.get('authorization')[0];
+  if (typeof header !== 'string') return [];
+  const match = /^Basic\s+(.+)$/i.exec(header);
+  if (!match) return [];
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const username = decoded.slice(0, Math.max(0, decoded.indexOf(':')));
+  if (username === 'admin') return ['$admins'];
+  if (username === 'ops') return ['$ops'];
+  return [];
+}
+
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
 
 /** Wraps every handler of a service so that calls without valid credentials are refused first. */

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
+import { createGossipModule } from '../gossip/module';
+import { createOperationsModule } from '../operations/module';
 import { createPersistentSubscriptionsModule } from '../persistent/module';
 import { type RunProjections, startProjections } from '../projections/run-projections';
 import type { ServiceModule, SupportedMethod } from '../service-module';
 import { openStore } from '../store/open-store';
 import { createStreamsModule } from '../streams/module';
 import { type EmulatorUser, requireCredentials } from './auth';
+import { CallTracker } from './call-tracker';
+import { errors } from './errors';
 import { createServerFeaturesModule } from './server-features';
 import { writeStartEvents } from './start-events';
 
@@ -46,8 +50,13 @@ export interface Emulator {
   /** e.g. `esdb://127.0.0.1:2113?tls=false`, ready for EventStoreDBClient.connectionString. */
   readonly connectionString: string;
   readonly port: number;
-  /** Stops serving, ends subscriptions, waits for pending appends to be durable and closes the log. */
+  /**
+   * Stops: appends in flight are finished (durable and answered), then every open call ends
+   * with UNAVAILABLE, then the log is flushed and closed.
+   */
   close(): Promise<void>;
+  /** Resolves once the emulator has stopped, by close() or by an Operations.Shutdown call. */
+  readonly stopped: Promise<void>;
 }
 
 /** EventStoreDB's port, which `spillway emulator` listens on by default. */
@@ -58,6 +67,17 @@ const SHUTDOWN_GRACE_MS = 2_000;
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** Room for an append's framing (ids, names, options) around the events MaxAppendSize counts. */
 const MESSAGE_OVERHEAD_BYTES = 1024 * 1024;
+
+/**
+ * The address Gossip tells clients to connect to: the listening host, or loopback when the
+ * emulator listens on every interface (the server's advertise-host-to-client-as default is
+ * the address it binds; a wildcard cannot be connected to).
+ */
+function advertisedHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '::1';
+  return host;
+}
 
 function hostForUrl(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
@@ -91,11 +111,39 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const projections = startProjections(store, options.runProjections ?? 'system');
 
   const modules: ServiceModule[] = [];
+  const calls = new CallTracker();
   let server: grpc.Server | undefined;
+  let closing: Promise<void> | undefined;
+  let resolveStopped: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    resolveStopped = resolve;
+  });
+  const close = (): Promise<void> => {
+    closing ??= shutdown(server!, modules, calls, async () => {
+      await projections.close();
+      await store.close();
+    }).finally(resolveStopped);
+    return closing;
+  };
   try {
-    modules.push(requireCredentials(createStreamsModule(store, { maxAppendSize: options.maxAppendSize }), options.users));
+    const guard = (module: ServiceModule) => calls.track(requireCredentials(module, options.users));
+    modules.push(guard(createStreamsModule(store, { maxAppendSize: options.maxAppendSize })));
     const persistent = await createPersistentSubscriptionsModule(store, { memory });
-    if (persistent) modules.push(requireCredentials(persistent, options.users));
+    if (persistent) modules.push(guard(persistent));
+    modules.push(
+      guard(
+        createOperationsModule({
+          authenticated: options.users !== undefined && options.users.length > 0,
+          shutdown: () => void close(),
+          restartPersistentSubscriptions: async () => {
+            await persistent?.restartSubsystem();
+          },
+        }),
+      ),
+    );
+    let boundPort = 0;
+    // Gossip and ServerFeatures answer anonymous callers, as on the server.
+    modules.push(createGossipModule({ instanceId, address: () => ({ host: advertisedHost(host), port: boundPort }) }));
     const advertised = (): SupportedMethod[] => modules.flatMap((m) => m.methods);
     modules.push(createServerFeaturesModule(advertised));
 
@@ -119,17 +167,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         else resolve(bound);
       });
     });
-    let closing: Promise<void> | undefined;
+    boundPort = port;
     return {
       connectionString: `esdb://${hostForUrl(host)}:${port}?tls=${options.tls ? 'true' : 'false'}`,
       port,
-      close: () => {
-        closing ??= shutdown(s, modules, async () => {
-          await projections.close();
-          await store.close();
-        });
-        return closing;
-      },
+      close,
+      stopped,
     };
   } catch (error) {
     server?.forceShutdown();
@@ -140,7 +183,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 }
 
-async function shutdown(server: grpc.Server, modules: readonly ServiceModule[], closeStore: () => Promise<void>): Promise<void> {
+/**
+ * Stops as the real server does: what was accepted is finished first (appends in flight become
+ * durable and are answered), then every open call is aborted with UNAVAILABLE (clients reject
+ * what is pending, or reconnect), then services release what they hold, the server stops
+ * listening, and the log is flushed and closed.
+ */
+async function shutdown(
+  server: grpc.Server,
+  modules: readonly ServiceModule[],
+  calls: CallTracker,
+  closeStore: () => Promise<void>,
+): Promise<void> {
+  await Promise.allSettled(modules.map((m) => m.drain?.()));
+  calls.abortAll(errors.unavailable('Server is shutting down.'));
   await Promise.allSettled(modules.map((m) => m.close()));
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => {

@@ -73,21 +73,31 @@ function deadlinePassed(options: DecodedOptions): boolean {
  * `track` registers a function that ends the call once its appends are answered: the
  * server calls it when closing, so that shutdown does not wait for clients to hang up.
  */
-export function handleBatchAppend(store: Store, track: (endWhenIdle: () => void) => () => void, maxAppendSize: number) {
+/**
+ * `track` registers the call's drain: at shutdown it stops taking appends and resolves once
+ * the appends in flight are durable and answered (the call is then aborted by the server).
+ */
+export function handleBatchAppend(store: Store, track: (drain: () => Promise<void>) => () => void, maxAppendSize: number) {
   return (call: grpc.ServerDuplexStream<DecodedBatchAppend, BatchAppendResp>): void => {
     const pending = new Map<string, PendingWrite>();
     let inFlight = 0;
     let ended = false;
     let finished = false;
+    let draining = false;
+    let idle: (() => void) | undefined;
     const finishIfDone = () => {
+      if (inFlight === 0) idle?.();
       if (!ended || inFlight > 0 || finished) return;
       finished = true;
       untrack();
       call.end();
     };
     const untrack = track(() => {
-      ended = true;
-      finishIfDone();
+      draining = true;
+      if (inFlight === 0 || finished) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        idle = resolve;
+      });
     });
     // The correlation id goes back as the client sent it, which is how it matches responses.
     const respond = (correlation: DecodedUuid | undefined, streamName: string | undefined) => {
@@ -99,6 +109,8 @@ export function handleBatchAppend(store: Store, track: (endWhenIdle: () => void)
     };
 
     call.on('data', (req: DecodedBatchAppend) => {
+      // Shutting down: nothing new is written; the abort that follows rejects it on the client.
+      if (draining) return;
       const correlation = req.correlationId;
       let key: string;
       try {
@@ -226,6 +238,7 @@ export function handleBatchAppend(store: Store, track: (endWhenIdle: () => void)
     call.on('cancelled', () => {
       finished = true;
       untrack();
+      idle?.();
     });
   };
 }

@@ -35,7 +35,7 @@ export interface StreamsOptions {
 export function createStreamsModule(store: Store, options: StreamsOptions = {}): ServiceModule {
   const maxAppendSize = options.maxAppendSize ?? MAX_APPEND_SIZE;
   const reads = new Set<Output<ReadMessage>>();
-  const batchAppends = new Set<() => void>();
+  const batchAppends = new Set<() => Promise<void>>();
   const track = (output: Output<ReadMessage>) => {
     reads.add(output);
     return () => {
@@ -49,10 +49,10 @@ export function createStreamsModule(store: Store, options: StreamsOptions = {}):
     tombstone: handleTombstone(store),
     batchAppend: handleBatchAppend(
       store,
-      (endWhenIdle) => {
-        batchAppends.add(endWhenIdle);
+      (drain) => {
+        batchAppends.add(drain);
         return () => {
-          batchAppends.delete(endWhenIdle);
+          batchAppends.delete(drain);
         };
       },
       maxAppendSize,
@@ -69,11 +69,13 @@ export function createStreamsModule(store: Store, options: StreamsOptions = {}):
     definition: STREAMS_DEFINITION,
     implementation,
     methods,
+    async drain() {
+      await Promise.all([...batchAppends].map((drain) => drain()));
+    },
     async close() {
       // Subscriptions never end by themselves; a real server going away drops them as unavailable.
       for (const output of [...reads]) output.fail(errors.unavailable('the emulator is shutting down'));
       reads.clear();
-      for (const endWhenIdle of [...batchAppends]) endWhenIdle();
     },
   };
 }

@@ -16,6 +16,8 @@ const runProjections = (level ?? 'system') as RunProjections;
 startEmulator(where === '--mem' ? { port: 0, memory: true, runProjections } : { port: 0, dataDir: where, runProjections }).then(
   (emulator) => {
     process.stdout.write(`${emulator.connectionString}\n`);
+    // Stopped from the inside (Operations.Shutdown): the process ends as after SIGTERM.
+    emulator.stopped.then(() => process.exit(0));
     process.once('SIGTERM', () => {
       emulator.close().then(
         () => process.exit(0),

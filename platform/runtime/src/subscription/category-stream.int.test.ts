@@ -17,7 +17,7 @@ afterAll(async () => {
   await emulator.close();
 });
 
-test('a function subscribed to a category stream handles the events its links point to, in order', async () => {
+test('a function subscribed to a category stream (connected by esdb+discover://) handles the events its links point to, in order', async () => {
   // A category of its own: the part of the stream name before the first '-'.
   const category = `order${randomUUID().replace(/-/g, '').slice(0, 10)}`;
   const handled: string[] = [];
@@ -33,7 +33,9 @@ test('a function subscribed to a category stream handles the events its links po
       },
     },
   });
-  harness = await startHarness(fn, { connectionString: emulator.connectionString, logLevel: 'silent' });
+  // The discover form: the client asks the emulator's Gossip for the leader first.
+  const discover = emulator.connectionString.replace('esdb://', 'esdb+discover://');
+  harness = await startHarness(fn, { connectionString: discover, logLevel: 'silent' });
   await harness.append(`${category}-1`, [{ type: 'OrderPlaced', data: { n: 1 } }]);
   await harness.append(`${category}-2`, [{ type: 'OrderPlaced', data: { n: 2 } }]);
   await harness.append(`${category}-1`, [{ type: 'OrderPlaced', data: { n: 3 } }]);
