@@ -1,4 +1,4 @@
-import type { HandlerContext, TypedEvent } from '@spillway/runtime';
+import type { HandlerContext, SkippedEvent, TypedEvent } from '@spillway/runtime';
 import { type ProjectedEvent, project } from './decider';
 import type { projectedEvents } from './projected-events';
 import { applyEvent } from './read-model/apply-changes';
@@ -13,4 +13,14 @@ export async function projectEvent(event: TypedEvent<typeof projectedEvents>, ct
   const projected = { type: event.type, data: event.data, streamId: event.streamId } as ProjectedEvent;
   const outcome = await applyEvent(ctx.deps.db, { streamId: event.streamId, revision: event.revision }, project(projected));
   if (outcome === 'duplicate') ctx.log.debug({ revision: event.revision.toString() }, 'already applied');
+}
+
+/**
+ * An event the projector does not project (a type it has no schema for, or a payload its schema
+ * rejects, which the runtime parks): its revision is claimed with no change, so the stream's next
+ * event is not held back waiting for it.
+ */
+export async function skipEvent(event: SkippedEvent, ctx: HandlerContext<ProjectorDeps>): Promise<void> {
+  const outcome = await applyEvent(ctx.deps.db, { streamId: event.streamId, revision: event.revision }, []);
+  if (outcome === 'applied') ctx.log.info({ revision: event.revision.toString(), reason: event.reason }, 'stepped past a skipped event');
 }

@@ -2,7 +2,7 @@ import { INVENTORY_STREAM_PREFIX, ORDER_STREAM_PREFIX } from '@spillway/contract
 import { defineFunction } from '@spillway/runtime';
 import { getInventoryRoute, getOrderRoute, listOrdersRoute } from './api';
 import { loadProjectorConfig } from './config';
-import { type ProjectorDeps, projectEvent } from './handlers';
+import { type ProjectorDeps, projectEvent, skipEvent } from './handlers';
 import { projectedEvents } from './projected-events';
 import { migrate } from './read-model/migrations';
 import { openDatabase } from './read-model/open-database';
@@ -21,6 +21,7 @@ export default defineFunction({
     // Pinned: one stream's events go to one replica, in order, so the revision guard rarely has to wait.
     settings: { consumerStrategy: 'Pinned', maxRetryCount: MAX_RETRY_COUNT },
     handle: projectEvent,
+    skip: skipEvent,
   },
   routes: [getOrderRoute, listOrdersRoute, getInventoryRoute],
   async init(ctx): Promise<ProjectorDeps> {

@@ -92,6 +92,31 @@ describe.each(['postgres', 'pglite'] as const)('order-projector on %s (real runt
     expect(level).toEqual({ sku, onHand: 10, reserved: 3, available: 7 });
   });
 
+  test('an event type the projector does not know leaves no gap: a later cancel still shows', async () => {
+    const orderId = randomUUID();
+    await created(orderId);
+    await shop.append(`order-${orderId}`, [
+      { type: 'StockReserved', data: { orderId, items: [{ sku: 'apple', quantity: 2 }] } },
+      { type: 'OrderNoteAdded', data: { orderId, note: 'leave at the door' } },
+      { type: 'OrderCancelled', data: { orderId, cancelledAt: now() } },
+    ]);
+    await orderWhen(orderId, 'cancelled');
+  });
+
+  test('an invalid inventory event is parked and stepped over: later events of the SKU are projected', async () => {
+    const sku = `plum-${randomUUID().slice(0, 8)}`;
+    await shop.append(`inventory-${sku}`, [
+      { type: 'StockRestocked', data: { sku, quantity: 10, restockedAt: now() } },
+      { type: 'StockRestocked', data: { sku, quantity: -5, restockedAt: now() } },
+      { type: 'StockReserved', data: { orderId: 'o1', items: [{ sku, quantity: 4 }] } },
+    ]);
+    const level = await shop.eventually(async () => {
+      const response = await request(shop.url).get(`/inventory/${sku}`);
+      return response.status === 200 && response.body.reserved === 4 ? response.body : undefined;
+    });
+    expect(level).toEqual({ sku, onHand: 10, reserved: 4, available: 6 });
+  });
+
   test('GET /orders filters by customer and status and pages with a cursor', async () => {
     const customer = `pager-${randomUUID().slice(0, 8)}`;
     const ids = [randomUUID(), randomUUID(), randomUUID()];

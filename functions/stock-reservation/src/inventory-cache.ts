@@ -62,7 +62,9 @@ export class InventoryCache {
       for await (const resolved of es.client.readStream(inventoryStream(sku), { fromRevision: entry.next })) {
         const raw = resolved.event;
         if (!raw) continue;
-        const event: InventoryEvent | undefined = parseInventoryEvent(raw.type, raw.data);
+        // Tolerant: an unknown type is skipped, an invalid event quarantined and skipped, so one bad event
+        // does not stop every later reservation and restock of this SKU.
+        const event: InventoryEvent | undefined = await es.tolerate(raw, parseInventoryEvent);
         if (event) entry.state = evolve(entry.state, event);
         entry.next = raw.revision + 1n;
       }

@@ -142,6 +142,26 @@ describe('stock-reservation (real runtime, in-memory emulator)', () => {
       expect(await outcomeOf(next)).toMatchObject({ type: 'StockReserved' });
     });
 
+    test('an invalid StockRestocked (quantity -5) is quarantined: later restocks and orders of the SKU work', async () => {
+      const a = sku('bad');
+      await restock(a, 3);
+      await shop.append(`inventory-${a}`, [
+        { type: 'StockRestocked', data: { sku: a, quantity: -5, restockedAt: new Date().toISOString() } },
+      ]);
+      await request(shop.url).post(`/inventory/${a}/restock`).send({ quantity: 2 }).expect(200);
+      const orderId = await placeOrder([{ sku: a, quantity: 5 }]);
+      expect(await outcomeOf(orderId)).toMatchObject({ type: 'StockReserved' });
+      // The bad event is still in its stream, and recorded where an operator finds it.
+      const [bad] = (await shop.read(`inventory-${a}`)).filter((e) => (e.data as { quantity?: number }).quantity === -5);
+      const records = await shop.read('spillway-quarantine');
+      expect(records.filter((r) => (r.data as { eventId: string }).eventId === bad?.id)).toEqual([
+        expect.objectContaining({
+          type: 'EventQuarantined',
+          data: expect.objectContaining({ fn: 'stock-reservation', type: 'StockRestocked' }),
+        }),
+      ]);
+    });
+
     test('the same OrderCreated handled twice (a duplicate in the order stream) never reserves twice', async () => {
       const a = sku('a');
       await restock(a, 10);

@@ -11,6 +11,7 @@ export type {
   RouteDefinition,
   RouteRequest,
   RouteResponse,
+  SkippedEvent,
   SubscriptionDefinition,
   SubscriptionSettings,
   SubscriptionSource,
@@ -19,7 +20,9 @@ export type {
 export { defineFunction } from './contract/define-function';
 export type { FieldProblem } from './errors/errors';
 export { BusinessRuleError, ConcurrencyError, NotFoundError, PermanentError, SpillwayError, ValidationError } from './errors/errors';
-export type { EventStoreAccess, ExpectedRevision, Fold, Loaded, NewEvent } from './event-store/event-store-access';
+export type { EventStoreAccess, ExpectedRevision, Fold, Loaded, NewEvent, ParseEvent, StoredEvent } from './event-store/event-store-access';
+export type { QuarantinedEvent } from './event-store/tolerant-reader';
+export { QUARANTINE_EVENT_TYPE, QUARANTINE_STREAM } from './event-store/tolerant-reader';
 export { pathParam } from './http/path-param';
 export type { Problem } from './http/problem';
 export { uuidV5 } from './ids/uuid-v5';

@@ -5,7 +5,7 @@ import {
   START,
   streamNameFilter,
 } from '@eventstore/db-client';
-import { startTestEventStore, type TestEventStore } from '@spillway/runtime';
+import { QUARANTINE_EVENT_TYPE, QUARANTINE_STREAM, startTestEventStore, type TestEventStore } from '@spillway/runtime';
 import { command } from './parked';
 
 let emulator: TestEventStore;
@@ -93,5 +93,34 @@ describe('spillway parked against the emulator', () => {
     await subscription.unsubscribe();
     subscription.destroy();
     expect(redelivered).toBe('Broken');
+  });
+
+  test('--quarantine lists the events folds skipped; without --group their count is shown', async () => {
+    expect(await command.run(['--quarantine', '--connection', emulator.connectionString])).toBe(0);
+    expect(out.join('')).toContain('no quarantined events');
+    await client.appendToStream(
+      QUARANTINE_STREAM,
+      jsonEvent({
+        type: QUARANTINE_EVENT_TYPE,
+        data: {
+          fn: 'stock-reservation',
+          streamId: 'inventory-x',
+          revision: '3',
+          eventId: 'e-1',
+          type: 'StockRestocked',
+          reason: 'quantity: too small',
+        },
+      }),
+    );
+    out.length = 0;
+    expect(await command.run(['--quarantine', '--connection', emulator.connectionString])).toBe(0);
+    expect(out.join('')).toMatch(/0 {2}inventory-x@3 StockRestocked e-1 {2}by stock-reservation {2}reason: quantity: too small\n/);
+    out.length = 0;
+    expect(await command.run(['--connection', emulator.connectionString])).toBe(0);
+    expect(out.join('')).toContain('quarantined events: 1 (spillway parked --quarantine lists them)');
+  });
+
+  test('--quarantine with --group is a usage error', async () => {
+    await expect(command.run(['--quarantine', '--group', 'g'])).rejects.toThrow(/--quarantine lists the quarantine/);
   });
 });

@@ -1,10 +1,13 @@
 import {
+  BACKWARDS,
+  END,
   EventStoreDBClient,
   PersistentSubscriptionDoesNotExistError,
   type ResolvedEvent,
   StreamNotFoundError,
 } from '@eventstore/db-client';
 import { ConfigError, loadAutoscalerConfig } from '@spillway/autoscaler';
+import { QUARANTINE_STREAM } from '@spillway/runtime';
 import { answerWithin, DEFAULT_ANSWER_SECONDS, timeoutFlag } from '../answer-within';
 import type { Command } from '../command';
 import { nameFlag, wholeNumber } from '../flag-values';
@@ -16,11 +19,14 @@ const DEFAULT_LIMIT = 100;
 // A listing for a terminal: beyond this, read the parked stream with a client.
 const MAX_LIMIT = 100_000;
 
-const USAGE = `Usage: spillway parked [--group G] [--stream S | --all] [--replay] [--limit N] [--connection esdb://...] [--timeout SECONDS]
+const USAGE = `Usage: spillway parked [--group G] [--stream S | --all] [--replay] [--quarantine] [--limit N] [--connection esdb://...] [--timeout SECONDS]
 
-Without --group: every subscription group with its parked-message count.
+Without --group: every subscription group with its parked-message count, and how many events
+folds have quarantined.
 With --group: the group's parked events (on $all unless --stream is given).
 --replay      re-deliver the group's parked events to its consumers
+--quarantine  the invalid events folds skip (recorded in ${QUARANTINE_STREAM}): stream@revision,
+              type, id, the function that found it and why
 --limit N     list at most N parked events (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})
 --connection  EventStoreDB connection string (default ESDB_CONNECTION_STRING, as for
               spillway status, else esdb://127.0.0.1:2113?tls=false)
@@ -77,10 +83,44 @@ function connect(connection: string): EventStoreDBClient {
   }
 }
 
+/** How many quarantine records there are: the stream is append-only, so its last revision + 1. */
+async function quarantineCount(client: EventStoreDBClient): Promise<bigint> {
+  try {
+    for await (const { event } of client.readStream(QUARANTINE_STREAM, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+      if (event) return event.revision + 1n;
+    }
+  } catch (err) {
+    if (!(err instanceof StreamNotFoundError)) throw err;
+  }
+  return 0n;
+}
+
+async function listQuarantine(client: EventStoreDBClient, limit: number): Promise<number> {
+  let count = 0;
+  try {
+    for await (const { event } of client.readStream(QUARANTINE_STREAM, { maxCount: limit })) {
+      if (!event) continue;
+      if (count === 0) process.stdout.write(`quarantined events (folds skip them; the events stay in their streams):\n`);
+      const d = (event.data ?? {}) as Record<string, unknown>;
+      const reason = String(d.reason ?? '').replaceAll('\n', ' | ');
+      process.stdout.write(
+        `${String(event.revision).padStart(6)}  ${d.streamId}@${d.revision} ${d.type} ${d.eventId}  by ${d.fn}  reason: ${reason}\n`,
+      );
+      count++;
+    }
+  } catch (err) {
+    if (!(err instanceof StreamNotFoundError)) throw err;
+  }
+  if (count === 0) process.stdout.write('no quarantined events\n');
+  return 0;
+}
+
 async function listGroups(client: EventStoreDBClient): Promise<number> {
   const groups = await client.listAllPersistentSubscriptions();
+  const quarantined = await quarantineCount(client);
+  const quarantineLine = quarantined > 0n ? `quarantined events: ${quarantined} (spillway parked --quarantine lists them)\n` : '';
   if (groups.length === 0) {
-    process.stdout.write('no subscription groups\n');
+    process.stdout.write(`no subscription groups\n${quarantineLine}`);
     return 0;
   }
   const rows = groups.map((info) => [info.eventSource, info.groupName, String(info.stats.parkedMessageCount)]);
@@ -88,6 +128,7 @@ async function listGroups(client: EventStoreDBClient): Promise<number> {
   process.stdout.write(`${'SOURCE'.padEnd(widths[0]!)}  ${'GROUP'.padEnd(widths[1]!)}  PARKED\n`);
   for (const [source, group, parked] of rows)
     process.stdout.write(`${source!.padEnd(widths[0]!)}  ${group!.padEnd(widths[1]!)}  ${parked}\n`);
+  process.stdout.write(quarantineLine);
   return 0;
 }
 
@@ -120,12 +161,16 @@ export const command: Command = {
       stream: { type: 'string' },
       all: { type: 'boolean' },
       replay: { type: 'boolean' },
+      quarantine: { type: 'boolean' },
       limit: { type: 'string' },
       connection: { type: 'string' },
       timeout: { type: 'string' },
     });
     const seconds = timeoutFlag('parked', values.timeout);
     if (values.stream !== undefined && values.all) throw new UsageError('parked: give --stream or --all, not both');
+    if (values.quarantine && (values.group !== undefined || values.stream !== undefined || values.all || values.replay)) {
+      throw new UsageError('parked: --quarantine lists the quarantine; it takes no --group, --stream, --all or --replay');
+    }
     if ((values.stream !== undefined || values.all || values.replay) && values.group === undefined) {
       throw new UsageError('parked: --stream, --all and --replay need --group');
     }
@@ -148,6 +193,7 @@ export const command: Command = {
     }
     const client = connect(connection);
     const work = async (): Promise<number> => {
+      if (values.quarantine) return await listQuarantine(client, limit);
       if (group === undefined) return await listGroups(client);
       if (values.replay) {
         if (source === '$all') await client.replayParkedMessagesToAll(group);

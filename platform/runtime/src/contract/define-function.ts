@@ -61,6 +61,24 @@ export interface SubscriptionDefinition<E extends EventSchemas, D> {
    */
   readonly retry?: Partial<RetryPolicy>;
   handle(event: TypedEvent<E>, ctx: HandlerContext<D>): Promise<void>;
+  /**
+   * Called, in stream order, for a delivered event `handle` will not see: a type with no schema in
+   * `events` (then acknowledged) or a payload its schema rejects (then parked). A handler that guards
+   * each stream's revisions advances its guard here, so the stream's next event is not held back by one
+   * that will never be handled. Retried like `handle` when it fails.
+   */
+  skip?(event: SkippedEvent, ctx: HandlerContext<D>): Promise<void>;
+}
+
+/** A delivered event the runtime skips instead of handling, as given to `skip`. */
+export interface SkippedEvent {
+  readonly type: string;
+  readonly id: string;
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly reason: 'unknown_type' | 'invalid';
+  /** What is wrong with it, for logs. */
+  readonly detail: string;
 }
 
 /** An HTTP route whose input (path params, query, body) is validated before the handler runs. */

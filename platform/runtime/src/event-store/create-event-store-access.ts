@@ -8,7 +8,8 @@ import {
 import { ConcurrencyError } from '../errors/errors';
 import { jitteredDelay, sleep } from './backoff';
 import { type Cause, causeMetadata, effectId } from './cause';
-import type { EventStoreAccess, ExpectedRevision, Fold, Loaded, NewEvent } from './event-store-access';
+import type { EventStoreAccess, ExpectedRevision, Fold, Loaded, NewEvent, ParseEvent, StoredEvent } from './event-store-access';
+import type { TolerantReader } from './tolerant-reader';
 
 // A conflict means another writer won the race; a handful of reloads settles all but pathological contention.
 const CONFLICT_RETRIES = 5;
@@ -24,8 +25,24 @@ function defaultParse<Ev>(type: string, data: unknown): Ev {
   return { type, data } as Ev;
 }
 
-/** EventStoreAccess bound to one cause: ids and correlation metadata of every append derive from it. */
-export function createEventStoreAccess(client: EventStoreDBClient, cause: Cause): EventStoreAccess {
+/**
+ * EventStoreAccess bound to one cause: ids and correlation metadata of every append derive from it.
+ * `reader` applies the process's tolerant-reader rule to what folds meet.
+ */
+export function createEventStoreAccess(client: EventStoreDBClient, cause: Cause, reader: TolerantReader): EventStoreAccess {
+  async function tolerate<Ev>(event: StoredEvent, parse: ParseEvent<Ev>): Promise<Ev | undefined> {
+    let parsed: Ev | undefined;
+    try {
+      parsed = parse(event.type, event.data);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      await reader.quarantine({ streamId: event.streamId, revision: event.revision, id: event.id, type: event.type, reason });
+      return undefined;
+    }
+    if (parsed === undefined) reader.unknownType('fold', event.type, event.streamId);
+    return parsed;
+  }
+
   function toEventData(streamId: string, events: readonly NewEvent[]) {
     const metadata = causeMetadata(cause);
     return events.map((event, index) =>
@@ -39,11 +56,7 @@ export function createEventStoreAccess(client: EventStoreDBClient, cause: Cause)
     );
   }
 
-  async function loadWithIds<S, Ev>(
-    streamId: string,
-    fold: Fold<S, Ev>,
-    parse: (type: string, data: unknown) => Ev = defaultParse,
-  ): Promise<LoadedWithIds<S>> {
+  async function loadWithIds<S, Ev>(streamId: string, fold: Fold<S, Ev>, parse: ParseEvent<Ev> = defaultParse): Promise<LoadedWithIds<S>> {
     let state = fold.initialState();
     let revision: ExpectedRevision = 'no_stream';
     const ids = new Set<string>();
@@ -51,7 +64,9 @@ export function createEventStoreAccess(client: EventStoreDBClient, cause: Cause)
       for await (const resolved of client.readStream(streamId)) {
         const event = resolved.event;
         if (!event) continue;
-        state = fold.evolve(state, parse(event.type, event.data));
+        const parsed = await tolerate(event, parse);
+        if (parsed !== undefined) state = fold.evolve(state, parsed);
+        // Skipped or not, the event is in the stream: the next append must expect it.
         revision = event.revision;
         ids.add(event.id);
       }
@@ -71,7 +86,7 @@ export function createEventStoreAccess(client: EventStoreDBClient, cause: Cause)
     streamId: string,
     fold: Fold<S, Ev>,
     decide: (state: S) => readonly NewEvent[],
-    parse?: (type: string, data: unknown) => Ev,
+    parse?: ParseEvent<Ev>,
   ): Promise<readonly NewEvent[]> {
     for (let attempt = 0; ; attempt++) {
       const { state, revision, ids } = await loadWithIds(streamId, fold, parse);
@@ -96,6 +111,7 @@ export function createEventStoreAccess(client: EventStoreDBClient, cause: Cause)
   return {
     client,
     eventId: (purpose) => effectId(cause, purpose),
+    tolerate,
     async load(streamId, fold, parse) {
       const { state, revision } = await loadWithIds(streamId, fold, parse);
       return { state, revision };

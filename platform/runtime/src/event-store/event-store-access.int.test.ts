@@ -1,6 +1,10 @@
 import { type EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
+import { logCapture } from '../../test/log-capture';
+import { createLogger } from '../observability/logger';
+import { createMetrics } from '../observability/metrics';
 import { startTestEventStore, type TestEventStore } from '../testing/test-event-store';
 import { createEventStoreAccess } from './create-event-store-access';
+import { QUARANTINE_EVENT_TYPE, QUARANTINE_STREAM, TolerantReader } from './tolerant-reader';
 
 let store: TestEventStore;
 let client: EventStoreDBClient;
@@ -12,7 +16,27 @@ afterAll(() => store?.close());
 
 type Counted = { type: 'Counted'; data: { by: number } };
 const fold = { initialState: () => 0, evolve: (sum: number, event: Counted) => sum + event.data.by };
-const access = (id: string) => createEventStoreAccess(client, { fn: 'test', id, correlationId: `corr-${id}`, causationId: id });
+const metrics = createMetrics('test');
+const logs = logCapture();
+let reader: TolerantReader;
+beforeAll(() => {
+  reader = new TolerantReader('test', client, createLogger('test', 'info', logs.stream), metrics);
+});
+const access = (id: string) => createEventStoreAccess(client, { fn: 'test', id, correlationId: `corr-${id}`, causationId: id }, reader);
+
+async function counter(name: string, labels: string): Promise<number> {
+  const text = await metrics.registry.metrics();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+/** Parses Counted (a positive whole `by`); undefined for other types; throws on a Counted that does not fit. */
+function parseCounted(type: string, data: unknown): Counted | undefined {
+  if (type !== 'Counted') return undefined;
+  const by = (data as { by?: unknown }).by;
+  if (typeof by !== 'number' || !Number.isInteger(by) || by <= 0) throw new Error(`Counted.by must be a positive whole number, got ${by}`);
+  return { type, data: { by } };
+}
 
 describe('EventStoreAccess', () => {
   test('load folds a stream and reports its revision; a missing stream is the initial state at no_stream', async () => {
@@ -55,5 +79,46 @@ describe('EventStoreAccess', () => {
     // The first cause again (a retried request): its event is already there, nothing is added.
     await access('new-1').decideAndAppendNew('fresh-1', fold, (sum) => [{ type: 'Counted', data: { by: sum + 7 } }]);
     expect(await access('reader').load('fresh-1', fold)).toEqual({ state: 15, revision: 1n });
+  });
+
+  test('tolerant fold: an unknown type is skipped and counted, an invalid event is quarantined once and skipped, commands go on', async () => {
+    await client.appendToStream('tolerant-1', [
+      jsonEvent({ type: 'Counted', data: { by: 2 } }),
+      jsonEvent({ type: 'NoteAdded', data: { note: 'from a newer writer' } }),
+      jsonEvent({ type: 'Counted', data: { by: -5 } }),
+      jsonEvent({ type: 'Counted', data: { by: 3 } }),
+    ]);
+    expect(await access('t1').load('tolerant-1', fold, parseCounted)).toEqual({ state: 5, revision: 3n });
+    // A command on the aggregate still works, and appends after the skipped events.
+    const appended = await access('t2').decideAndAppend(
+      'tolerant-1',
+      fold,
+      (sum) => [{ type: 'Counted', data: { by: sum } }],
+      parseCounted,
+    );
+    expect(appended).toHaveLength(1);
+    expect(await access('t3').load('tolerant-1', fold, parseCounted)).toEqual({ state: 10, revision: 4n });
+
+    const records = [];
+    for await (const { event } of client.readStream(QUARANTINE_STREAM)) records.push(event);
+    let badId: string | undefined;
+    for await (const { event } of client.readStream('tolerant-1')) if (event?.revision === 2n) badId = event.id;
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      type: QUARANTINE_EVENT_TYPE,
+      data: {
+        fn: 'test',
+        streamId: 'tolerant-1',
+        revision: '2',
+        eventId: badId,
+        type: 'Counted',
+        reason: expect.stringMatching(/got -5$/),
+      },
+    });
+    // Three folds met the bad event; it is recorded, counted and logged once.
+    expect(await counter('spillway_events_quarantined_total', 'type="Counted"')).toBe(1);
+    expect(logs.entries.filter((e) => e.msg?.toString().startsWith('quarantined an invalid event'))).toHaveLength(1);
+    expect(await counter('spillway_events_unknown_type_total', 'where="fold"')).toBe(3);
+    expect(logs.entries.filter((e) => e.type === 'NoteAdded')).toHaveLength(1);
   });
 });

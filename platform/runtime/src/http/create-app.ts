@@ -2,6 +2,7 @@ import type { EventStoreDBClient } from '@eventstore/db-client';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { EventSchemas, FunctionDefinition } from '../contract/define-function';
+import { TolerantReader } from '../event-store/tolerant-reader';
 import type { RuntimeMetrics } from '../observability/metrics';
 import { bearerAuth } from './bearer-auth';
 import { openApiDocument } from './openapi';
@@ -22,6 +23,8 @@ export interface AppOptions<D> {
   readonly apiTokens: readonly string[];
   readonly bodyLimitBytes: number;
   readonly readiness: Readiness;
+  /** The process's tolerant reader (shared with its subscription); one of its own when not given. */
+  readonly reader?: TolerantReader;
   deps(): D;
 }
 
@@ -67,7 +70,8 @@ export function createApp<D>(options: AppOptions<D>): express.Express {
   const routes = express.Router();
   if (options.apiTokens.length > 0) routes.use(bearerAuth(options.apiTokens));
   routes.use(express.json({ limit: options.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
-  const runtime = { fn: definition.name, client: options.client, log, deps: options.deps };
+  const reader = options.reader ?? new TolerantReader(definition.name, options.client, log, options.metrics);
+  const runtime = { fn: definition.name, client: options.client, log, reader, deps: options.deps };
   for (const route of definition.routes ?? []) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
     routes[method](route.path, routeHandler(route, runtime));

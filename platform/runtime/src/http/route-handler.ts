@@ -7,6 +7,7 @@ import type { RouteDefinition } from '../contract/define-function';
 import { SpillwayError, ValidationError } from '../errors/errors';
 import type { Cause } from '../event-store/cause';
 import { createEventStoreAccess } from '../event-store/create-event-store-access';
+import type { TolerantReader } from '../event-store/tolerant-reader';
 
 // Long enough for any UUID or ULID a client might use, short enough to bound the id derivation input.
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -56,6 +57,7 @@ export interface RouteRuntime<D> {
   readonly fn: string;
   readonly client: EventStoreDBClient;
   readonly log: Logger;
+  readonly reader: TolerantReader;
   deps(): D;
 }
 
@@ -87,7 +89,7 @@ export function routeHandler<D>(route: RouteDefinition<any, any, D>, runtime: Ro
     const log = runtime.log.child({ correlationId, requestId });
     const response = await route.handle(
       { params: req.params as Record<string, string>, body, query, headers: headers(req), idempotencyKey: key },
-      { deps: runtime.deps(), log, eventStore: createEventStoreAccess(runtime.client, cause) },
+      { deps: runtime.deps(), log, eventStore: createEventStoreAccess(runtime.client, cause, runtime.reader) },
     );
     res.status(response.status);
     res.setHeader('x-correlation-id', correlationId);

@@ -12,6 +12,8 @@ export interface RuntimeMetrics {
   readonly eventsWaitingRetry: Gauge;
   readonly retries: Counter<'type'>;
   readonly parks: Counter<'type' | 'reason'>;
+  readonly unknownTypes: Counter<'where'>;
+  readonly quarantined: Counter<'type'>;
   readonly subscriptionLive: Gauge;
   readonly reconnects: Counter;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
@@ -59,6 +61,18 @@ export function createMetrics(fn: string, { group, namespace }: MetricsLabels = 
       name: 'spillway_events_parked_total',
       help: 'Events parked by this process',
       labelNames: ['type', 'reason'],
+      registers: [registry],
+    }),
+    unknownTypes: new Counter({
+      name: 'spillway_events_unknown_type_total',
+      help: 'Events skipped because the function knows no schema for their type, delivered or met in a fold',
+      labelNames: ['where'],
+      registers: [registry],
+    }),
+    quarantined: new Counter({
+      name: 'spillway_events_quarantined_total',
+      help: 'Invalid events of a known type found in a folded stream, recorded and skipped (once per event per process)',
+      labelNames: ['type'],
       registers: [registry],
     }),
     subscriptionLive: new Gauge({

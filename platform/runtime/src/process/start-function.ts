@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, type RuntimeConfig } from '../config';
 import { checkDefinition } from '../contract/check-definition';
 import type { EventSchemas, FunctionDefinition, SubscriptionDefinition } from '../contract/define-function';
 import { sleep, within } from '../event-store/backoff';
+import { TolerantReader } from '../event-store/tolerant-reader';
 import { createApp } from '../http/create-app';
 import { createLogger } from '../observability/logger';
 import { createMetrics, type RuntimeMetrics } from '../observability/metrics';
@@ -122,6 +123,7 @@ export async function startFunction<E extends EventSchemas, D>(
   const log = createLogger(fn, config.logLevel, logDestination);
   const metrics = createMetrics(fn, { group: subscription?.group, namespace: config.namespace });
   const client = EventStoreDBClient.connectionString(config.esdbConnectionString);
+  const reader = new TolerantReader(fn, client, log, metrics);
   let deps: D;
   try {
     deps = definition.init ? await definition.init({ log, env: config.env }) : (undefined as D);
@@ -131,7 +133,17 @@ export async function startFunction<E extends EventSchemas, D>(
   }
 
   const runner = subscription
-    ? new SubscriptionRunner<D>({ fn, subscription, client, log, metrics, concurrency: config.concurrency, retry, deps: () => deps })
+    ? new SubscriptionRunner<D>({
+        fn,
+        subscription,
+        client,
+        log,
+        metrics,
+        concurrency: config.concurrency,
+        retry,
+        reader,
+        deps: () => deps,
+      })
     : undefined;
   const reachable = reachabilityProbe(client, fn);
   let draining = false;
@@ -144,6 +156,7 @@ export async function startFunction<E extends EventSchemas, D>(
   };
 
   const app = createApp({
+    reader,
     definition: generic,
     client,
     log,

@@ -145,6 +145,41 @@ describe('the subscription runner against the emulator', () => {
     expect(metric(metrics, 'spillway_events_parked_total', 'reason="permanent"')).toBe(1);
   });
 
+  test('the skip hook sees unknown and invalid events in stream order; an unknown type is logged once', async () => {
+    const seen: string[] = [];
+    const logs = logCapture();
+    const fn = defineFunction({
+      name: 'skip-test',
+      subscription: {
+        source: { all: { streamNamePrefixes: ['skip-'] } },
+        group: 'skip-test',
+        events: { Item },
+        async handle(event) {
+          seen.push(`handle ${event.revision}`);
+        },
+        async skip(event) {
+          seen.push(`skip ${event.revision} ${event.type} ${event.reason}`);
+        },
+      },
+    });
+    const h = await start(fn, { logLevel: 'info', logDestination: logs.stream });
+    await h.append('skip-1', [
+      { type: 'Item', data: { n: 0 } },
+      { type: 'NoteAdded', data: {} },
+      { type: 'Item', data: { n: 'two' } },
+      { type: 'NoteAdded', data: {} },
+      { type: 'Item', data: { n: 4 } },
+    ]);
+    await h.eventually(() => (seen.length === 5 ? true : undefined));
+    expect(seen).toEqual(['handle 0', 'skip 1 NoteAdded unknown_type', 'skip 2 Item invalid', 'skip 3 NoteAdded unknown_type', 'handle 4']);
+    await h.eventually(async () => ((await parkedCount(h, 'skip-test')) === 1n ? true : undefined));
+    expect(
+      logs.entries.filter((e) => e.type === 'NoteAdded' && String(e.msg).startsWith('skipping events of an unknown type')),
+    ).toHaveLength(1);
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    expect(metric(metrics, 'spillway_events_unknown_type_total', 'where="subscription"')).toBe(2);
+  });
+
   test('a handler that outlives its timeout counts as a failure and is retried', async () => {
     let calls = 0;
     const fn = defineFunction({

@@ -1,10 +1,11 @@
 import type { EventStoreDBClient, PersistentSubscriptionToAll, PersistentSubscriptionToStream, ResolvedEvent } from '@eventstore/db-client';
 import type { Logger } from 'pino';
-import type { EventSchemas, SubscriptionDefinition } from '../contract/define-function';
+import type { EventSchemas, HandlerContext, SkippedEvent, SubscriptionDefinition } from '../contract/define-function';
 import { jitteredDelay, sleep, within } from '../event-store/backoff';
-import { causeFromEvent } from '../event-store/cause';
+import { type Cause, causeFromEvent } from '../event-store/cause';
 import { createEventStoreAccess } from '../event-store/create-event-store-access';
 import type { EventStoreAccess } from '../event-store/event-store-access';
+import { TolerantReader } from '../event-store/tolerant-reader';
 import type { RuntimeMetrics } from '../observability/metrics';
 import { AckBatcher } from './ack-batcher';
 import { type RawDelivery, toDelivery, truncate, type Verdict, verdictForFailure, withTimeout } from './delivery';
@@ -44,6 +45,8 @@ export interface RunnerOptions<D> {
   readonly metrics: RuntimeMetrics;
   /** Overrides the subscription's declared concurrency (the CONCURRENCY variable). */
   readonly concurrency?: number;
+  /** The process's tolerant reader (shared with its routes); one of its own when not given. */
+  readonly reader?: TolerantReader;
   /** The retry policy in force (declared, with RETRY_* overrides); the declared one over the defaults when absent. */
   readonly retry?: RetryPolicy;
   deps(): D;
@@ -59,6 +62,7 @@ export class SubscriptionRunner<D> {
   private readonly concurrency: number;
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
+  private readonly reader: TolerantReader;
   private readonly log: Logger;
   private live = false;
   private stopping = false;
@@ -87,6 +91,7 @@ export class SubscriptionRunner<D> {
     // The server must not time out an event the runtime still holds for a retry: it would redeliver it meanwhile.
     this.declared = groupSettings(options.subscription, requiredMessageTimeoutMs(this.retry, this.timeoutMs));
     this.log = options.log.child({ group: options.subscription.group });
+    this.reader = options.reader ?? new TolerantReader(options.fn, options.client, this.log, options.metrics);
   }
 
   isLive(): boolean {
@@ -185,20 +190,7 @@ export class SubscriptionRunner<D> {
     if (this.stopping) return undefined;
     const { metrics, subscription } = this.options;
     const delivery = toDelivery(resolved as RawDelivery, subscription.events);
-    if (delivery.kind !== 'valid') {
-      const child = this.log.child({ stream: resolved.event?.streamId, eventId: resolved.event?.id, type: delivery.type });
-      const log = () => child;
-      if (delivery.kind === 'unknown') {
-        child.info({ reason: delivery.reason }, 'acknowledged an event of unknown type');
-        // One label value for every unknown type: an unfiltered `$all` carries any number of them.
-        metrics.eventsProcessed.inc({ outcome: 'unknown_type', type: '(unknown)' });
-        return { verdict: { action: 'ack' }, log };
-      }
-      child.warn({ reason: delivery.reason }, 'parking an invalid event');
-      metrics.parks.inc({ type: delivery.type, reason: 'invalid' });
-      metrics.eventsProcessed.inc({ outcome: 'parked', type: delivery.type });
-      return { verdict: { action: 'park', reason: delivery.reason }, log };
-    }
+    if (delivery.kind !== 'valid') return this.skip(resolved, delivery);
     const event = delivery.event;
     const cause = causeFromEvent(this.options.fn, event);
     // Built on first use: most handlers never log, and a pino child per event is a measurable cost.
@@ -207,25 +199,8 @@ export class SubscriptionRunner<D> {
       eventLog ??= this.log.child({ stream: event.streamId, eventId: event.id, correlationId: cause.correlationId, type: event.type });
       return eventLog;
     };
-    let eventStore: EventStoreAccess | undefined;
-    const client = this.options.client;
-    const deps = this.options.deps();
-    const attempt = () =>
-      withTimeout(this.timeoutMs, this.stop.signal, (signal) =>
-        subscription.handle(event, {
-          deps,
-          get signal() {
-            return signal();
-          },
-          get log() {
-            return logFor();
-          },
-          get eventStore() {
-            eventStore ??= createEventStoreAccess(client, cause);
-            return eventStore;
-          },
-        }),
-      );
+    const ctx = this.contextFor(cause, logFor);
+    const attempt = () => withTimeout(this.timeoutMs, this.stop.signal, (signal) => subscription.handle(event, ctx(signal)));
     const verdict = await this.attemptWithRetries(attempt, event.type, event.retryCount, logFor);
     // Past the drain deadline the outcome is unknown: say nothing, and the server redelivers it elsewhere.
     if (verdict === undefined) return undefined;
@@ -235,6 +210,72 @@ export class SubscriptionRunner<D> {
       type: event.type,
     });
     return { verdict, log: logFor };
+  }
+
+  /** A handler's context for one cause; `signal` is the per-attempt one, built on first use. */
+  private contextFor(cause: Cause, logFor: () => Logger): (signal: () => AbortSignal) => HandlerContext<D> {
+    let eventStore: EventStoreAccess | undefined;
+    const client = this.options.client;
+    const reader = this.reader;
+    const deps = this.options.deps();
+    return (signal) => ({
+      deps,
+      get signal() {
+        return signal();
+      },
+      get log() {
+        return logFor();
+      },
+      get eventStore() {
+        eventStore ??= createEventStoreAccess(client, cause, reader);
+        return eventStore;
+      },
+    });
+  }
+
+  /**
+   * An event the handler will not see: an unknown type is acked (counted, logged once per type), an
+   * invalid payload parked. Either way the subscription's `skip` hook runs first, in stream order, so
+   * a handler that guards stream revisions can step past it (retried like a handler when it fails).
+   */
+  private async skip(
+    resolved: ResolvedEvent & { retryCount: number },
+    delivery: { readonly kind: 'unknown' | 'invalid'; readonly type: string; readonly reason: string },
+  ): Promise<Answer | undefined> {
+    const { metrics, subscription } = this.options;
+    const raw = resolved.event;
+    const child = this.log.child({ stream: raw?.streamId, eventId: raw?.id, type: delivery.type });
+    const log = () => child;
+    if (raw && subscription.skip) {
+      const skipped: SkippedEvent = {
+        type: raw.type,
+        id: raw.id,
+        streamId: raw.streamId,
+        revision: raw.revision,
+        reason: delivery.kind === 'unknown' ? 'unknown_type' : 'invalid',
+        detail: delivery.reason,
+      };
+      const hook = subscription.skip;
+      const ctx = this.contextFor(causeFromEvent(this.options.fn, { id: raw.id, metadata: {} }), log);
+      const attempt = () => withTimeout(this.timeoutMs, this.stop.signal, (signal) => hook(skipped, ctx(signal)));
+      // One label value for every unknown type: an unfiltered `$all` carries any number of them.
+      const label = delivery.kind === 'unknown' ? '(unknown)' : delivery.type;
+      const verdict = await this.attemptWithRetries(attempt, label, resolved.retryCount, log);
+      if (verdict === undefined) return undefined;
+      if (verdict.action !== 'ack') {
+        if (verdict.action === 'park') metrics.parks.inc({ type: label, reason: 'skip_failed' });
+        return { verdict: { action: verdict.action, reason: truncate(`skip hook failed: ${verdict.reason}`) }, log };
+      }
+    }
+    if (delivery.kind === 'unknown') {
+      this.reader.unknownType('subscription', delivery.type, raw?.streamId ?? '');
+      metrics.eventsProcessed.inc({ outcome: 'unknown_type', type: '(unknown)' });
+      return { verdict: { action: 'ack' }, log };
+    }
+    child.warn({ reason: delivery.reason }, 'parking an invalid event');
+    metrics.parks.inc({ type: delivery.type, reason: 'invalid' });
+    metrics.eventsProcessed.inc({ outcome: 'parked', type: delivery.type });
+    return { verdict: { action: 'park', reason: delivery.reason }, log };
   }
 
   /**
