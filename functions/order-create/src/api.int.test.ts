@@ -27,11 +27,27 @@ describe('order-create over HTTP (real runtime, in-memory emulator)', () => {
     ]);
   });
 
-  test('the same Idempotency-Key -> the same order, written once', async () => {
+  test('the same Idempotency-Key -> the same order, written once, answered as the first time', async () => {
     const first = await request(shop.url).post('/orders').set('idempotency-key', 'retry-me').send(order).expect(201);
-    const second = await request(shop.url).post('/orders').set('idempotency-key', 'retry-me').send(order).expect(201);
+    // Key order in the body does not make it another request.
+    const reordered = { currency: order.currency, items: order.items, customerId: order.customerId };
+    const second = await request(shop.url).post('/orders').set('idempotency-key', 'retry-me').send(reordered).expect(201);
     expect(second.body).toEqual(first.body);
+    expect(second.headers['location']).toBe(first.headers['location']);
     expect(await shop.read(`order-${first.body.orderId}`)).toHaveLength(1);
+  });
+
+  test('a cancel retried with the same Idempotency-Key -> the first 200 again; with another reason -> 422 IDEMPOTENCY_KEY_REUSED', async () => {
+    const { orderId } = (await request(shop.url).post('/orders').send(order).expect(201)).body as { orderId: string };
+    const cancel = () => request(shop.url).post(`/orders/${orderId}/cancel`).set('idempotency-key', 'cancel-once');
+    const first = await cancel().send({ reason: 'too slow' }).expect(200);
+    const retried = await cancel().send({ reason: 'too slow' }).expect(200);
+    expect(retried.body).toEqual(first.body);
+    const reused = await cancel().send({ reason: 'something else' }).expect(422);
+    expect(reused.body).toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
+    // Without a key a second cancel is a new request, refused by the order's state.
+    await request(shop.url).post(`/orders/${orderId}/cancel`).send({ reason: 'too slow' }).expect(409);
+    expect((await shop.read(`order-${orderId}`)).map((e) => e.type)).toEqual(['OrderCreated', 'OrderCancelled']);
   });
 
   test('the same Idempotency-Key with another order -> 422 IDEMPOTENCY_KEY_REUSED', async () => {

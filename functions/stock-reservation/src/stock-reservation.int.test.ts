@@ -49,22 +49,49 @@ describe('stock-reservation (real runtime, in-memory emulator)', () => {
     test('restock -> 200 and StockRestocked on inventory-<sku>', async () => {
       const name = sku('apple');
       const response = await request(shop.url).post(`/inventory/${name}/restock`).send({ quantity: 7 }).expect(200);
-      expect(response.body).toEqual({ sku: name, restocked: 7, duplicate: false });
+      expect(response.body).toEqual({ sku: name, restocked: 7 });
       expect(await shop.read(`inventory-${name}`)).toEqual([
         expect.objectContaining({ type: 'StockRestocked', data: expect.objectContaining({ sku: name, quantity: 7 }) }),
       ]);
     });
 
-    test('restock retried with the same Idempotency-Key adds the units once', async () => {
+    test('restock retried with the same Idempotency-Key adds the units once and answers as the first time', async () => {
       const name = sku('pear');
-      await request(shop.url).post(`/inventory/${name}/restock`).set('idempotency-key', 'k1').send({ quantity: 3 }).expect(200);
+      const first = await request(shop.url)
+        .post(`/inventory/${name}/restock`)
+        .set('idempotency-key', 'k1')
+        .send({ quantity: 3 })
+        .expect(200);
+      await restock(name, 4); // the stream moves on between the two attempts
       const again = await request(shop.url)
         .post(`/inventory/${name}/restock`)
         .set('idempotency-key', 'k1')
         .send({ quantity: 3 })
         .expect(200);
-      expect(again.body.duplicate).toBe(true);
-      expect(await shop.read(`inventory-${name}`)).toHaveLength(1);
+      expect(again.body).toEqual(first.body);
+      expect((await shop.read(`inventory-${name}`)).map((e) => e.data)).toEqual([
+        expect.objectContaining({ quantity: 3 }),
+        expect.objectContaining({ quantity: 4 }),
+      ]);
+    });
+
+    test('restock with a reused Idempotency-Key and another quantity -> 422 IDEMPOTENCY_KEY_REUSED, nothing restocked', async () => {
+      const name = sku('plum');
+      await request(shop.url).post(`/inventory/${name}/restock`).set('idempotency-key', 'k2').send({ quantity: 3 }).expect(200);
+      const reused = await request(shop.url)
+        .post(`/inventory/${name}/restock`)
+        .set('idempotency-key', 'k2')
+        .send({ quantity: 100 })
+        .expect(422);
+      expect(reused.body).toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
+      expect((await shop.read(`inventory-${name}`)).map((e) => e.data)).toEqual([expect.objectContaining({ quantity: 3 })]);
+    });
+
+    test('an Idempotency-Key is scoped to its URL: the same key restocks another SKU', async () => {
+      const [one, other] = [sku('fig'), sku('fig')];
+      await request(shop.url).post(`/inventory/${one}/restock`).set('idempotency-key', 'k3').send({ quantity: 3 }).expect(200);
+      await request(shop.url).post(`/inventory/${other}/restock`).set('idempotency-key', 'k3').send({ quantity: 3 }).expect(200);
+      expect(await shop.read(`inventory-${other}`)).toHaveLength(1);
     });
 
     test.each([

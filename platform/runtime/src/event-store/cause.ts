@@ -8,7 +8,18 @@ export interface Cause {
   readonly correlationId: string;
   readonly causationId: string;
   readonly traceparent?: string;
+  /**
+   * Set for an HTTP request that carries an Idempotency-Key: `id` names the key (per function and
+   * route), `hash` what was asked (params, query and body). Both go into the metadata of every event
+   * the request writes, so a retry finds what the first attempt wrote — on any replica, after any
+   * restart — and a reuse of the key for another request is told apart.
+   */
+  readonly request?: { readonly id: string; readonly hash: string };
 }
+
+/** Metadata names of a keyed request's events (not `$`-prefixed: those belong to EventStoreDB). */
+export const IDEMPOTENCY_ID = 'idempotencyId';
+export const REQUEST_HASH = 'requestHash';
 
 /** A UUID v5 from the function, the cause and a purpose: the same cause always yields the same effect ids. */
 export function effectId(cause: Cause, purpose: string): string {
@@ -19,6 +30,10 @@ export function effectId(cause: Cause, purpose: string): string {
 export function causeMetadata(cause: Cause): Record<string, string> {
   const metadata: Record<string, string> = { $correlationId: cause.correlationId, $causationId: cause.causationId };
   if (cause.traceparent) metadata.traceparent = cause.traceparent;
+  if (cause.request) {
+    metadata[IDEMPOTENCY_ID] = cause.request.id;
+    metadata[REQUEST_HASH] = cause.request.hash;
+  }
   return metadata;
 }
 

@@ -5,9 +5,9 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { ConcurrencyError } from '../errors/errors';
+import { BusinessRuleError, ConcurrencyError } from '../errors/errors';
 import { jitteredDelay, sleep } from './backoff';
-import { type Cause, causeMetadata, effectId } from './cause';
+import { type Cause, causeMetadata, effectId, IDEMPOTENCY_ID, REQUEST_HASH } from './cause';
 import type { EventStoreAccess, ExpectedRevision, Fold, Loaded, NewEvent, ParseEvent, StoredEvent } from './event-store-access';
 import type { TolerantReader } from './tolerant-reader';
 
@@ -19,10 +19,23 @@ const CONFLICT_BACKOFF_CAP_MS = 250;
 
 interface LoadedWithIds<S> extends Loaded<S> {
   readonly ids: ReadonlySet<string>;
+  /** Events an earlier attempt of this keyed request wrote to the stream, in order. */
+  readonly mine: readonly { readonly event: NewEvent; readonly hash: unknown }[];
 }
 
 function defaultParse<Ev>(type: string, data: unknown): Ev {
   return { type, data } as Ev;
+}
+
+/**
+ * The events a keyed request wrote before, when it is the same request again (`hash`); a different
+ * request under the same key is refused, whatever the function would have decided.
+ */
+function replayed(mine: LoadedWithIds<unknown>['mine'], hash: string): readonly NewEvent[] {
+  if (mine.some((m) => m.hash !== hash)) {
+    throw new BusinessRuleError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different request');
+  }
+  return mine.map((m) => m.event);
 }
 
 /**
@@ -60,6 +73,7 @@ export function createEventStoreAccess(client: EventStoreDBClient, cause: Cause,
     let state = fold.initialState();
     let revision: ExpectedRevision = 'no_stream';
     const ids = new Set<string>();
+    const mine: { event: NewEvent; hash: unknown }[] = [];
     try {
       for await (const resolved of client.readStream(streamId)) {
         const event = resolved.event;
@@ -69,11 +83,15 @@ export function createEventStoreAccess(client: EventStoreDBClient, cause: Cause,
         // Skipped or not, the event is in the stream: the next append must expect it.
         revision = event.revision;
         ids.add(event.id);
+        const metadata = event.metadata as Record<string, unknown> | undefined;
+        if (cause.request && metadata?.[IDEMPOTENCY_ID] === cause.request.id) {
+          mine.push({ event: { type: event.type, data: event.data, id: event.id, metadata }, hash: metadata[REQUEST_HASH] });
+        }
       }
     } catch (err) {
       if (!(err instanceof StreamNotFoundError)) throw new Error(`loading stream '${streamId}'`, { cause: err });
     }
-    return { state, revision, ids };
+    return { state, revision, ids, mine };
   }
 
   async function append(streamId: string, events: readonly NewEvent[], options: { expectedRevision: ExpectedRevision }) {
@@ -89,7 +107,10 @@ export function createEventStoreAccess(client: EventStoreDBClient, cause: Cause,
     parse?: ParseEvent<Ev>,
   ): Promise<readonly NewEvent[]> {
     for (let attempt = 0; ; attempt++) {
-      const { state, revision, ids } = await loadWithIds(streamId, fold, parse);
+      const { state, revision, ids, mine } = await loadWithIds(streamId, fold, parse);
+      // A retried request finds what its first attempt wrote: it gets those events back, undecided
+      // (deciding again on the changed state could refuse or differ), so it answers as the first did.
+      if (mine.length > 0 && cause.request) return replayed(mine, cause.request.hash);
       const decided = decide(state);
       if (decided.length === 0) return [];
       const withIds = toEventData(streamId, decided);

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { RouteDefinition } from '../contract/define-function';
 import { SpillwayError, ValidationError } from '../errors/errors';
-import type { Cause } from '../event-store/cause';
+import { type Cause, effectId } from '../event-store/cause';
 import { createEventStoreAccess } from '../event-store/create-event-store-access';
 import type { TolerantReader } from '../event-store/tolerant-reader';
 
@@ -44,6 +44,26 @@ function idempotencyKey(req: Request): string | undefined {
   return key;
 }
 
+/** JSON with object keys sorted: two requests that differ only in key order are the same request. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value ?? null;
+}
+
+/** What a keyed request asks of its URL, as a short hash: a retry must ask for exactly this. */
+function requestHash(query: unknown, body: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify(canonical({ query, body })))
+    .digest('base64url');
+}
+
 function traceparent(req: Request): string | undefined {
   const value = req.get('traceparent')?.trim();
   return value !== undefined && TRACEPARENT.test(value) ? value : undefined;
@@ -78,17 +98,20 @@ export function routeHandler<D>(route: RouteDefinition<any, any, D>, runtime: Ro
     const offered = req.get('x-correlation-id');
     // Client-supplied, so it is only kept when it looks like an id: it ends up in every event's metadata.
     const correlationId = offered && offered.length <= MAX_IDEMPOTENCY_KEY_LENGTH && VISIBLE_ASCII.test(offered) ? offered : requestId;
-    const cause: Cause = {
+    const params = req.params as Record<string, string>;
+    const base: Cause = {
       fn: runtime.fn,
-      // The route is part of the cause: one key reused on two endpoints must not collide.
-      id: key === undefined ? requestId : `${route.method} ${route.path} ${key}`,
+      // A key is scoped to the method and URL it was sent to (as the IETF Idempotency-Key draft has
+      // it): the same key on another endpoint, or on another order or SKU, is another request.
+      id: key === undefined ? requestId : `${route.method} ${req.baseUrl}${req.path} ${key}`,
       correlationId,
       causationId: requestId,
       traceparent: traceparent(req),
     };
+    const cause: Cause = key === undefined ? base : { ...base, request: { id: effectId(base, 'request'), hash: requestHash(query, body) } };
     const log = runtime.log.child({ correlationId, requestId });
     const response = await route.handle(
-      { params: req.params as Record<string, string>, body, query, headers: headers(req), idempotencyKey: key },
+      { params, body, query, headers: headers(req), idempotencyKey: key },
       { deps: runtime.deps(), log, eventStore: createEventStoreAccess(runtime.client, cause, runtime.reader) },
     );
     res.status(response.status);
