@@ -1,3 +1,4 @@
+import { compileLinearRegex } from '../filters/linear-regex';
 import type { RecordedEvent, Store } from '../store/store';
 import type { ResolvedEvent } from './messages';
 import type { SourceKind } from './position';
@@ -127,8 +128,9 @@ function compileFilter(filter: EventFilter | undefined): (record: RecordedEvent)
   if (filter === undefined) return () => true;
   const field = (record: RecordedEvent): string => (filter.context === 'StreamId' ? record.streamId : record.type);
   if (filter.type === 'Regex') {
-    const regex = new RegExp(filter.data[0] ?? '');
-    return (record) => regex.test(field(record));
+    // Checked when the group was created; a stored group from before that check is not started (SubscriptionService.loadGroups).
+    const matches = compileLinearRegex(filter.data[0] ?? '');
+    return (record) => matches(field(record));
   }
   return (record) => filter.data.some((prefix) => field(record).startsWith(prefix));
 }

@@ -1,5 +1,6 @@
 import { CreateReq, ReadReq, type UpdateReq } from '@eventstore/db-client/generated/persistent_pb';
 import type { StreamIdentifier, UUID } from '@eventstore/db-client/generated/shared_pb';
+import { compileLinearRegex } from '../filters/linear-regex';
 import type { EventFilter } from './event-source';
 import { type GroupSettings, InvalidSettingError, type RawSettings, validateSettings } from './settings';
 import type { NackAction } from './subscription-group';
@@ -139,9 +140,9 @@ export function readFilter(options: CreateReq.Options): EventFilter | undefined 
   const regex = expression.getRegex();
   if (regex !== '') {
     try {
-      new RegExp(regex);
-    } catch {
-      throw new InvalidSettingError('filter', `'${regex}' is not a valid regular expression.`);
+      compileLinearRegex(regex);
+    } catch (error) {
+      throw new InvalidSettingError('filter', (error as Error).message);
     }
     return { context: onStream ? 'StreamId' : 'EventType', type: 'Regex', data: [regex] };
   }

@@ -1,3 +1,4 @@
+import { UnsupportedRegexError } from '../filters/linear-regex';
 import type { RecordedEvent, Store } from '../store/store';
 import { ConfigStore, type GroupDefinition } from './config-store';
 import { type EventFilter, EventSource } from './event-source';
@@ -98,11 +99,14 @@ export class SubscriptionService {
   async delete(source: string, group: string, user: string): Promise<void> {
     const id = key(source, group);
     const old = this.groups.get(id);
-    if (old === undefined) throw new GroupNotFoundError(source, group);
+    // A stored group that could not start (see loadGroups) has a definition only, and can be deleted too.
+    if (old === undefined && !this.definitions.has(id)) throw new GroupNotFoundError(source, group);
     this.groups.delete(id);
     this.definitions.delete(id);
-    await old.shutdown();
-    await old.deleteState();
+    if (old !== undefined) {
+      await old.shutdown();
+      await old.deleteState();
+    }
     await this.save(user);
   }
 
@@ -130,7 +134,15 @@ export class SubscriptionService {
       const id = key(definition.source, definition.group);
       if (this.groups.has(id)) continue;
       this.definitions.set(id, definition);
-      this.groups.set(id, this.instantiate(definition));
+      try {
+        this.groups.set(id, this.instantiate(definition));
+      } catch (error) {
+        // A group stored before its filter was checked for linear time: the others start, its definition is kept.
+        const reason = error instanceof UnsupportedRegexError ? error.message : String(error);
+        process.stderr.write(
+          `emulator: persistent subscription group ${definition.group} on ${definition.source} not started: ${reason}; delete and re-create it\n`,
+        );
+      }
     }
   }
 

@@ -1,9 +1,11 @@
 /**
  * Server-side filters on `$all` reads and subscriptions: by stream name or event type, by
  * prefixes or a regular expression (EventStoreDB's EventFilter.cs). A regex given with
- * prefixes wins, as in EventStoreDB's ConvertToEventFilter.
+ * prefixes wins, as in EventStoreDB's ConvertToEventFilter. Regexes run in linear time
+ * (filters/linear-regex.ts).
  */
 import { ReadReq } from '@eventstore/db-client/generated/streams_pb';
+import { compileLinearRegex } from '../filters/linear-regex';
 import { errors } from '../server/errors';
 import type { RecordedEvent } from '../store/store';
 import { BadRequest } from './convert';
@@ -38,13 +40,11 @@ export function readFilter(options: ReadReq.Options.FilterOptions, subscription:
   const prefixes = expression.getPrefixList();
   let test: (value: string) => boolean;
   if (regexText !== '') {
-    let regex: RegExp;
     try {
-      regex = new RegExp(regexText);
+      test = compileLinearRegex(regexText);
     } catch (error) {
-      throw new BadRequest(errors.invalidArgument(`Invalid filter regex '${regexText}': ${(error as Error).message}`));
+      throw new BadRequest(errors.invalidArgument(`Invalid filter regex ${(error as Error).message}`));
     }
-    test = (value) => regex.test(value);
   } else if (prefixes.length > 0) {
     test = (value) => prefixes.some((p) => value.startsWith(p));
   } else {
