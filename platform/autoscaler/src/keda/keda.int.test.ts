@@ -100,10 +100,10 @@ describe('KEDA compatibility: metrics-api endpoint and external scaler gRPC serv
     await scaler.tick();
     const body = await (await get('/metrics')).text();
     expect(body).toContain(
-      'spillway_autoscaler_lag_events{namespace="shop",workload="order-projector",subscription="orders::projector",app="spillway-autoscaler"} 120',
+      'spillway_autoscaler_lag_events{namespace="shop",workload="order-projector",subscription="orders::projector",group="projector",app="spillway-autoscaler"} 120',
     );
     expect(body).toContain(
-      'spillway_autoscaler_scaling_decisions_total{namespace="shop",workload="order-projector",subscription="orders::projector",direction="up"',
+      'spillway_autoscaler_scaling_decisions_total{namespace="shop",workload="order-projector",subscription="orders::projector",group="projector",direction="up"',
     );
   });
 

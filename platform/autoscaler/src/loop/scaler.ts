@@ -221,6 +221,8 @@ export class Scaler {
       }
       metrics.currentReplicas.set(labels, current);
       metrics.desiredReplicas.set(labels, decision.replicas);
+      metrics.maxReplicas.set(labels, workload.spec.maxReplicas);
+      metrics.fallbackActive.set(labels, entry.failures >= (this.options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD) ? 1 : 0);
     }
     const direction = decision.replicas > current ? 'up' : decision.replicas < current ? 'down' : 'none';
     metrics?.decisions.inc({ ...labels, direction });
@@ -274,7 +276,12 @@ export class Scaler {
   }
 
   private labels(workload: Workload) {
-    return { namespace: workload.namespace, workload: workload.name, subscription: formatSubscriptionRef(workload.spec.subscription) };
+    return {
+      namespace: workload.namespace,
+      workload: workload.name,
+      subscription: formatSubscriptionRef(workload.spec.subscription),
+      group: workload.spec.subscription.group,
+    };
   }
 
   private async closeSource(source: LagSource): Promise<void> {

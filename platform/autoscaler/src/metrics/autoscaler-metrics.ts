@@ -1,6 +1,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 
-type Labels = 'namespace' | 'workload' | 'subscription';
+// `group` repeats the subscription's group so rules can join with the runtime's metrics (labelled `group`).
+type Labels = 'namespace' | 'workload' | 'subscription' | 'group';
 
 /** The autoscaler's Prometheus metrics, in their own registry with the default labels set once. */
 export class AutoscalerMetrics {
@@ -12,12 +13,14 @@ export class AutoscalerMetrics {
   readonly currentReplicas: Gauge<Labels>;
   readonly decisions: Counter<Labels | 'direction'>;
   readonly measurementFailures: Counter<Labels>;
+  readonly maxReplicas: Gauge<Labels>;
+  readonly fallbackActive: Gauge<Labels>;
   readonly leader: Gauge;
 
   constructor() {
     this.registry.setDefaultLabels({ app: 'spillway-autoscaler' });
     const registers = [this.registry];
-    const labelNames = ['namespace', 'workload', 'subscription'] as const;
+    const labelNames = ['namespace', 'workload', 'subscription', 'group'] as const;
     this.lag = new Gauge({
       name: 'spillway_autoscaler_lag_events',
       help: 'Events the subscription group has still to process',
@@ -60,6 +63,18 @@ export class AutoscalerMetrics {
       labelNames,
       registers,
     });
+    this.maxReplicas = new Gauge({
+      name: 'spillway_autoscaler_max_replicas',
+      help: 'The ceiling of the workload (spillway.dev/max-replicas)',
+      labelNames,
+      registers,
+    });
+    this.fallbackActive = new Gauge({
+      name: 'spillway_autoscaler_fallback_active',
+      help: '1 while lag cannot be measured and the workload is held or at its fallback replicas (FALLBACK_AFTER_FAILURES failures in a row)',
+      labelNames,
+      registers,
+    });
     this.leader = new Gauge({
       name: 'spillway_autoscaler_leader',
       help: '1 while this replica holds the leader Lease and applies decisions (always 1 without leader election)',
@@ -69,7 +84,16 @@ export class AutoscalerMetrics {
 
   /** Drops a workload's series when it is no longer scaled. */
   forget(labels: Record<Labels, string>): void {
-    for (const metric of [this.lag, this.parked, this.lagCapped, this.desiredReplicas, this.currentReplicas, this.measurementFailures])
+    for (const metric of [
+      this.lag,
+      this.parked,
+      this.lagCapped,
+      this.desiredReplicas,
+      this.currentReplicas,
+      this.measurementFailures,
+      this.maxReplicas,
+      this.fallbackActive,
+    ])
       metric.remove(labels);
     for (const direction of ['up', 'down', 'none']) this.decisions.remove({ ...labels, direction });
   }

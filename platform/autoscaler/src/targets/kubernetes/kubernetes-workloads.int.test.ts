@@ -73,7 +73,7 @@ describe('scaling Deployments through a Kubernetes API server (fake server, real
     const decisionLine = logs.lines().find((l) => l['to'] === 5);
     expect(decisionLine?.['msg']).toBe('lag 450 / 100 per replica = 5 -> 5 replicas');
     expect(await metrics.registry.metrics()).toMatch(
-      /spillway_autoscaler_desired_replicas\{namespace="shop",workload="projector",subscription="orders::projector",app="spillway-autoscaler"\} 5/,
+      /spillway_autoscaler_desired_replicas\{namespace="shop",workload="projector",subscription="orders::projector",group="projector",app="spillway-autoscaler"\} 5/,
     );
   });
 
