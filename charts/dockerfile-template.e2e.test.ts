@@ -119,7 +119,7 @@ describe('the autoscaler image', () => {
       const image = build('autoscaler', {});
       // The CLI declares every package its commands run (emulator, runtime, the shop's
       // functions for `spillway dev`), so the image holds what the CLI declares and no more.
-      expect(readdirSync(join(image.dir, 'platform')).sort()).toEqual(['autoscaler', 'cli', 'emulator', 'runtime']);
+      expect(readdirSync(join(image.dir, 'platform')).sort()).toEqual(['autoscaler', 'cli', 'console', 'emulator', 'runtime']);
       expect(readdirSync(join(image.dir, 'functions')).sort()).toEqual([
         'contracts',
         'order-create',

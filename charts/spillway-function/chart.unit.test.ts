@@ -11,6 +11,10 @@ afterAll(removeScratchDir);
 const ESDB = 'esdb://eventstoredb:2113?tls=false';
 const BASE: Values = { function: 'stock-reservation', eventStore: { connectionString: ESDB } };
 const SUBSCRIPTION = '$all::stock-reservation';
+const PROMETHEUS_PEER = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+  podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+};
 
 function render(values: Values = {}, release = 'shop'): Manifest[] {
   return renderChart(FUNCTION_CHART, { ...BASE, ...values }, { release });
@@ -335,7 +339,11 @@ describe('network policy', () => {
       'NetworkPolicy',
     );
     expect(open.spec?.policyTypes).toEqual(['Ingress']);
-    expect(open.spec?.ingress?.[0]?.from).toEqual([{ podSelector: {} }, { namespaceSelector: { matchLabels: { name: 'ingress' } } }]);
+    expect(open.spec?.ingress?.[0]?.from).toEqual([
+      { podSelector: {} },
+      PROMETHEUS_PEER,
+      { namespaceSelector: { matchLabels: { name: 'ingress' } } },
+    ]);
     const closed = only<INetworkPolicy>(
       render({ networkPolicy: { enabled: true, egress: { restrict: true, ports: [2113, 5432] } } }),
       'NetworkPolicy',
@@ -345,9 +353,123 @@ describe('network policy', () => {
   });
 });
 
+describe('Prometheus and the ingress controller get through the network policy', () => {
+  const from = (values: Values) => only<INetworkPolicy>(render(values), 'NetworkPolicy').spec?.ingress?.[0]?.from;
+  const ingress = { enabled: true, hosts: [{ host: 'shop.example.com', paths: [{ path: '/', pathType: 'Prefix' }] }] };
+
+  test('Prometheus (kube-prometheus-stack in monitoring) is admitted by default; the ingress controller only with an Ingress', () => {
+    expect(from({})).toEqual([{ podSelector: {} }, PROMETHEUS_PEER]);
+    expect(from({ ingress })).toEqual([
+      { podSelector: {} },
+      PROMETHEUS_PEER,
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: {} },
+    ]);
+  });
+
+  test('both selectors are values', () => {
+    const custom = from({
+      ingress,
+      networkPolicy: {
+        prometheus: { namespaceSelector: { matchLabels: { team: 'observability' } }, podSelector: { matchLabels: { app: 'prom' } } },
+        ingressController: { namespace: 'traefik', podSelector: { matchLabels: { app: 'traefik' } } },
+      },
+    });
+    expect(custom?.slice(1)).toEqual([
+      { namespaceSelector: { matchLabels: { team: 'observability' } }, podSelector: { matchLabels: { app: 'prom' } } },
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'traefik' } },
+        podSelector: { matchLabels: { app: 'traefik' } },
+      },
+    ]);
+    expect(from({ networkPolicy: { prometheus: { enabled: false } } })).toEqual([{ podSelector: {} }]);
+  });
+});
+
+describe('Prometheus Operator monitors', () => {
+  test.each(['serviceMonitor', 'podMonitor'])(
+    'metrics.%s scrapes /metrics on the http port, with labels, timings and relabelings',
+    (key) => {
+      const relabeling = { sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node', action: 'replace' };
+      const manifests = render({
+        metrics: { [key]: { enabled: true, labels: { release: 'kube-prometheus-stack' }, interval: '15s', relabelings: [relabeling] } },
+      });
+      const kind = key === 'serviceMonitor' ? 'ServiceMonitor' : 'PodMonitor';
+      const monitor = only<Manifest & { spec: Record<string, unknown> }>(manifests, kind);
+      validateManifest(monitor);
+      expect(monitor.metadata['labels']).toMatchObject({ release: 'kube-prometheus-stack', 'app.kubernetes.io/name': 'stock-reservation' });
+      expect(monitor.spec['selector']).toEqual({ matchLabels: deployment(manifests).spec?.selector.matchLabels });
+      const endpoints = monitor.spec[kind === 'ServiceMonitor' ? 'endpoints' : 'podMetricsEndpoints'];
+      expect(endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s', scrapeTimeout: '10s', relabelings: [relabeling] }]);
+    },
+  );
+
+  test('off by default', () => {
+    expect(render().filter((m) => m.apiVersion.startsWith('monitoring.coreos.com'))).toEqual([]);
+  });
+});
+
+describe('platform knobs', () => {
+  test('global.imageRegistry prefixes the image; global and own imagePullSecrets both apply', () => {
+    const manifests = render({
+      global: { imageRegistry: 'registry.example.com/mirror/', imagePullSecrets: [{ name: 'mirror' }] },
+      imagePullSecrets: [{ name: 'own' }],
+    });
+    expect(container(manifests).image).toBe('registry.example.com/mirror/spillway-stock-reservation:0.1.0');
+    expect(deployment(manifests).spec?.template.spec?.imagePullSecrets).toEqual([{ name: 'mirror' }, { name: 'own' }]);
+  });
+
+  test('replicas spread across nodes by default without ever blocking scheduling; the selector is the function’s own pods', () => {
+    const spec = deployment(render()).spec;
+    expect(spec?.template.spec?.topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: spec?.selector.matchLabels },
+      },
+    ]);
+  });
+
+  test('priority class, extra volumes and mounts, pod labels and annotations, service account annotations', () => {
+    const manifests = render({
+      priorityClassName: 'business-critical',
+      extraVolumes: [{ name: 'ca', configMap: { name: 'corporate-ca' } }],
+      extraVolumeMounts: [{ name: 'ca', mountPath: '/etc/ssl/corporate', readOnly: true }],
+      podLabels: { team: 'shop' },
+      podAnnotations: { 'example.com/owner': 'shop' },
+      serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/x' } },
+    });
+    const pod = deployment(manifests).spec?.template;
+    expect(pod?.spec?.priorityClassName).toBe('business-critical');
+    expect(pod?.spec?.volumes).toContainEqual({ name: 'ca', configMap: { name: 'corporate-ca' } });
+    expect(container(manifests).volumeMounts).toContainEqual({ name: 'ca', mountPath: '/etc/ssl/corporate', readOnly: true });
+    expect(pod?.metadata?.labels).toMatchObject({ team: 'shop' });
+    expect(pod?.metadata?.annotations).toMatchObject({ 'example.com/owner': 'shop' });
+    expect(only<Manifest>(manifests, 'ServiceAccount').metadata['annotations']).toEqual({
+      'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/x',
+    });
+    for (const m of manifests) validateManifest(m);
+  });
+});
+
 describe('bad values are rejected with a message naming the field', () => {
   test.each([
     { name: 'unknown policy', values: autoscaled({ policy: 'fastest' }), message: 'autoscaling.policy' },
+    // The Kubernetes types are closed: a misspelt field is an error, not silently dropped.
+    { name: 'runAsNonroot in podSecurityContext', values: { podSecurityContext: { runAsNonroot: true } }, message: 'runAsNonroot' },
+    { name: 'runAsNonroot in securityContext', values: { securityContext: { runAsNonroot: true } }, message: 'runAsNonroot' },
+    { name: 'a toleration with a bad effect', values: { tolerations: [{ key: 'a', effect: 'NoScheduling' }] }, message: 'tolerations' },
+    {
+      name: 'a topology spread with a bad policy',
+      values: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'x', whenUnsatisfiable: 'Maybe' }] },
+      message: 'topologySpreadConstraints',
+    },
+    { name: 'an env var without a name', values: { extraEnv: [{ value: 'x' }] }, message: 'extraEnv' },
+    {
+      name: 'a relabeling with a typo',
+      values: { metrics: { serviceMonitor: { relabelings: [{ sourcelabels: ['a'] }] } } },
+      message: 'sourcelabels',
+    },
     { name: 'unknown engine', values: autoscaled({ engine: 'hpa' }), message: 'autoscaling.engine' },
     { name: 'subscription without ::', values: autoscaled({ subscription: 'orders' }), message: 'autoscaling.subscription' },
     { name: 'subscription with an empty group', values: autoscaled({ subscription: 'orders::' }), message: 'autoscaling.subscription' },

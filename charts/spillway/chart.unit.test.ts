@@ -439,6 +439,209 @@ describe('a disabled dev database without a replacement fails the install with o
   });
 });
 
+describe('Prometheus Operator objects', () => {
+  const manifests = render({
+    metrics: {
+      serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' } },
+      podMonitor: { enabled: true },
+      prometheusRule: { enabled: true, runbookUrl: 'https://docs.example.com/spillway/README.md', alertLabels: { team: 'shop' } },
+    },
+  });
+  type Monitor = Manifest & { spec: { selector: { matchLabels: Record<string, string> }; [key: string]: unknown } };
+
+  test.each(['ServiceMonitor', 'PodMonitor'])('a %s for the autoscaler and each function, selecting what it should, valid', (kind) => {
+    const monitors = manifests.filter((m): m is Monitor => m.kind === kind);
+    expect(monitors.map((m) => m.metadata.name).sort()).toEqual(['spillway-autoscaler', ...FUNCTIONS.map((fn) => `spillway-${fn}`)].sort());
+    for (const monitor of monitors) {
+      validateManifest(monitor);
+      const target =
+        kind === 'ServiceMonitor'
+          ? only<IService>(manifests, 'Service', monitor.metadata.name).metadata?.labels
+          : only<IDeployment>(manifests, 'Deployment', monitor.metadata.name).spec?.template.metadata?.labels;
+      expect(target).toMatchObject(monitor.spec.selector.matchLabels);
+      const endpoint = (monitor.spec[kind === 'ServiceMonitor' ? 'endpoints' : 'podMetricsEndpoints'] as Record<string, unknown>[])[0];
+      expect(endpoint).toMatchObject({ port: 'http', path: '/metrics', honorLabels: true });
+    }
+    if (kind === 'ServiceMonitor')
+      expect(monitors.every((m) => (m.metadata['labels'] as Record<string, string>)['release'] === 'kube-prometheus-stack')).toBe(true);
+  });
+
+  test('a PrometheusRule with every alert, each with summary, description, severity and a runbook section in the README', () => {
+    const rule = only<Manifest & { spec: { groups: { rules: Record<string, unknown>[] }[] } }>(manifests, 'PrometheusRule');
+    validateManifest(rule);
+    const rules = rule.spec.groups.flatMap((g) => g.rules) as {
+      alert: string;
+      labels: Record<string, string>;
+      annotations: Record<string, string>;
+    }[];
+    expect(rules.map((r) => r.alert)).toEqual([
+      'SpillwayLagGrowingAtMaxReplicas',
+      'SpillwayDrainTimeAboveTarget',
+      'SpillwayParkedEvents',
+      'SpillwaySubscriptionNotLive',
+      'SpillwayHandlerErrorRatio',
+      'SpillwayLagMeasurementFailing',
+      'SpillwayAutoscalerFallbackActive',
+      'SpillwayAutoscalerDown',
+    ]);
+    const readme = readFileSync(join(UMBRELLA_CHART, 'README.md'), 'utf8');
+    for (const r of rules) {
+      expect(r.annotations['summary']).toBeTruthy();
+      expect(r.annotations['description']).toBeTruthy();
+      expect(r.labels).toMatchObject({ severity: expect.stringMatching(/^(critical|warning)$/), team: 'shop' });
+      const anchor = r.annotations['runbook_url']?.split('#')[1] ?? '';
+      expect(anchor).toBe(r.alert.toLowerCase());
+      expect(readme).toContain(`### ${r.alert}`);
+    }
+  });
+
+  test('thresholds are values', () => {
+    const tuned = render({
+      metrics: {
+        prometheusRule: {
+          enabled: true,
+          drainTimeAboveTarget: { seconds: 120 },
+          handlerErrorRatio: { ratio: 0.2 },
+          parkedEvents: { threshold: 10, for: '1m' },
+        },
+      },
+    });
+    const rules =
+      only<Manifest & { spec: { groups: { rules: { alert: string; expr: string; for: string }[] }[] } }>(tuned, 'PrometheusRule').spec
+        .groups[0]?.rules ?? [];
+    const byName = Object.fromEntries(rules.map((r) => [r.alert, r]));
+    expect(byName['SpillwayDrainTimeAboveTarget']?.expr).toMatch(/> 120\s*$/);
+    expect(byName['SpillwayHandlerErrorRatio']?.expr).toMatch(/> 0.2\s*$/);
+    expect(byName['SpillwayParkedEvents']).toMatchObject({ for: '1m', expr: expect.stringMatching(/> 10\s*$/) });
+  });
+
+  test('without the autoscaler, only the functions’ alerts remain', () => {
+    const rules = only<Manifest & { spec: { groups: { rules: { alert: string }[] }[] } }>(
+      render({ autoscaler: { enabled: false }, metrics: { prometheusRule: { enabled: true } } }),
+      'PrometheusRule',
+    ).spec.groups[0]?.rules;
+    expect(rules?.map((r) => r.alert)).toEqual(['SpillwaySubscriptionNotLive', 'SpillwayHandlerErrorRatio']);
+  });
+});
+
+describe('platform knobs on every workload', () => {
+  const WORKLOADS = [
+    { key: 'autoscaler', kind: 'Deployment', name: 'spillway-autoscaler' },
+    { key: 'eventstoredb', kind: 'StatefulSet', name: 'spillway-eventstoredb' },
+    { key: 'postgresql', kind: 'StatefulSet', name: 'spillway-postgresql' },
+  ];
+  const knobs = {
+    imagePullSecrets: [{ name: 'own' }],
+    podAnnotations: { 'example.com/owner': 'platform' },
+    podLabels: { team: 'platform' },
+    nodeSelector: { 'kubernetes.io/os': 'linux' },
+    tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'spillway', effect: 'NoSchedule' }],
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }],
+        },
+      },
+    },
+    topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' }],
+    priorityClassName: 'platform-critical',
+    podSecurityContext: { runAsNonRoot: true, runAsUser: 4242, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    extraEnv: [{ name: 'HTTPS_PROXY', value: 'http://proxy:3128' }],
+    extraVolumes: [{ name: 'ca', configMap: { name: 'corporate-ca' } }],
+    extraVolumeMounts: [{ name: 'ca', mountPath: '/etc/ssl/corporate', readOnly: true }],
+  };
+  const manifests = render({
+    global: { imageRegistry: 'registry.example.com', imagePullSecrets: [{ name: 'mirror' }] },
+    autoscaler: { ...knobs, serviceAccount: { annotations: { 'iam.gke.io/gcp-service-account': 'scaler@p.iam.gserviceaccount.com' } } },
+    eventstoredb: knobs,
+    postgresql: knobs,
+  });
+
+  test.each(WORKLOADS)('$key takes every knob', ({ kind, name }) => {
+    const workload = only<IDeployment | IStatefulSet>(manifests, kind, name);
+    validateManifest(workload as Manifest);
+    const pod = workload.spec?.template;
+    expect(pod?.metadata?.labels).toMatchObject(knobs.podLabels);
+    expect(pod?.metadata?.annotations).toMatchObject(knobs.podAnnotations);
+    expect(pod?.spec).toMatchObject({
+      imagePullSecrets: [{ name: 'mirror' }, { name: 'own' }],
+      nodeSelector: knobs.nodeSelector,
+      tolerations: knobs.tolerations,
+      affinity: knobs.affinity,
+      priorityClassName: 'platform-critical',
+      securityContext: knobs.podSecurityContext,
+    });
+    expect(pod?.spec?.topologySpreadConstraints).toEqual([
+      { ...knobs.topologySpreadConstraints[0], labelSelector: { matchLabels: workload.spec?.selector.matchLabels } },
+    ]);
+    const c = firstContainer(workload);
+    expect(c.image?.startsWith('registry.example.com/')).toBe(true);
+    // Helm merges a map over the default: these keys win, a key set to null is dropped.
+    expect(c.securityContext).toMatchObject(knobs.securityContext);
+    expect(c.env).toContainEqual(knobs.extraEnv[0]);
+    expect(c.volumeMounts).toContainEqual(knobs.extraVolumeMounts[0]);
+    expect(pod?.spec?.volumes).toContainEqual(knobs.extraVolumes[0]);
+  });
+
+  test('global.imageRegistry reaches every image: functions, the autoscaler, the dev databases and the test Pod', () => {
+    const images = manifests.flatMap((m) => {
+      const spec = (m as { spec?: { template?: { spec?: { containers?: { image?: string }[] } }; containers?: { image?: string }[] } })
+        .spec;
+      return [...(spec?.template?.spec?.containers ?? []), ...(spec?.containers ?? [])].map((c) => c.image ?? '');
+    });
+    expect(images.length).toBeGreaterThanOrEqual(7);
+    expect(images.filter((image) => !image.startsWith('registry.example.com/'))).toEqual([]);
+  });
+
+  test('the autoscaler spreads its two replicas across nodes by default, and its service account takes annotations', () => {
+    const d = only<IDeployment>(render(), 'Deployment', 'spillway-autoscaler');
+    expect(d.spec?.template.spec?.topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: { matchLabels: d.spec?.selector.matchLabels },
+      },
+    ]);
+    expect(only<Manifest>(manifests, 'ServiceAccount', 'spillway-autoscaler').metadata['annotations']).toEqual({
+      'iam.gke.io/gcp-service-account': 'scaler@p.iam.gserviceaccount.com',
+    });
+  });
+
+  test('extraObjects: maps and templated strings become objects of the release', () => {
+    const extra = render({
+      extraObjects: [
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra-map' }, data: { release: '{{ .Release.Name }}' } },
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-extra-string\n',
+      ],
+    });
+    expect(only<Manifest & { data: Record<string, string> }>(extra, 'ConfigMap', 'extra-map').data).toEqual({ release: 'spillway' });
+    expect(only<Manifest>(extra, 'ConfigMap', 'spillway-extra-string').kind).toBe('ConfigMap');
+  });
+
+  test.each([
+    {
+      name: 'runAsNonroot (a typo) in the autoscaler pod security context',
+      values: { autoscaler: { podSecurityContext: { runAsNonroot: true } } },
+      message: 'runAsNonroot',
+    },
+    {
+      name: 'runAsNonroot in the PostgreSQL container security context',
+      values: { postgresql: { securityContext: { runAsNonroot: true } } },
+      message: 'runAsNonroot',
+    },
+    {
+      name: 'a string where tolerations are a list',
+      values: { eventstoredb: { tolerations: 'all' } },
+      message: 'eventstoredb.tolerations',
+    },
+    { name: 'an unknown field in an affinity', values: { autoscaler: { affinity: { nodeAfinity: {} } } }, message: 'nodeAfinity' },
+  ])('rejects $name', ({ values, message }) => {
+    expect(renderChartError(UMBRELLA_CHART, values)).toContain(message);
+  });
+});
+
 describe('helm test', () => {
   const manifests = render();
   const pod = only<IPod>(manifests, 'Pod', 'spillway-test-functions-ready');

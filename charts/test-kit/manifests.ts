@@ -1,4 +1,7 @@
 import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1/ScaledObject';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
@@ -67,6 +70,9 @@ const MODELS: Readonly<Record<string, (data: unknown) => Validatable>> = {
   'rbac.authorization.k8s.io/v1/Role': model(Role),
   'rbac.authorization.k8s.io/v1/RoleBinding': model(RoleBinding),
   'keda.sh/v1alpha1/ScaledObject': model(ScaledObject),
+  'monitoring.coreos.com/v1/ServiceMonitor': model(ServiceMonitor),
+  'monitoring.coreos.com/v1/PodMonitor': model(PodMonitor),
+  'monitoring.coreos.com/v1/PrometheusRule': model(PrometheusRule),
 };
 
 /** Validates one object against its Kubernetes (or KEDA) OpenAPI schema; throws naming the object and the fault. */

@@ -42,6 +42,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{/* repository[:tag][@digest]; the repository defaults to the name skaffold.yaml builds. */}}
 {{- define "spillway-function.image" -}}
 {{- $repository := .Values.image.repository | default (printf "spillway-%s" (include "spillway-function.name" .)) }}
+{{- with (.Values.global).imageRegistry }}
+{{- $repository = printf "%s/%s" (trimSuffix "/" .) $repository }}
+{{- end }}
 {{- $tag := .Values.image.tag | default .Chart.AppVersion | toString }}
 {{- $ref := printf "%s:%s" $repository $tag }}
 {{- if .Values.image.digest }}
@@ -104,4 +107,46 @@ neither is set.
 {{- fail "autoscaling.streamPrefixes and autoscaling.eventTypePrefixes apply to `$all::<group>` subscriptions only" }}
 {{- end }}
 {{- end }}
+{{- end }}
+
+{{/*
+A Prometheus Operator ServiceMonitor or PodMonitor scraping /metrics on the named port; the
+umbrella chart renders its monitors with it too. dict: kind (ServiceMonitor|PodMonitor), name,
+labels (the object's labels), selector (matchLabels), port (a Service port name for a
+ServiceMonitor, a container port name for a PodMonitor), honorLabels, settings (labels,
+interval, scrapeTimeout, relabelings, metricRelabelings).
+*/}}
+{{- define "spillway-function.monitor" -}}
+{{- $s := .settings }}
+apiVersion: monitoring.coreos.com/v1
+kind: {{ .kind }}
+metadata:
+  name: {{ .name }}
+  labels:
+    {{- toYaml (merge (dict) ($s.labels | default dict) .labels) | nindent 4 }}
+spec:
+  selector:
+    matchLabels:
+      {{- toYaml .selector | nindent 6 }}
+  {{ if eq .kind "ServiceMonitor" }}endpoints{{ else }}podMetricsEndpoints{{ end }}:
+    - port: {{ .port }}
+      path: /metrics
+      {{- with $s.interval }}
+      interval: {{ . }}
+      {{- end }}
+      {{- with $s.scrapeTimeout }}
+      scrapeTimeout: {{ . }}
+      {{- end }}
+      {{- if .honorLabels }}
+      {{- /* The metrics carry their own namespace label (the workload's); keep it over the target's. */}}
+      honorLabels: true
+      {{- end }}
+      {{- with $s.relabelings }}
+      relabelings:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $s.metricRelabelings }}
+      metricRelabelings:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
 {{- end }}

@@ -10,6 +10,8 @@ import {
 import { defineFunction, type Harness, PermanentError, startHarness } from '@spillway/runtime';
 import pino from 'pino';
 import { z } from 'zod';
+import { removeScratchDir, renderChart, UMBRELLA_CHART } from '../../test-kit/helm';
+import { type Manifest, only } from '../../test-kit/manifests';
 import { dashboardProblems, dashboardQueries, loadDashboard } from './dashboard';
 import { type Exported, mergeExposition, parseExposition } from './exposition';
 import { parseQuery } from './promql';
@@ -127,4 +129,30 @@ test('every Spillway series is on the dashboard (a new metric needs a panel)', (
   // A histogram is shown through its buckets; _sum and _count add nothing a quantile panel lacks.
   const wanted = [...exported.keys()].filter((name) => name.startsWith('spillway_') && !/_(sum|count)$/.test(name));
   expect(wanted.filter((name) => !used.has(name))).toEqual([]);
+});
+
+describe('the PrometheusRule alerts ask for series the real processes export', () => {
+  afterAll(removeScratchDir);
+  // Labels Prometheus adds to every scraped series (target labels), which no /metrics carries.
+  const TARGET_LABELS = new Set(['namespace', 'pod', 'instance', 'job', 'service', 'container', 'endpoint']);
+  const rule = only<Manifest & { spec: { groups: { rules: { alert: string; expr: string }[] }[] } }>(
+    renderChart(UMBRELLA_CHART, { metrics: { prometheusRule: { enabled: true } } }),
+    'PrometheusRule',
+  );
+  const alerts = rule.spec.groups.flatMap((g) => g.rules);
+
+  test('there are alerts to check', () => {
+    expect(alerts.length).toBeGreaterThanOrEqual(8);
+  });
+
+  test.each(alerts.map((a) => [a.alert, a.expr]))(
+    '%s: every metric exists and every label is on it (or a target label)',
+    (_alert, expr) => {
+      const parts = parseQuery(expr);
+      expect(parts.metrics.length).toBeGreaterThan(0);
+      expect(parts.metrics.filter((metric) => !exported.has(metric))).toEqual([]);
+      const carried = new Set(parts.metrics.flatMap((metric) => [...(exported.get(metric) ?? [])]));
+      expect(parts.labels.filter((label) => !carried.has(label) && !TARGET_LABELS.has(label))).toEqual([]);
+    },
+  );
 });

@@ -16,6 +16,8 @@ export interface QueryParts {
 
 const FUNCTIONS = new Set([
   'abs',
+  'absent',
+  'deriv',
   'clamp_min',
   'histogram_quantile',
   'increase',
@@ -30,6 +32,7 @@ const FUNCTIONS = new Set([
   'topk',
 ]);
 const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'group_left', 'group_right']);
+// `on (...)` and `ignoring (...)` lists are read with `by`; the keywords alone must not pass as metrics.
 
 const VARIABLE = /\$(?:\{(\w+)(?::\w+)?\}|(\w+))/g;
 const STRING = /"(?:[^"\\]|\\.)*"/;
@@ -81,9 +84,11 @@ export function parseQuery(expr: string): QueryParts {
   rest = rest.replace(VARIABLE, ' ');
 
   for (const [, name = '', call] of rest.matchAll(IDENTIFIER)) {
+    // A binary keyword may be followed by a parenthesis (`x and (y)`): that is no call.
+    if (KEYWORDS.has(name)) continue;
     if (call !== undefined) {
       if (!FUNCTIONS.has(name)) throw new Error(`unknown function ${name} in ${expr}`);
-    } else if (!KEYWORDS.has(name)) {
+    } else {
       metrics.push(name);
     }
   }

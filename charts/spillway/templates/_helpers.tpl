@@ -17,9 +17,13 @@ app.kubernetes.io/part-of: spillway
 app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 {{- end }}
 
-{{/* repository:tag[@digest] */}}
+{{/* [global.imageRegistry/]repository:tag[@digest] */}}
 {{- define "spillway.image" -}}
-{{- $ref := printf "%s:%s" .image.repository (.image.tag | default .root.Chart.AppVersion | toString) }}
+{{- $repository := .image.repository }}
+{{- with (.root.Values.global).imageRegistry }}
+{{- $repository = printf "%s/%s" (trimSuffix "/" .) $repository }}
+{{- end }}
+{{- $ref := printf "%s:%s" $repository (.image.tag | default .root.Chart.AppVersion | toString) }}
 {{- if .image.digest }}
 {{- $ref = printf "%s@%s" $ref .image.digest }}
 {{- end }}
@@ -77,4 +81,73 @@ pods would point at objects that do not exist. Each failure is one message namin
 {{- fail (printf "postgresql.auth.existingSecret is set, so the chart makes no %s Secret: set order-projector.database.secretRef.name to %s as well (key url)" $devSecret .Values.postgresql.auth.existingSecret) }}
 {{- end }}
 {{- end }}
+{{- end }}
+
+{{/* Pod labels and annotations of a component: its own, then podLabels / podAnnotations. dict: root, component, v, annotations (map, optional). */}}
+{{- define "spillway.podMetadata" -}}
+labels:
+  {{- include "spillway.labels" . | nindent 2 }}
+  {{- with .v.podLabels }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- $annotations := merge (dict) (.v.podAnnotations | default dict) (.annotations | default dict) }}
+{{- with $annotations }}
+annotations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+The scheduling and security knobs every workload of the umbrella takes from its values (dict:
+root, component, v): image pull secrets (global and its own), priority class, node selector,
+tolerations, affinity, topology spread (a constraint without a selector spreads this
+component's pods) and the pod security context.
+*/}}
+{{- define "spillway.podKnobs" -}}
+{{- $v := .v }}
+{{- with concat (.root.Values.global.imagePullSecrets | default list) ($v.imagePullSecrets | default list) }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.priorityClassName }}
+priorityClassName: {{ . | quote }}
+{{- end }}
+securityContext:
+  {{- toYaml $v.podSecurityContext | nindent 2 }}
+{{- with $v.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- range . }}
+  - {{- toYaml (merge (dict) . (dict "labelSelector" (dict "matchLabels" (include "spillway.selectorLabels" $ | fromYaml)))) | nindent 4 }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Every function of the umbrella, as YAML: alias, name (its app.kubernetes.io/name), fullname (its Service), port (the Service's), mayBeZero. */}}
+{{- define "spillway.functions" -}}
+{{- $out := list }}
+{{- range .Chart.Dependencies }}
+{{- $alias := .Alias | default .Name }}
+{{- $fn := index $.Values $alias }}
+{{- if $fn.enabled }}
+{{- /* The function chart's naming rules (spillway-function.name / .fullname). */}}
+{{- $name := $fn.nameOverride | default $fn.function | default $alias | trunc 63 | trimSuffix "-" }}
+{{- $full := ternary $.Release.Name (printf "%s-%s" $.Release.Name $name) (contains $name $.Release.Name) | trunc 63 | trimSuffix "-" }}
+{{- $full = $fn.fullnameOverride | default $full | trunc 63 | trimSuffix "-" }}
+{{- $mayBeZero := and $fn.autoscaling $fn.autoscaling.enabled (eq (int64 ($fn.autoscaling.minReplicas | default 0)) 0) }}
+{{- $out = append $out (dict "alias" $alias "name" $name "fullname" $full "port" (int64 (($fn.service).port | default 80)) "mayBeZero" $mayBeZero) }}
+{{- end }}
+{{- end }}
+{{- toYaml (dict "functions" $out) }}
 {{- end }}
