@@ -44,7 +44,8 @@ Flags:
                          EVENTSTORE_MAX_APPEND_SIZE environment variable, as the server)
   --run-projections <none|system|all>
                          system (default): the standard projections write $ce-<category>,
-                         $et-<type>, $streams and $category-<category>; none: no projections`;
+                         $et-<type>, $streams and $category-<category>; all: also
+                         user-defined projections (Projections gRPC service); none: no projections`;
 
 interface Emulator {
   readonly connectionString: string;

@@ -1,4 +1,7 @@
+import type { ServiceModule } from '../service-module';
 import type { Store } from '../store/store';
+import { createProjectionsModule } from './grpc-service';
+import { ProjectionManager } from './projection-manager';
 import { SYSTEM_PROJECTIONS } from './standard-projections';
 import { SystemProjections } from './system-projections';
 
@@ -8,15 +11,21 @@ export type RunProjections = (typeof RUN_PROJECTIONS)[number];
 
 export interface RunningProjections {
   readonly system: SystemProjections | undefined;
+  /** The Projections gRPC service: user projections run with `all` only, as on the server. */
+  readonly module: ServiceModule;
   close(): Promise<void>;
 }
 
-/** Starts what `level` enables over the store: nothing, or the standard projections. */
+/** Starts what `level` enables over the store: nothing, the standard projections, or those and user projections. */
 export function startProjections(store: Store, level: RunProjections): RunningProjections {
   const system = level === 'none' ? undefined : new SystemProjections(store, SYSTEM_PROJECTIONS);
+  const manager = new ProjectionManager(store, level === 'all');
+  manager.load();
   return {
     system,
+    module: createProjectionsModule(manager, system !== undefined),
     close: async () => {
+      await manager.close();
       await system?.close();
     },
   };

@@ -130,6 +130,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     modules.push(guard(createStreamsModule(store, { maxAppendSize: options.maxAppendSize })));
     const persistent = await createPersistentSubscriptionsModule(store, { memory });
     if (persistent) modules.push(guard(persistent));
+    modules.push(guard(projections.module));
     modules.push(
       guard(
         createOperationsModule({

@@ -1,0 +1,219 @@
+/**
+ * The Projections gRPC service (src/EventStore.Projections.Core/Services/Grpc/ProjectionManagement.*.cs):
+ * create (continuous, one-time, transient), update, delete, enable, disable, reset, statistics,
+ * state, result and restart subsystem, over the ProjectionManager. The standard projections are
+ * listed too (Running when the node runs them); they are not user-defined and cannot be changed.
+ */
+import { ProjectionsService } from '@eventstore/db-client/generated/projections_grpc_pb';
+import {
+  type CreateReq,
+  CreateResp,
+  type DeleteReq,
+  DeleteResp,
+  type DisableReq,
+  DisableResp,
+  type EnableReq,
+  EnableResp,
+  type ResetReq,
+  ResetResp,
+  type ResultReq,
+  ResultResp,
+  type StateReq,
+  StateResp,
+  type StatisticsReq,
+  StatisticsResp,
+  UpdateReq,
+  UpdateResp,
+} from '@eventstore/db-client/generated/projections_pb';
+import { Empty } from '@eventstore/db-client/generated/shared_pb';
+import * as grpc from '@grpc/grpc-js';
+import { errors, type RpcError, replyError, rpcError, sendError } from '../server/errors';
+import type { ServiceModule, SupportedMethod } from '../service-module';
+import {
+  ProjectionExistsError,
+  type ProjectionManager,
+  ProjectionNotFoundError,
+  ProjectionOperationError,
+  type ProjectionView,
+} from './projection-manager';
+import { SYSTEM_PROJECTIONS } from './standard-projections';
+import type { ProjectionMode } from './user-projection';
+
+type StructValue = NonNullable<Parameters<StateResp['setState']>[0]>;
+const structModule = require('google-protobuf/google/protobuf/struct_pb') as { Value: { fromJavaScript(value: unknown): StructValue } };
+
+const SERVICE = 'event_store.client.projections.Projections';
+
+function toRpc(error: unknown): RpcError {
+  if (error instanceof ProjectionNotFoundError) return rpcError(grpc.status.NOT_FOUND, error.message);
+  if (error instanceof ProjectionExistsError) return rpcError(grpc.status.ALREADY_EXISTS, error.message);
+  if (error instanceof ProjectionOperationError) return rpcError(grpc.status.FAILED_PRECONDITION, error.message);
+  return errors.internal(error instanceof Error ? error.message : String(error));
+}
+
+type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
+
+function unary<Req, Res>(work: (request: Req) => Promise<Res> | Res): Unary<Req, Res> {
+  return (call, callback) => {
+    Promise.resolve()
+      .then(() => work(call.request))
+      .then(
+        (response) => callback(null, response),
+        (error: unknown) => replyError(callback, toRpc(error)),
+      );
+  };
+}
+
+function required(name: string | undefined): string {
+  if (!name) throw new ProjectionOperationError('A projection name is required.');
+  return name;
+}
+
+function details(view: ProjectionView): StatisticsResp.Details {
+  return new StatisticsResp.Details()
+    .setName(view.name)
+    .setEffectivename(view.name)
+    .setMode(view.mode)
+    .setStatus(view.status)
+    .setStatereason(view.reason)
+    .setPosition(view.position)
+    .setLastcheckpoint(view.position)
+    .setProgress(view.status === 'Running' || view.status.startsWith('Completed') ? 100 : 0)
+    .setEventsprocessedafterrestart(String(view.eventsProcessed))
+    .setVersion('1')
+    .setEpoch('-1')
+    .setCoreprocessingtime('0')
+    .setBufferedevents('0')
+    .setCheckpointstatus('');
+}
+
+function jsonValue(text: string | undefined): StructValue {
+  return structModule.Value.fromJavaScript(text === undefined ? {} : JSON.parse(text));
+}
+
+export function createProjectionsModule(manager: ProjectionManager, systemRunning: boolean): ServiceModule {
+  const systemView = (name: string): ProjectionView => ({
+    name,
+    mode: 'Continuous',
+    status: systemRunning ? 'Running' : 'Stopped',
+    reason: '',
+    position: '',
+    eventsProcessed: 0,
+    enabled: systemRunning,
+  });
+  const isSystem = (name: string) => (SYSTEM_PROJECTIONS as readonly string[]).includes(name);
+  const viewOf = (name: string) => (isSystem(name) && !manager.has(name) ? systemView(name) : manager.view(name));
+  const refuseSystem = (name: string) => {
+    if (isSystem(name))
+      throw new ProjectionOperationError(`'${name}' is a standard projection: it runs with --run-projections system or all.`);
+  };
+
+  const implementation: grpc.UntypedServiceImplementation = {
+    create: unary<CreateReq, CreateResp>(async (request) => {
+      const options = request.getOptions();
+      if (!options) throw new ProjectionOperationError('Required field options is not set.');
+      const query = options.getQuery();
+      let name: string;
+      let mode: ProjectionMode;
+      let emitEnabled = false;
+      if (options.hasContinuous()) {
+        const continuous = options.getContinuous()!;
+        name = required(continuous.getName());
+        mode = 'Continuous';
+        emitEnabled = continuous.getEmitEnabled();
+      } else if (options.hasTransient()) {
+        name = required(options.getTransient()!.getName());
+        mode = 'Transient';
+      } else if (options.hasOneTime()) {
+        // The server names a one-time projection itself.
+        name = `one-time-${Date.now().toString(36)}`;
+        mode = 'OneTime';
+      } else {
+        throw new ProjectionOperationError('Required field mode (continuous, one_time or transient) is not set.');
+      }
+      refuseSystem(name);
+      await manager.create({ name, query, mode, emitEnabled });
+      return new CreateResp();
+    }),
+    update: unary<UpdateReq, UpdateResp>(async (request) => {
+      const options = request.getOptions();
+      const name = required(options?.getName());
+      refuseSystem(name);
+      const emit = options!.getEmitOptionCase() === UpdateReq.Options.EmitOptionCase.EMIT_ENABLED ? options!.getEmitEnabled() : undefined;
+      await manager.update(name, options!.getQuery(), emit);
+      return new UpdateResp();
+    }),
+    delete: unary<DeleteReq, DeleteResp>(async (request) => {
+      const options = request.getOptions();
+      const name = required(options?.getName());
+      refuseSystem(name);
+      await manager.delete(name, {
+        deleteCheckpointStream: options!.getDeleteCheckpointStream(),
+        deleteStateStream: options!.getDeleteStateStream(),
+      });
+      return new DeleteResp();
+    }),
+    enable: unary<EnableReq, EnableResp>(async (request) => {
+      const name = required(request.getOptions()?.getName());
+      refuseSystem(name);
+      await manager.enable(name);
+      return new EnableResp();
+    }),
+    disable: unary<DisableReq, DisableResp>(async (request) => {
+      const name = required(request.getOptions()?.getName());
+      refuseSystem(name);
+      await manager.disable(name, request.getOptions()!.getWriteCheckpoint());
+      return new DisableResp();
+    }),
+    reset: unary<ResetReq, ResetResp>(async (request) => {
+      const name = required(request.getOptions()?.getName());
+      refuseSystem(name);
+      await manager.reset(name);
+      return new ResetResp();
+    }),
+    state: unary<StateReq, StateResp>((request) => {
+      const name = required(request.getOptions()?.getName());
+      if (isSystem(name) && !manager.has(name)) return new StateResp().setState(jsonValue(undefined));
+      return new StateResp().setState(jsonValue(manager.state(name, request.getOptions()!.getPartition())));
+    }),
+    result: unary<ResultReq, ResultResp>((request) => {
+      const name = required(request.getOptions()?.getName());
+      if (isSystem(name) && !manager.has(name)) return new ResultResp().setResult(jsonValue(undefined));
+      return new ResultResp().setResult(jsonValue(manager.result(name, request.getOptions()!.getPartition())));
+    }),
+    restartSubsystem: unary<Empty, Empty>(async () => {
+      await manager.restart();
+      return new Empty();
+    }),
+    statistics: (call: grpc.ServerWritableStream<StatisticsReq, StatisticsResp>) => {
+      try {
+        const options = call.request.getOptions();
+        if (!options) throw new ProjectionOperationError('Required field options is not set.');
+        let names: string[];
+        if (options.hasName()) names = [options.getName()];
+        else if (options.hasContinuous()) names = [...SYSTEM_PROJECTIONS, ...manager.names('Continuous')];
+        else if (options.hasOneTime()) names = manager.names('OneTime');
+        else if (options.hasTransient()) names = manager.names('Transient');
+        else names = [...SYSTEM_PROJECTIONS, ...manager.names()];
+        const views = names.map(viewOf);
+        for (const view of views) call.write(new StatisticsResp().setDetails(details(view)));
+        call.end();
+      } catch (error) {
+        sendError(call, toRpc(error));
+      }
+    },
+  };
+  const methods: SupportedMethod[] = [
+    'Create',
+    'Update',
+    'Delete',
+    'Statistics',
+    'Disable',
+    'Enable',
+    'Reset',
+    'State',
+    'Result',
+    'RestartSubsystem',
+  ].map((methodName) => ({ serviceName: SERVICE, methodName, features: [] }));
+  return { definition: ProjectionsService, implementation, methods, close: () => manager.close() };
+}

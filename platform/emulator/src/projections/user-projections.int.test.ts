@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EventStoreDBClient, jsonEvent, type ResolvedEvent, START } from '@eventstore/db-client';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../server/start-emulator';
+
+const EVENTUALLY_MS = 20_000;
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + EVENTUALLY_MS;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${EVENTUALLY_MS} ms (last: ${String(last)})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const unique = () => randomUUID().replace(/-/g, '').slice(0, 12);
+const event = (type: string, data: Record<string, number | string> = {}) => jsonEvent({ type, data });
+
+async function readStream(client: EventStoreDBClient, stream: string): Promise<ResolvedEvent[]> {
+  const out: ResolvedEvent[] = [];
+  try {
+    for await (const e of client.readStream(stream, { fromRevision: START, resolveLinkTos: true })) out.push(e);
+  } catch (error) {
+    if ((error as { type?: string }).type === 'stream-not-found') return [];
+    throw error;
+  }
+  return out;
+}
+
+/** Polls the state until `accept` holds. */
+const stateWhen = <T>(client: EventStoreDBClient, name: string, accept: (state: T) => boolean, partition?: string) =>
+  eventually(async () => {
+    const state = await client.getProjectionState<T>(name, partition === undefined ? {} : { partition });
+    return accept(state) ? state : undefined;
+  }, `the state of ${name}`);
+
+const statusWhen = (client: EventStoreDBClient, name: string, status: string) =>
+  eventually(async () => {
+    const details = await client.getProjectionStatus(name);
+    return details.projectionStatus === status ? details : undefined;
+  }, `${name} ${status}`);
+
+const modes: [string, () => EmulatorOptions][] = [
+  ['memory', () => ({ memory: true })],
+  ['durable', () => ({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'spillway-userproj-')) })],
+];
+
+describe.each(modes)('user-defined projections (%s)', (_mode, optionsOf) => {
+  let options: EmulatorOptions;
+  let emulator: Emulator;
+  let client: EventStoreDBClient;
+
+  beforeAll(async () => {
+    options = optionsOf();
+    emulator = await startEmulator({ ...options, port: 0, runProjections: 'all' });
+    client = EventStoreDBClient.connectionString(emulator.connectionString);
+  });
+  afterAll(async () => {
+    await client?.dispose();
+    await emulator?.close();
+    if (options.dataDir) fs.rmSync(options.dataDir, { recursive: true, force: true });
+  });
+
+  test('a continuous projection over a category counts events appended before and after it was created', async () => {
+    const cat = `cart${unique()}`;
+    await client.appendToStream(`${cat}-1`, [event('ItemAdded'), event('ItemAdded')]);
+    const name = `count-${cat}`;
+    await client.createProjection(
+      name,
+      `fromCategory('${cat}').when({
+        $init: () => ({ added: 0, removed: 0 }),
+        ItemAdded: (s) => { s.added += 1; },
+        ItemRemoved: (s) => { s.removed += 1; return s; },
+      })`,
+    );
+    await client.appendToStream(`${cat}-2`, [event('ItemAdded'), event('ItemRemoved'), event('Ignored')]);
+    await client.appendToStream(`other${unique()}-1`, event('ItemAdded'));
+    const state = await stateWhen<{ added: number; removed: number }>(client, name, (s) => s.added === 3 && s.removed === 1);
+    expect(state).toEqual({ added: 3, removed: 1 });
+    const details = await client.getProjectionStatus(name);
+    expect(details.projectionStatus).toBe('Running');
+    expect(details.name).toBe(name);
+    expect((await client.listProjections()).map((p) => p.name)).toEqual(expect.arrayContaining([name, '$by_category']));
+  });
+
+  test('foreachStream keeps a state per stream; transformBy shapes the result; outputState writes it', async () => {
+    const cat = `acct${unique()}`;
+    const name = `balance-${cat}`;
+    await client.createProjection(
+      name,
+      `fromCategory('${cat}').foreachStream().when({
+        $init: () => ({ balance: 0 }),
+        Deposited: (s, e) => ({ balance: s.balance + e.data.amount }),
+        Withdrawn: (s, e) => ({ balance: s.balance - e.body.amount }),
+      }).transformBy((s) => ({ cents: s.balance * 100 })).outputState()`,
+    );
+    await client.appendToStream(`${cat}-a`, [event('Deposited', { amount: 10 }), event('Withdrawn', { amount: 3 })]);
+    await client.appendToStream(`${cat}-b`, event('Deposited', { amount: 5 }));
+    await stateWhen<{ balance: number }>(client, name, (s) => s.balance === 7, `${cat}-a`);
+    await stateWhen<{ balance: number }>(client, name, (s) => s.balance === 5, `${cat}-b`);
+    expect(await client.getProjectionResult(name, { partition: `${cat}-a` })).toEqual({ cents: 700 });
+    const results = await eventually(async () => {
+      const all = await readStream(client, `$projections-${name}-${cat}-a-result`);
+      return all.length === 2 ? all : undefined;
+    }, 'two results of the first stream');
+    expect(results.map((e) => e.event?.type)).toEqual(['Result', 'Result']);
+    expect(results[1]!.event!.data).toEqual({ cents: 700 });
+  });
+
+  test('emit and linkTo write to other streams when emit is enabled', async () => {
+    const cat = `ship${unique()}`;
+    const name = `emitter-${cat}`;
+    await client.createProjection(
+      name,
+      `fromCategory('${cat}').when({
+        Shipped: (s, e) => {
+          emit('${cat}summary', 'ShipmentNoted', { from: e.streamId, n: e.sequenceNumber });
+          linkTo('${cat}links', e);
+        },
+      })`,
+      { emitEnabled: true },
+    );
+    await client.appendToStream(`${cat}-1`, [event('Shipped'), event('Shipped')]);
+    const noted = await eventually(async () => {
+      const all = await readStream(client, `${cat}summary`);
+      return all.length === 2 ? all : undefined;
+    }, 'two emitted events');
+    expect(noted.map((e) => e.event?.data)).toEqual([
+      { from: `${cat}-1`, n: 0 },
+      { from: `${cat}-1`, n: 1 },
+    ]);
+    const linked = await eventually(async () => {
+      const all = await readStream(client, `${cat}links`);
+      return all.length === 2 ? all : undefined;
+    }, 'two links');
+    expect(linked.map((e) => `${e.event?.streamId}@${e.event?.revision} via ${e.link?.type}`)).toEqual([
+      `${cat}-1@0 via $>`,
+      `${cat}-1@1 via $>`,
+    ]);
+  });
+
+  test('a projection that throws is Faulted with its message; one stuck in a loop is stopped by its time budget', async () => {
+    const cat = `bad${unique()}`;
+    await client.createProjection(
+      `thrower-${cat}`,
+      `fromCategory('${cat}').when({ Boom: () => { throw new Error('cannot digest ' + 42); } })`,
+    );
+    await client.createProjection(`looper-${cat}`, `fromCategory('${cat}').when({ Boom: () => { for (;;) {} } })`);
+    await client.createProjection(`escaper-${cat}`, `fromCategory('${cat}').when({ Boom: () => { process.exit(1); } })`);
+    await client.appendToStream(`${cat}-1`, event('Boom'));
+    const thrown = await statusWhen(client, `thrower-${cat}`, 'Faulted');
+    expect(thrown.stateReason).toContain('cannot digest 42');
+    const looped = await statusWhen(client, `looper-${cat}`, 'Faulted');
+    expect(looped.stateReason).toMatch(/timed out/i);
+    // No Node API inside the sandbox: the projection faults, the node keeps serving.
+    const escaped = await statusWhen(client, `escaper-${cat}`, 'Faulted');
+    expect(escaped.stateReason).toContain('process is not defined');
+    expect((await client.appendToStream(`${cat}-2`, event('Fine'))).success).toBe(true);
+  });
+
+  test('disable, enable, update, reset and delete', async () => {
+    const cat = `ops${unique()}`;
+    const name = `ops-${cat}`;
+    await client.createProjection(name, `fromCategory('${cat}').when({ $init: () => ({ n: 0 }), $any: (s) => { s.n += 1; } })`);
+    await client.appendToStream(`${cat}-1`, [event('A'), event('B')]);
+    await stateWhen<{ n: number }>(client, name, (s) => s.n === 2);
+    await client.disableProjection(name);
+    expect((await client.getProjectionStatus(name)).projectionStatus).toBe('Stopped');
+    await client.appendToStream(`${cat}-1`, event('C'));
+    await client.enableProjection(name);
+    await stateWhen<{ n: number }>(client, name, (s) => s.n === 3);
+    await client.updateProjection(name, `fromCategory('${cat}').when({ $init: () => ({ n: 0 }), $any: (s) => { s.n += 10; } })`);
+    await client.resetProjection(name);
+    await stateWhen<{ n: number }>(client, name, (s) => s.n === 30);
+    await expect(client.deleteProjection(name)).rejects.toThrow(/stopped or faulted/);
+    await client.disableProjection(name);
+    await client.deleteProjection(name, { deleteCheckpointStream: true });
+    expect((await client.listProjections()).map((p) => p.name)).not.toContain(name);
+    await expect(client.getProjectionStatus(name)).rejects.toThrow(/not found/i);
+  });
+});
+
+test('a continuous projection survives a restart of a durable node in the middle, counting each event once', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spillway-userproj-restart-'));
+  const cat = `tick${unique()}`;
+  const name = `ticks-${cat}`;
+  try {
+    let emulator = await startEmulator({ dataDir, port: 0, runProjections: 'all' });
+    let client = EventStoreDBClient.connectionString(emulator.connectionString);
+    await client.createProjection(
+      name,
+      `fromCategory('${cat}').when({ $init: () => ({ n: 0 }), Tick: (s, e) => { s.n += 1; linkTo('${cat}ticks', e); } })`,
+      { emitEnabled: true },
+    );
+    await client.appendToStream(`${cat}-1`, [event('Tick'), event('Tick'), event('Tick')]);
+    await stateWhen<{ n: number }>(client, name, (s) => s.n === 3);
+    await client.dispose();
+    await emulator.close();
+
+    emulator = await startEmulator({ dataDir, port: 0, runProjections: 'all' });
+    client = EventStoreDBClient.connectionString(emulator.connectionString);
+    try {
+      await client.appendToStream(`${cat}-1`, [event('Tick'), event('Tick')]);
+      await stateWhen<{ n: number }>(client, name, (s) => s.n === 5);
+      const links = await eventually(async () => {
+        const all = await readStream(client, `${cat}ticks`);
+        return all.length >= 5 ? all : undefined;
+      }, 'five links');
+      expect(links.map((e) => e.event?.revision)).toEqual([0n, 1n, 2n, 3n, 4n]);
+      expect((await client.getProjectionStatus(name)).projectionStatus).toBe('Running');
+    } finally {
+      await client.dispose();
+      await emulator.close();
+    }
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('with --run-projections system, user projections are refused with a message saying how to enable them', async () => {
+  const emulator = await startEmulator({ memory: true, port: 0 });
+  const client = EventStoreDBClient.connectionString(emulator.connectionString);
+  try {
+    await expect(client.createProjection('nope', 'fromAll().when({})')).rejects.toThrow(/--run-projections all/);
+    const listed = await client.listProjections();
+    expect(listed.map((p) => `${p.name}:${p.projectionStatus}`)).toEqual(
+      expect.arrayContaining(['$by_category:Running', '$by_event_type:Running', '$streams:Running', '$stream_by_category:Running']),
+    );
+  } finally {
+    await client.dispose();
+    await emulator.close();
+  }
+});
