@@ -1,3 +1,9 @@
+export type { ConsoleApiOptions } from './api/console-api';
+export { consoleApi } from './api/console-api';
+export type { ConsoleFunction, FunctionView, HistoryPoint } from './api/function-sampler';
+export { FunctionSampler } from './api/function-sampler';
+export type { ConsoleOptions, RunningConsole } from './console/start-console';
+export { startConsole } from './console/start-console';
 export type { AccessEntry } from './gateway/access-log';
 export { formatAccess } from './gateway/access-log';
 export { mergeOpenApi } from './gateway/merge-openapi';

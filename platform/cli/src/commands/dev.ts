@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatAccess, type Gateway, startGateway } from '@spillway/console';
+import { EventStoreDBClient } from '@eventstore/db-client';
+import { formatAccess, type Gateway, type RunningConsole, startConsole, startGateway } from '@spillway/console';
 import type { Command } from '../command';
 import { banner } from '../dev/banner';
+import { consoleFunctions } from '../dev/console-functions';
 import { lockDataDir } from '../dev/data-dir-lock';
 import { devOptions } from '../dev/dev-options';
 import type { ShopFunctionName } from '../dev/function-process';
@@ -119,8 +121,12 @@ async function run(argv: string[]): Promise<number> {
   // Backstop if dev itself dies: detached children would otherwise outlive it.
   process.once('exit', shop.kill);
   let gateway: Gateway | undefined;
+  let liveConsole: RunningConsole | undefined;
+  const consoleClient = EventStoreDBClient.connectionString(emulator.connectionString);
   const stopAll = async () => {
+    await liveConsole?.close();
     await gateway?.close();
+    await consoleClient.dispose();
     await shop.stop();
     await emulator.close();
     unlock();
@@ -152,7 +158,15 @@ async function run(argv: string[]): Promise<number> {
       gateway = await startGateway({
         functions: shop.gatewayFunctions(),
         port: options.ports.gateway,
-        onAccess: (entry) => process.stdout.write(`[gateway] ${formatAccess(entry)}\n`),
+        onAccess: (entry) => {
+          // The console's own API and assets would drown the functions' requests.
+          if (!entry.url.startsWith('/console')) process.stdout.write(`[gateway] ${formatAccess(entry)}\n`);
+        },
+      });
+      liveConsole = await startConsole({
+        gateway,
+        client: consoleClient,
+        functions: consoleFunctions([...startUp.urls.keys()], shop, options.scaling),
       });
     } catch (err) {
       process.stderr.write(`spillway dev: starting the gateway on port ${options.ports.gateway}: ${(err as Error).message}\n`);
@@ -165,7 +179,16 @@ async function run(argv: string[]): Promise<number> {
     const seconds = (Date.now() - started) / 1000;
     const scaling = await shop.scalingLines();
     process.stdout.write(
-      banner({ dataDir, emulator: emulator.connectionString, gateway: gateway.url, urls: startUp.urls, readModel, seconds, scaling }),
+      banner({
+        dataDir,
+        emulator: emulator.connectionString,
+        gateway: gateway.url,
+        console: liveConsole.url,
+        urls: startUp.urls,
+        readModel,
+        seconds,
+        scaling,
+      }),
     );
   }
 

@@ -4,6 +4,8 @@ export interface BannerInput {
   readonly emulator: string;
   /** The gateway: every function's routes on one URL. */
   readonly gateway: string;
+  /** The live console the gateway serves. */
+  readonly console: string;
   readonly urls: ReadonlyMap<string, string>;
   readonly readModel: string;
   readonly seconds: number;
@@ -24,6 +26,7 @@ export function banner(input: BannerInput): string {
     `Spillway shop ready in ${input.seconds.toFixed(1)} s (data in ${input.dataDir})`,
     `  emulator           ${input.emulator}`,
     `  gateway            ${input.gateway}   (every route below, one URL; GET /openapi.json)`,
+    `  console            ${input.console}   (functions, subscriptions, streams, try it: live)`,
     ...[...input.urls].map(([name, address]) => `  ${name.padEnd(18)} ${address}`),
     `  read model         ${input.readModel}`,
     ...scaling,

@@ -1,0 +1,240 @@
+import type { EventStoreDBClient } from '@eventstore/db-client';
+import { type Outcome, type SubscriptionStatus, subscriptionStatuses } from '@spillway/autoscaler';
+import type { ReplicaState, ReplicaTracker } from '../gateway/replica-tracker';
+import type { DeclaredRoute } from '../gateway/route-table';
+import { addBuckets, type Buckets, bucketDelta, parsePrometheus, quantile } from './prometheus';
+
+/** A function as the console knows it, beyond its replicas (which the gateway's tracker knows). */
+export interface ConsoleFunction {
+  readonly name: string;
+  /** The group it consumes, when it has a subscription. */
+  readonly subscription?: { readonly source: string; readonly group: string };
+  /** Its scaling range, when the autoscaler scales it. */
+  readonly scaling?: { readonly minReplicas: number; readonly maxReplicas: number };
+  /** The autoscaler's last tick for it. */
+  latest?(): Outcome | undefined;
+}
+
+export interface HistoryPoint {
+  readonly at: number;
+  readonly lag: number | null;
+  readonly replicas: number;
+  readonly eventsPerSecond: number | null;
+}
+
+export interface ScalingView {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** The autoscaler's latest decision (every tick decides, "no change" included). */
+  readonly latest?: { readonly at: string; readonly replicas: number; readonly reason: string; readonly error?: string };
+  /** The last decision that changed the replica count. */
+  readonly lastChange?: { readonly at: string; readonly from: number; readonly to: number; readonly reason: string };
+}
+
+export interface FunctionView {
+  readonly name: string;
+  readonly routes: readonly { readonly method: string; readonly path: string }[];
+  readonly replicas: readonly ReplicaState[];
+  readonly readyReplicas: number;
+  readonly ready: boolean;
+  readonly subscription?: {
+    readonly source: string;
+    readonly group: string;
+    readonly status?: string;
+    readonly lag?: number;
+    readonly capped?: boolean;
+    readonly inFlight?: number;
+    readonly parked?: number;
+    readonly consumers?: number;
+    readonly error?: string;
+  };
+  /** Events handled per second over the last sampling interval, summed over replicas. */
+  readonly eventsPerSecond: number | null;
+  /** Handler duration p99 (bucket upper bound), over the last minute, or since start when nothing ran in it. */
+  readonly handlerP99Seconds: number | null;
+  readonly scaling?: ScalingView;
+  readonly history: readonly HistoryPoint[];
+}
+
+/** How often the console samples: the live view moves every two seconds. */
+export const DEFAULT_SAMPLE_INTERVAL_MS = 2_000;
+// Ten minutes of two-second points: "the last minutes" of the chart.
+const HISTORY_POINTS = 300;
+const P99_WINDOW_MS = 60_000;
+const METRICS_TIMEOUT_MS = 2_000;
+const PROCESSED = 'spillway_events_processed_total';
+const DURATION = 'spillway_handler_duration_seconds';
+
+interface Scrape {
+  readonly at: number;
+  readonly processed: number;
+  readonly buckets: Buckets;
+  readonly replicas: string;
+}
+
+interface FunctionState {
+  scrapes: Scrape[];
+  history: HistoryPoint[];
+  lastChange?: ScalingView['lastChange'];
+}
+
+async function scrape(urls: readonly string[]): Promise<{ processed: number; buckets: Buckets }> {
+  let processed = 0;
+  const buckets: Buckets = new Map();
+  await Promise.all(
+    urls.map(async (url) => {
+      const text = await fetch(`${url}/metrics`, {
+        headers: { connection: 'close' },
+        signal: AbortSignal.timeout(METRICS_TIMEOUT_MS),
+      }).then(
+        (r) => (r.ok ? r.text() : ''),
+        () => '',
+      );
+      const samples = parsePrometheus(text, [PROCESSED, `${DURATION}_bucket`]);
+      processed += samples.filter((s) => s.name === PROCESSED).reduce((sum, s) => sum + s.value, 0);
+      addBuckets(buckets, samples, DURATION);
+    }),
+  );
+  return { processed, buckets };
+}
+
+/**
+ * Samples every function on an interval: its replicas and their readiness (the gateway's tracker),
+ * its group's lag and parked count (the autoscaler's own measurement), events/s and handler p99
+ * (each ready replica's /metrics), and the autoscaler's decisions; keeps a few minutes of history.
+ */
+export class FunctionSampler {
+  private readonly state = new Map<string, FunctionState>();
+  private views: FunctionView[] = [];
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private readonly listeners = new Set<(views: readonly FunctionView[]) => void>();
+
+  constructor(
+    private readonly options: {
+      readonly client: EventStoreDBClient;
+      readonly functions: readonly ConsoleFunction[];
+      readonly tracker: ReplicaTracker;
+      readonly routes: readonly DeclaredRoute[];
+      readonly intervalMs?: number;
+    },
+  ) {}
+
+  start(): void {
+    const loop = async () => {
+      this.running = this.sample().catch(() => undefined);
+      await this.running;
+      if (this.timer !== undefined) this.timer = setTimeout(loop, this.options.intervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS);
+    };
+    this.timer = setTimeout(loop, 0);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** The latest sample; the first call samples if nothing has been sampled yet. */
+  async current(): Promise<readonly FunctionView[]> {
+    if (this.views.length === 0) await (this.running ?? this.sample());
+    return this.views;
+  }
+
+  onSample(listener: (views: readonly FunctionView[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async sample(): Promise<void> {
+    const statuses = await subscriptionStatuses(this.options.client).catch((): SubscriptionStatus[] => []);
+    const now = Date.now();
+    this.views = await Promise.all(this.options.functions.map((fn) => this.view(fn, statuses, now)));
+    for (const listener of this.listeners) listener(this.views);
+  }
+
+  private async view(fn: ConsoleFunction, statuses: readonly SubscriptionStatus[], now: number): Promise<FunctionView> {
+    let state = this.state.get(fn.name);
+    if (!state) {
+      state = { scrapes: [], history: [] };
+      this.state.set(fn.name, state);
+    }
+    const replicas = this.options.tracker.replicas(fn.name);
+    const ready = replicas.filter((r) => r.ready).map((r) => r.url);
+    const { processed, buckets } = await scrape(ready);
+    const scrapeNow: Scrape = { at: now, processed, buckets, replicas: ready.join(',') };
+    const previous = state.scrapes.at(-1);
+    state.scrapes.push(scrapeNow);
+    while (state.scrapes.length > 0 && now - state.scrapes[0]!.at > P99_WINDOW_MS) state.scrapes.shift();
+
+    // Counters restart with a replica: a drop means the set changed, so this interval has no rate.
+    const eventsPerSecond =
+      previous && processed >= previous.processed && now > previous.at
+        ? ((processed - previous.processed) * 1000) / (now - previous.at)
+        : null;
+    const oldest = state.scrapes[0]!;
+    const window = bucketDelta(buckets, oldest.buckets);
+    const p99 = (window && quantile(window, 0.99)) ?? quantile(buckets, 0.99) ?? null;
+
+    const status = fn.subscription
+      ? statuses.find((s) => s.subscription === `${fn.subscription!.source}::${fn.subscription!.group}`)
+      : undefined;
+    const subscription = fn.subscription
+      ? {
+          ...fn.subscription,
+          ...(status ? { status: status.status } : {}),
+          ...(status?.measurement
+            ? {
+                lag: status.measurement.lag,
+                capped: status.measurement.capped,
+                inFlight: status.measurement.inFlight,
+                parked: status.measurement.parked,
+                consumers: status.measurement.consumers ?? 0,
+              }
+            : {}),
+          ...(status?.error ? { error: status.error } : {}),
+        }
+      : undefined;
+
+    const outcome = fn.latest?.();
+    if (outcome?.decision && outcome.applied && outcome.decision.replicas !== outcome.currentReplicas) {
+      state.lastChange = {
+        at: new Date(outcome.at).toISOString(),
+        from: outcome.currentReplicas,
+        to: outcome.decision.replicas,
+        reason: outcome.decision.reason,
+      };
+    }
+    const scaling: ScalingView | undefined = fn.scaling
+      ? {
+          ...fn.scaling,
+          ...(outcome
+            ? {
+                latest: {
+                  at: new Date(outcome.at).toISOString(),
+                  replicas: outcome.decision?.replicas ?? outcome.currentReplicas,
+                  reason: outcome.decision?.reason ?? 'no decision yet',
+                  ...(outcome.error ? { error: outcome.error.message } : {}),
+                },
+              }
+            : {}),
+          ...(state.lastChange ? { lastChange: state.lastChange } : {}),
+        }
+      : undefined;
+
+    state.history.push({ at: now, lag: subscription?.lag ?? null, replicas: replicas.length, eventsPerSecond });
+    if (state.history.length > HISTORY_POINTS) state.history.shift();
+    return {
+      name: fn.name,
+      routes: this.options.routes.filter((r) => r.fn === fn.name).map(({ method, path }) => ({ method, path })),
+      replicas,
+      readyReplicas: ready.length,
+      ready: ready.length > 0,
+      ...(subscription ? { subscription } : {}),
+      eventsPerSecond,
+      handlerP99Seconds: p99,
+      ...(scaling ? { scaling } : {}),
+      history: [...state.history],
+    };
+  }
+}

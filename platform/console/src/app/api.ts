@@ -1,0 +1,70 @@
+/** The console API as the pages use it: JSON in, JSON out, a problem's detail as the error message. */
+export async function getJson<T>(path: string): Promise<T> {
+  const response = await fetch(path);
+  const body = (await response.json()) as T & { detail?: string };
+  if (!response.ok) throw new Error(body.detail ?? `${path} answered ${response.status}`);
+  return body;
+}
+
+export async function postJson<T>(path: string): Promise<T> {
+  const response = await fetch(path, { method: 'POST' });
+  const body = (await response.json()) as T & { detail?: string };
+  if (!response.ok) throw new Error(body.detail ?? `${path} answered ${response.status}`);
+  return body;
+}
+
+export interface EventView {
+  stream: string;
+  revision: string;
+  type: string;
+  id: string;
+  created: string;
+  position?: { commit: string; prepare: string };
+  isJson: boolean;
+  data: unknown;
+  metadata: unknown;
+  correlationId?: string;
+  causationId?: string;
+}
+
+export interface ReplicaState {
+  url: string;
+  ready: boolean;
+}
+
+export interface HistoryPoint {
+  at: number;
+  lag: number | null;
+  replicas: number;
+  eventsPerSecond: number | null;
+}
+
+export interface FunctionView {
+  name: string;
+  routes: { method: string; path: string }[];
+  replicas: ReplicaState[];
+  readyReplicas: number;
+  ready: boolean;
+  subscription?: {
+    source: string;
+    group: string;
+    status?: string;
+    lag?: number;
+    capped?: boolean;
+    inFlight?: number;
+    parked?: number;
+    consumers?: number;
+    error?: string;
+  };
+  eventsPerSecond: number | null;
+  handlerP99Seconds: number | null;
+  scaling?: {
+    minReplicas: number;
+    maxReplicas: number;
+    latest?: { at: string; replicas: number; reason: string; error?: string };
+    lastChange?: { at: string; from: number; to: number; reason: string };
+  };
+  history: HistoryPoint[];
+}
+
+export const API = '/console/api';

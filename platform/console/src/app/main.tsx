@@ -1,0 +1,78 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import 'uplot/dist/uPlot.min.css';
+import './style.css';
+import { API, type EventView, type FunctionView } from './api';
+import { FunctionsPage } from './pages/functions';
+import { StreamsPage } from './pages/streams';
+import { SubscriptionsPage } from './pages/subscriptions';
+import { TryItPage } from './pages/try-it';
+
+const PAGES = [
+  { hash: '#/functions', title: 'Functions' },
+  { hash: '#/subscriptions', title: 'Subscriptions' },
+  { hash: '#/streams', title: 'Streams' },
+  { hash: '#/try', title: 'Try it' },
+] as const;
+const LIVE_EVENTS_KEPT = 50;
+
+function useHash(): string {
+  const [hash, setHash] = useState(location.hash || '#/functions');
+  useEffect(() => {
+    const onChange = () => setHash(location.hash || '#/functions');
+    addEventListener('hashchange', onChange);
+    return () => removeEventListener('hashchange', onChange);
+  }, []);
+  return hash;
+}
+
+/** One live connection for every page: function samples and new events over SSE. */
+function useLive(): { functions: FunctionView[]; events: EventView[]; tick: number; connected: boolean } {
+  const [functions, setFunctions] = useState<FunctionView[]>([]);
+  const [events, setEvents] = useState<EventView[]>([]);
+  const [tick, setTick] = useState(0);
+  const [connected, setConnected] = useState(false);
+  useEffect(() => {
+    const source = new EventSource(`${API}/live`);
+    source.addEventListener('open', () => setConnected(true));
+    source.addEventListener('error', () => setConnected(false));
+    source.addEventListener('functions', (e) => {
+      setFunctions(JSON.parse((e as MessageEvent<string>).data) as FunctionView[]);
+      setTick((t) => t + 1);
+    });
+    source.addEventListener('event', (e) => {
+      const event = JSON.parse((e as MessageEvent<string>).data) as EventView;
+      setEvents((list) => [event, ...list].slice(0, LIVE_EVENTS_KEPT));
+    });
+    return () => source.close();
+  }, []);
+  return { functions, events, tick, connected };
+}
+
+function App() {
+  const hash = useHash();
+  const live = useLive();
+  return (
+    <>
+      <nav>
+        <strong>Spillway</strong>
+        {PAGES.map((p) => (
+          <a key={p.hash} href={p.hash} class={hash === p.hash ? 'active' : ''}>
+            {p.title}
+          </a>
+        ))}
+        <span class={`badge ${live.connected ? 'ok' : 'bad'}`} data-testid="live">
+          {live.connected ? 'live' : 'offline'}
+        </span>
+      </nav>
+      <main>
+        {hash === '#/functions' && <FunctionsPage functions={live.functions} />}
+        {hash === '#/subscriptions' && <SubscriptionsPage tick={live.tick} />}
+        {hash === '#/streams' && <StreamsPage live={live.events} />}
+        {hash === '#/try' && <TryItPage />}
+      </main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById('app')!);
