@@ -61,7 +61,7 @@ function App() {
             {p.title}
           </a>
         ))}
-        <span class={`badge ${live.connected ? 'ok' : 'bad'}`} data-testid="live">
+        <span class={`badge push ${live.connected ? 'ok' : 'bad'}`} data-testid="live">
           {live.connected ? 'live' : 'offline'}
         </span>
       </nav>
