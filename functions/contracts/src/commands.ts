@@ -29,11 +29,13 @@ export const CustomerId = z
 
 export const Quantity = z.int('must be an integer').positive('must be positive').max(MAX_LINE_QUANTITY);
 
-export const OrderLine = z.object({ sku: Sku, quantity: Quantity, unitPrice: Price });
+export const OrderLine = z.strictObject({ sku: Sku, quantity: Quantity, unitPrice: Price });
 export type OrderLine = z.infer<typeof OrderLine>;
 
+// Commands are strict: a field this shop does not know (a typo, a client's guess) is a 400 naming it,
+// never silently dropped. Events are read tolerantly instead (see the runtime's tolerant reader).
 export const CreateOrder = z
-  .object({
+  .strictObject({
     customerId: CustomerId,
     items: z.array(OrderLine).min(1, 'an order needs at least one line').max(MAX_ORDER_LINES, `at most ${MAX_ORDER_LINES} lines`),
     currency: CurrencyCode,
@@ -53,8 +55,8 @@ export const CreateOrder = z
   });
 export type CreateOrder = z.infer<typeof CreateOrder>;
 
-export const CancelOrder = z.object({ reason: z.string().max(500).optional() });
+export const CancelOrder = z.strictObject({ reason: z.string().max(500).optional() });
 export type CancelOrder = z.infer<typeof CancelOrder>;
 
-export const RestockItem = z.object({ quantity: Quantity });
+export const RestockItem = z.strictObject({ quantity: Quantity });
 export type RestockItem = z.infer<typeof RestockItem>;

@@ -27,6 +27,20 @@ describe('order-create over HTTP (real runtime, in-memory emulator)', () => {
     ]);
   });
 
+  test('with PUBLIC_BASE_URL the Location is the absolute URL where the order is read (the gateway)', async () => {
+    const behindGateway = await startHarness(orderCreate, {
+      drainTimeoutMs: DRAIN_MS,
+      connectionString: shop.connectionString,
+      publicBaseUrl: 'http://127.0.0.1:8080',
+    });
+    try {
+      const response = await request(behindGateway.url).post('/orders').send(order).expect(201);
+      expect(response.headers['location']).toBe(`http://127.0.0.1:8080/orders/${response.body.orderId}`);
+    } finally {
+      await behindGateway.close();
+    }
+  });
+
   test('the same Idempotency-Key -> the same order, written once, answered as the first time', async () => {
     const first = await request(shop.url).post('/orders').set('idempotency-key', 'retry-me').send(order).expect(201);
     // Key order in the body does not make it another request.
@@ -70,6 +84,26 @@ describe('order-create over HTTP (real runtime, in-memory emulator)', () => {
     expect((response.body.errors as { path: string }[]).map((e) => e.path).sort()).toEqual(
       ['body.currency', 'body.customerId', 'body.items.0.quantity', 'body.items.0.unitPrice'].sort(),
     );
+  });
+
+  test.each([
+    { name: 'an unknown field', body: { ...order, extra: 1 }, paths: ['body.extra'] },
+    {
+      name: 'an unknown field in a line',
+      body: { ...order, items: [{ ...order.items[0], colour: 'red' }] },
+      paths: ['body.items.0.colour'],
+    },
+    { name: 'two unknown fields', body: { ...order, note: 'x', giftWrap: true }, paths: ['body.giftWrap', 'body.note'] },
+  ])('an order with $name -> 400 naming it, nothing written', async ({ body, paths }) => {
+    const response = await request(shop.url).post('/orders').set('idempotency-key', `strict-${paths.join()}`).send(body).expect(400);
+    expect((response.body.errors as { path: string; message: string }[]).map((e) => e.path).sort()).toEqual(paths);
+    expect(response.body.errors[0].message).toBe('unknown field');
+  });
+
+  test('a cancel with an unknown field -> 400 naming it', async () => {
+    const { orderId } = (await request(shop.url).post('/orders').send(order).expect(201)).body as { orderId: string };
+    const response = await request(shop.url).post(`/orders/${orderId}/cancel`).send({ reason: 'x', refund: true }).expect(400);
+    expect(response.body.errors).toEqual([{ path: 'body.refund', message: 'unknown field' }]);
   });
 
   test('a body that is not JSON -> 415', async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CancelOrder, CreateOrder, type OrderEvent, OrderId, orderStream, parseOrderEvent } from '@spillway/contracts';
-import { type Fold, pathParam, type RouteDefinition, ValidationError } from '@spillway/runtime';
+import { type Fold, parseInput, pathParam, type RouteDefinition } from '@spillway/runtime';
 import { decide, evolve, initialState, type OrderState } from './decider';
 
 /** Folds an order stream; event types this contract does not know leave the state as it is. */
@@ -49,18 +49,12 @@ export const cancelOrderRoute: RouteDefinition<typeof CancelOrder, never, undefi
     // Order ids come from this service (UUIDs); anything else cannot name an order, and must not reach a stream name.
     const orderId = pathParam(request.params, 'id', OrderId);
     // The body is optional (a bare POST cancels), so it is validated here rather than by the route.
-    const parsed = CancelOrder.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      throw new ValidationError(
-        'the request body is invalid',
-        parsed.error.issues.map((issue) => ({ path: ['body', ...issue.path.map(String)].join('.'), message: issue.message })),
-      );
-    }
+    const body = parseInput(CancelOrder, request.body ?? {}, 'body');
     const now = new Date();
     await ctx.eventStore.decideAndAppend(
       orderStream(orderId),
       orderFold,
-      (state) => decide({ type: 'CancelOrder', orderId, ...parsed.data, now }, state),
+      (state) => decide({ type: 'CancelOrder', orderId, ...body, now }, state),
       parseOrderEvent,
     );
     return { status: 200, body: { orderId, status: 'cancelled' } };

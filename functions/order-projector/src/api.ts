@@ -11,16 +11,18 @@ const MAX_PAGE_SIZE = 100;
 /** `?status=` with nothing after it means "no filter", as a form would send it. */
 const blankAsAbsent = (value: unknown) => (value === '' ? undefined : value);
 
-const ListOrdersQuery = z.object({
+// Strict, as commands are: a misspelt filter (`?state=pending`) would otherwise list every order.
+const ListOrdersQuery = z.strictObject({
   customerId: z.preprocess(blankAsAbsent, CustomerId.optional()),
   status: z.preprocess(blankAsAbsent, z.enum(['pending', 'reserved', 'rejected', 'cancelled']).optional()),
-  // Capped rather than refused: asking for more than a page holds is not an error.
+  // Refused above the maximum rather than capped: a client asking for 100,000 and getting 100 back
+  // without a word would take them for all there is. More is read page by page through nextCursor.
   limit: z.coerce
     .number()
     .int()
     .positive()
-    .default(DEFAULT_PAGE_SIZE)
-    .transform((limit) => Math.min(limit, MAX_PAGE_SIZE)),
+    .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE} (follow nextCursor for more)`)
+    .default(DEFAULT_PAGE_SIZE),
   cursor: z.preprocess(blankAsAbsent, z.string().max(500).optional()),
 });
 

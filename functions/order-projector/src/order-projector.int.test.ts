@@ -139,9 +139,10 @@ describe.each(['postgres', 'pglite'] as const)('order-projector on %s (real runt
     expect(response.body.items.length).toBeGreaterThan(0);
   });
 
-  test('a limit above the cap is capped, not refused', async () => {
-    const response = await request(shop.url).get('/orders').query({ limit: 100000 }).expect(200);
-    expect(response.body.items.length).toBeLessThanOrEqual(100);
+  test('a limit above the maximum -> 400 naming the maximum (never a silently shorter page)', async () => {
+    const response = await request(shop.url).get('/orders').query({ limit: 100000 }).expect(400);
+    expect(response.body.errors).toEqual([{ path: 'query.limit', message: 'must be at most 100 (follow nextCursor for more)' }]);
+    await request(shop.url).get('/orders').query({ limit: 100 }).expect(200);
   });
 
   test.each([
@@ -161,6 +162,7 @@ describe.each(['postgres', 'pglite'] as const)('order-projector on %s (real runt
     },
     { name: 'a customer id with a NUL byte', query: { customerId: 'a\u0000b' }, path: 'query.customerId' },
     { name: 'a repeated limit', query: { limit: ['1', '2'] }, path: 'query.limit' },
+    { name: 'a misspelt filter', query: { state: 'pending' }, path: 'query.state' },
   ])('GET /orders with $name -> 400 naming $path', async ({ query, path }) => {
     const response = await request(shop.url).get('/orders').query(query).expect(400);
     expect(response.body.errors.map((e: { path: string }) => e.path)).toEqual([path]);

@@ -98,6 +98,7 @@ describe('stock-reservation (real runtime, in-memory emulator)', () => {
       { name: 'zero quantity', body: { quantity: 0 }, path: 'body.quantity' },
       { name: 'fractional quantity', body: { quantity: 1.5 }, path: 'body.quantity' },
       { name: 'missing quantity', body: {}, path: 'body.quantity' },
+      { name: 'an unknown field', body: { quantity: 1, warehouse: 'north' }, path: 'body.warehouse' },
     ])('restock with $name -> 400 naming $path', async ({ body, path }) => {
       const response = await request(shop.url).post('/inventory/apple/restock').send(body).expect(400);
       expect(response.body.errors.map((e: { path: string }) => e.path)).toEqual([path]);

@@ -38,6 +38,12 @@ const schema = z.object({
   CONCURRENCY: wholeNumber.pipe(z.number().positive()).optional(),
   /** The pod's namespace (downward API): two releases with the same function names stay apart on the dashboard. */
   POD_NAMESPACE: z.string().regex(NAMESPACE, 'expected a Kubernetes namespace name').optional(),
+  /** Where clients reach the functions' routes (a gateway or ingress): relative Location headers are resolved against it. */
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+    .refine((value) => !/[?#]/.test(value), 'must not hold a query or fragment')
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
   /** Override the function's declared retry policy (subscription.retry), field by field. */
   RETRY_INITIAL_DELAY_MS: wholeNumber.optional(),
   RETRY_FACTOR: z
@@ -64,6 +70,8 @@ export interface RuntimeConfig {
   readonly concurrency?: number;
   /** Set as the `namespace` label on every metric; unset outside Kubernetes. */
   readonly namespace?: string;
+  /** Prefixed to a route's relative Location header (no trailing slash); unset leaves it relative. */
+  readonly publicBaseUrl?: string;
   /** Fields of the retry policy set by the environment; they win over the function's declaration. */
   readonly retry?: Partial<RetryPolicy>;
   /** The whole environment, handed to the function's `init`. */
@@ -102,6 +110,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     concurrency: c.CONCURRENCY,
     namespace: c.POD_NAMESPACE,
+    publicBaseUrl: c.PUBLIC_BASE_URL,
     retry: definedOnly({
       initialDelayMs: c.RETRY_INITIAL_DELAY_MS,
       factor: c.RETRY_FACTOR,

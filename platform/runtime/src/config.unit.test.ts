@@ -43,6 +43,14 @@ describe('loadConfig', () => {
     });
   });
 
+  test.each([
+    { given: 'http://127.0.0.1:8080', expected: 'http://127.0.0.1:8080' },
+    { given: 'https://shop.example.com/api/', expected: 'https://shop.example.com/api' },
+  ])('PUBLIC_BASE_URL $given is kept without a trailing slash', ({ given, expected }) => {
+    expect(loadConfig({ PUBLIC_BASE_URL: given }).publicBaseUrl).toBe(expected);
+    expect(loadConfig({}).publicBaseUrl).toBeUndefined();
+  });
+
   test('one error names every wrong variable', () => {
     let error: unknown;
     try {
@@ -69,6 +77,9 @@ describe('loadConfig', () => {
     { name: 'a zero RETRY_MAX_ATTEMPTS (not even one attempt)', env: { RETRY_MAX_ATTEMPTS: '0' }, variable: 'RETRY_MAX_ATTEMPTS' },
     { name: 'a negative RETRY_MAX_ELAPSED_MS', env: { RETRY_MAX_ELAPSED_MS: '-5' }, variable: 'RETRY_MAX_ELAPSED_MS' },
     { name: 'API_TOKENS that lists no token (would turn auth off)', env: { API_TOKENS: ' , ' }, variable: 'API_TOKENS' },
+    { name: 'a PUBLIC_BASE_URL that is not http(s)', env: { PUBLIC_BASE_URL: 'ftp://gateway' }, variable: 'PUBLIC_BASE_URL' },
+    { name: 'a PUBLIC_BASE_URL with a query', env: { PUBLIC_BASE_URL: 'http://gateway/?x=1' }, variable: 'PUBLIC_BASE_URL' },
+    { name: 'a PUBLIC_BASE_URL without a scheme', env: { PUBLIC_BASE_URL: 'gateway:8080' }, variable: 'PUBLIC_BASE_URL' },
   ])('$name is refused, naming $variable', ({ env, variable }) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`invalid configuration: ${variable}: `));

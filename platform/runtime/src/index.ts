@@ -23,6 +23,7 @@ export { BusinessRuleError, ConcurrencyError, NotFoundError, PermanentError, Spi
 export type { EventStoreAccess, ExpectedRevision, Fold, Loaded, NewEvent, ParseEvent, StoredEvent } from './event-store/event-store-access';
 export type { QuarantinedEvent } from './event-store/tolerant-reader';
 export { QUARANTINE_EVENT_TYPE, QUARANTINE_STREAM } from './event-store/tolerant-reader';
+export { parseInput } from './http/parse-input';
 export { pathParam } from './http/path-param';
 export type { Problem } from './http/problem';
 export { uuidV5 } from './ids/uuid-v5';

@@ -49,6 +49,8 @@ describe('spillway dev (npm start)', () => {
     });
     expect(placed.status).toBe(201);
     const { orderId } = (await placed.json()) as { orderId: string };
+    // Sent straight to order-create, which cannot read orders: the Location names the gateway (PUBLIC_BASE_URL).
+    expect(placed.headers.get('location')).toBe(`${first.gateway}/orders/${orderId}`);
     const order = await eventually('the order to be reserved', async () => {
       const response = await fetch(`${first.urls['order-projector']}/orders/${orderId}`);
       const body = (await response.json()) as { status?: string };

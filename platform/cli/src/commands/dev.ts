@@ -102,6 +102,8 @@ async function run(argv: string[]): Promise<number> {
     ESDB_CONNECTION_STRING: emulator.connectionString,
     LOG_LEVEL: options.logLevel,
     DRAIN_TIMEOUT_MS: String(FUNCTION_DRAIN_MS),
+    // The gateway reads every resource a function creates, whichever function serves it.
+    PUBLIC_BASE_URL: `http://127.0.0.1:${options.ports.gateway}`,
   };
   let shop: ReturnType<typeof startShopProcesses>;
   try {

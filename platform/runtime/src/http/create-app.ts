@@ -21,6 +21,8 @@ export interface AppOptions<D> {
   readonly log: Logger;
   readonly metrics: RuntimeMetrics;
   readonly apiTokens: readonly string[];
+  /** Resolves relative Location headers to where clients read the resource (PUBLIC_BASE_URL). */
+  readonly publicBaseUrl?: string;
   readonly bodyLimitBytes: number;
   readonly readiness: Readiness;
   /** The process's tolerant reader (shared with its subscription); one of its own when not given. */
@@ -71,7 +73,7 @@ export function createApp<D>(options: AppOptions<D>): express.Express {
   if (options.apiTokens.length > 0) routes.use(bearerAuth(options.apiTokens));
   routes.use(express.json({ limit: options.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
   const reader = options.reader ?? new TolerantReader(definition.name, options.client, log, options.metrics);
-  const runtime = { fn: definition.name, client: options.client, log, reader, deps: options.deps };
+  const runtime = { fn: definition.name, client: options.client, log, reader, publicBaseUrl: options.publicBaseUrl, deps: options.deps };
   for (const route of definition.routes ?? []) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
     routes[method](route.path, routeHandler(route, runtime));

@@ -8,6 +8,7 @@ import { SpillwayError, ValidationError } from '../errors/errors';
 import { type Cause, effectId } from '../event-store/cause';
 import { createEventStoreAccess } from '../event-store/create-event-store-access';
 import type { TolerantReader } from '../event-store/tolerant-reader';
+import { parseInput } from './parse-input';
 
 // Long enough for any UUID or ULID a client might use, short enough to bound the id derivation input.
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -23,14 +24,7 @@ class UnsupportedMediaTypeError extends SpillwayError {
 }
 
 function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
-  if (!schema) return value as T;
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => ({
-    path: [where, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
-  throw new ValidationError(`the request ${where} is invalid`, problems);
+  return schema ? parseInput(schema, value, where) : (value as T);
 }
 
 function idempotencyKey(req: Request): string | undefined {
@@ -78,6 +72,8 @@ export interface RouteRuntime<D> {
   readonly client: EventStoreDBClient;
   readonly log: Logger;
   readonly reader: TolerantReader;
+  /** PUBLIC_BASE_URL: relative Location headers are resolved against it. */
+  readonly publicBaseUrl?: string;
   deps(): D;
 }
 
@@ -116,7 +112,12 @@ export function routeHandler<D>(route: RouteDefinition<any, any, D>, runtime: Ro
     );
     res.status(response.status);
     res.setHeader('x-correlation-id', correlationId);
-    for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(response.headers ?? {})) {
+      // A function names where its resource is read relative to the API (`/orders/<id>`); that is often
+      // another function's route, so the one URL that reads it is the gateway's or ingress's.
+      const located = name.toLowerCase() === 'location' && value.startsWith('/') && runtime.publicBaseUrl;
+      res.setHeader(name, located ? `${runtime.publicBaseUrl}${value}` : value);
+    }
     if (response.body === undefined) res.end();
     else res.json(response.body);
   };

@@ -162,6 +162,7 @@ export async function startFunction<E extends EventSchemas, D>(
     log,
     metrics,
     apiTokens: config.apiTokens,
+    publicBaseUrl: config.publicBaseUrl,
     bodyLimitBytes: config.bodyLimitBytes,
     readiness: { notReadyReasons },
     deps: () => deps,
