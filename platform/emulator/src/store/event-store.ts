@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Batch } from './batch';
 import { type CommitDecision, type CommitView, checkCommit } from './commit-check';
+import { type EventBodies, MemoryBodies } from './event-bodies';
 import type { Journal } from './journal';
 import { FILE_HEADER_SIZE } from './log-format';
 import type { AppendOutcome, DeleteOutcome, ExpectedState, ProposedEvent, RecordedEvent, Store, StreamState } from './store';
@@ -15,10 +16,13 @@ import {
 } from './stream-metadata';
 
 /**
- * How many event ids the idempotency check remembers for `any` / `stream_exists` appends.
- * EventStoreDB keeps a bounded cache of recently committed events for the same purpose.
+ * How much the idempotency check remembers of recent event ids for `any` / `stream_exists`
+ * appends, sized as EventStoreDB sizes its committed-events cache
+ * (ESConsts.CommitedEventsMemCacheLimit, 8 MiB at 16 + 4 + 8 + 2 bytes per stream-name char):
+ * about 120,000 events with 20-character stream names.
  */
-const RECENT_IDS_CAPACITY = 1_000_000;
+const RECENT_IDS_BYTES = 8 * 1024 * 1024;
+const recentIdCost = (streamId: string) => 28 + 2 * streamId.length;
 const TICKS_PER_MS = 10_000n;
 const METADATA_TYPE = '$metadata';
 const TOMBSTONE_TYPE = '$streamDeleted';
@@ -27,12 +31,18 @@ const BINARY_TYPE = 'application/octet-stream';
 const EMPTY = new Uint8Array(0);
 
 interface StreamRecord {
-  /** Every event ever written, acknowledged or not: `events[r].revision === r`. */
-  readonly events: RecordedEvent[];
-  /** How many of `events` are durable (readers see only those). */
+  /** The `$all` index of every event ever written, acknowledged or not: revision r is `indices[r]`. */
+  readonly indices: number[];
+  /** How many of `indices` are durable (readers see only those). */
   durableLength: number;
-  tombstone: RecordedEvent | undefined;
+  /** The tombstone's `$all` index. */
+  tombstone: number | undefined;
   durableTombstone: boolean;
+  /**
+   * Metastreams only: their events, kept in memory. They are small, few per stream, and read
+   * on every append to and read of the stream they describe.
+   */
+  readonly pinned: RecordedEvent[] | undefined;
 }
 
 interface PendingWaiter {
@@ -42,7 +52,10 @@ interface PendingWaiter {
 }
 
 export interface EventStoreOptions {
-  readonly journal: Journal;
+  /** Given here, or later with `attach` once the log has been read back. */
+  readonly journal?: Journal;
+  /** Where events are kept, given the `$all` position of each index; in memory by default. */
+  readonly bodies?: (positionOf: (index: number) => number) => EventBodies;
   /** Milliseconds since the epoch; tests pass a fake clock to exercise `$maxAge`. */
   readonly now?: () => number;
 }
@@ -54,16 +67,18 @@ export const isMetastream = (streamId: string): boolean => streamId.startsWith('
  * metadata, with every append handed to a Journal and made visible once it is durable.
  */
 export class EventStore implements Store {
-  private readonly journal: Journal;
+  private journal: Journal | undefined;
   private readonly now: () => number;
+  private readonly bodies: EventBodies;
   private readonly streams = new Map<string, StreamRecord>();
-  /** `$all`: every event in position order; `log[0..durableCount)` are acknowledged. */
-  private readonly log: RecordedEvent[] = [];
+  /** `$all`: the position of every event by index, in order; `[0..durableCount)` are acknowledged. */
   private readonly logPositions: number[] = [];
   private durableCount = 0;
   private durableHead: number = FILE_HEADER_SIZE;
   private nextPosition: number = FILE_HEADER_SIZE;
-  private readonly recentIds = new Map<string, RecordedEvent>();
+  /** Event id -> [`$all` index, cost]; insertion order is age. */
+  private readonly recentIds = new Map<string, [number, number]>();
+  private recentIdsBytes = 0;
   private readonly listeners = new Set<(events: readonly RecordedEvent[]) => void>();
   private waiters: PendingWaiter[] = [];
   private failure: Error | undefined;
@@ -72,24 +87,31 @@ export class EventStore implements Store {
   constructor(options: EventStoreOptions) {
     this.journal = options.journal;
     this.now = options.now ?? Date.now;
+    const positionOf = (index: number) => this.logPositions[index]!;
+    this.bodies = options.bodies ? options.bodies(positionOf) : new MemoryBodies();
   }
 
   /**
-   * Replays events read back from the log at start-up (already durable, already checked),
-   * rebuilding every index. `end` is where the next record goes.
+   * Replays one record read back from the log at start-up (already durable, already checked)
+   * into every index. `end` is where the next record goes.
    */
   restore(events: readonly RecordedEvent[], end: number): void {
-    this.index(events);
+    this.index(events, true);
     this.markDurable(events);
-    this.durableCount = this.log.length;
+    this.durableCount = this.logPositions.length;
     this.durableHead = end;
     this.nextPosition = end;
+  }
+
+  /** The journal appends go to, once the log has been read back. */
+  attach(journal: Journal): void {
+    this.journal = journal;
   }
 
   async append(streamId: string, expected: ExpectedState, events: readonly ProposedEvent[]): Promise<AppendOutcome> {
     this.assertWritable();
     const stream = this.streams.get(streamId);
-    const current = stream ? stream.events.length - 1 : -1;
+    const current = stream ? stream.indices.length - 1 : -1;
     const decision = checkCommit(
       streamId,
       expected,
@@ -133,11 +155,11 @@ export class EventStore implements Store {
   async delete(streamId: string, expected: ExpectedState): Promise<DeleteOutcome> {
     this.assertWritable();
     const stream = this.streams.get(streamId);
-    const current = stream ? stream.events.length - 1 : -1;
+    const current = stream ? stream.indices.length - 1 : -1;
     const refused = this.checkDelete(streamId, stream, expected, current);
     if (refused) return refused;
     const metastreamId = `$$${streamId}`;
-    const metaCurrent = (this.streams.get(metastreamId)?.events.length ?? 0) - 1;
+    const metaCurrent = (this.streams.get(metastreamId)?.indices.length ?? 0) - 1;
     // Soft-deleting a stream that has neither events nor metadata is a conflict
     // (StorageWriterService, WriteDelete).
     if (current < 0 && metaCurrent < 0) return { kind: 'wrong_expected_version', actual: undefined };
@@ -159,7 +181,7 @@ export class EventStore implements Store {
   async tombstone(streamId: string, expected: ExpectedState): Promise<DeleteOutcome> {
     this.assertWritable();
     const stream = this.streams.get(streamId);
-    const current = stream ? stream.events.length - 1 : -1;
+    const current = stream ? stream.indices.length - 1 : -1;
     const refused = this.checkDelete(streamId, stream, expected, current);
     if (refused) return refused;
     const batch = this.startBatch();
@@ -191,13 +213,13 @@ export class EventStore implements Store {
     if (direction === 'forwards') {
       const start = from > BigInt(last) ? last + 1 : Math.max(first, Number(from));
       for (let r = start; r <= last && out.length < limit; r++) {
-        const event = stream.events[r]!;
+        const event = this.eventAt(stream, r);
         if (cutoff === undefined || event.created >= cutoff) out.push(event);
       }
     } else {
       const start = from > BigInt(last) ? last : Number(from);
       for (let r = start; r >= first && out.length < limit; r--) {
-        const event = stream.events[r]!;
+        const event = this.eventAt(stream, r);
         if (cutoff === undefined || event.created >= cutoff) out.push(event);
       }
     }
@@ -208,9 +230,13 @@ export class EventStore implements Store {
     if (maxCount <= 0n) return [];
     const limit = maxCount > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(maxCount);
     const index = this.lowerBound(from > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(from));
-    if (direction === 'forwards') return this.log.slice(index, Math.min(this.durableCount, index + limit));
     const out: RecordedEvent[] = [];
-    for (let i = index - 1; i >= 0 && out.length < limit; i--) out.push(this.log[i]!);
+    if (direction === 'forwards') {
+      const end = Math.min(this.durableCount, index + limit);
+      for (let i = index; i < end; i++) out.push(this.bodies.get(i));
+      return out;
+    }
+    for (let i = index - 1; i >= 0 && out.length < limit; i--) out.push(this.bodies.get(i));
     return out;
   }
 
@@ -236,12 +262,17 @@ export class EventStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.journal.close();
-    this.listeners.clear();
+    try {
+      await this.journal?.close();
+    } finally {
+      this.bodies.close();
+      this.listeners.clear();
+    }
   }
 
   private assertWritable(): void {
     if (this.closed) throw new Error('the event store is closed');
+    if (!this.journal) throw new Error('the event store is still reading its log back');
     if (this.failure) throw new Error('the event store stopped after a failed write', { cause: this.failure });
   }
 
@@ -252,12 +283,15 @@ export class EventStore implements Store {
   /** The write-side view: includes appends not yet durable, as EventStoreDB's index writer does. */
   private commitView(streamId: string, stream: StreamRecord | undefined): CommitView {
     return {
-      current: stream ? stream.events.length - 1 : -1,
+      current: stream ? stream.indices.length - 1 : -1,
       tombstoned: stream?.tombstone !== undefined,
       softDeleted: this.limitsOf(streamId, false).truncateBefore === Number.POSITIVE_INFINITY,
-      hasMetadata: (this.streams.get(`$$${streamId}`)?.events.length ?? 0) > 0,
-      eventAt: (revision) => stream?.events[revision],
-      recentEvent: (id) => this.recentIds.get(id),
+      hasMetadata: (this.streams.get(`$$${streamId}`)?.indices.length ?? 0) > 0,
+      eventAt: (revision) => (stream && revision >= 0 && revision < stream.indices.length ? this.eventAt(stream, revision) : undefined),
+      recentEvent: (id) => {
+        const recent = this.recentIds.get(id);
+        return recent ? this.bodies.get(recent[0]) : undefined;
+      },
     };
   }
 
@@ -289,7 +323,7 @@ export class EventStore implements Store {
       const original = streamId.slice(2);
       // The batch is not indexed yet, so this asks whether the stream was soft-deleted before it.
       if (this.limitsOf(original, false).truncateBefore === Number.POSITIVE_INFINITY) {
-        const originalCurrent = (this.streams.get(original)?.events.length ?? 0) - 1;
+        const originalCurrent = (this.streams.get(original)?.indices.length ?? 0) - 1;
         this.writeTruncateBefore(batch, original, BigInt(originalCurrent + 1), created);
       }
     }
@@ -297,7 +331,7 @@ export class EventStore implements Store {
 
   private writeTruncateBefore(batch: Batch, streamId: string, truncateBefore: bigint, created: bigint): void {
     const metastreamId = `$$${streamId}`;
-    const previous = batch.lastOf(metastreamId) ?? this.streams.get(metastreamId)?.events.at(-1);
+    const previous = batch.lastOf(metastreamId) ?? this.streams.get(metastreamId)?.pinned?.at(-1);
     const revision = previous ? previous.revision + 1n : 0n;
     batch.add({
       streamId: metastreamId,
@@ -319,8 +353,8 @@ export class EventStore implements Store {
     if (isMetastream(streamId)) return METASTREAM_LIMITS;
     const meta = this.streams.get(`$$${streamId}`);
     if (!meta) return NO_LIMITS;
-    const length = durableOnly ? meta.durableLength : meta.events.length;
-    const last = meta.events[length - 1];
+    const length = durableOnly ? meta.durableLength : meta.indices.length;
+    const last = meta.pinned?.[length - 1];
     return last ? parseLimits(last.data) : NO_LIMITS;
   }
 
@@ -331,31 +365,60 @@ export class EventStore implements Store {
   private streamRecord(streamId: string): StreamRecord {
     let stream = this.streams.get(streamId);
     if (!stream) {
-      stream = { events: [], durableLength: 0, tombstone: undefined, durableTombstone: false };
+      stream = {
+        indices: [],
+        durableLength: 0,
+        tombstone: undefined,
+        durableTombstone: false,
+        pinned: isMetastream(streamId) ? [] : undefined,
+      };
       this.streams.set(streamId, stream);
     }
     return stream;
   }
 
-  private index(events: readonly RecordedEvent[]): void {
+  /** The event at `revision` of `stream` (which must exist). */
+  private eventAt(stream: StreamRecord, revision: number): RecordedEvent {
+    return stream.pinned ? stream.pinned[revision]! : this.bodies.get(stream.indices[revision]!);
+  }
+
+  /** Adds events to every index; `restoring` when they were read back from the log (already durable). */
+  private index(events: readonly RecordedEvent[], restoring = false): void {
     let stream: StreamRecord | undefined;
     let streamId: string | undefined;
     for (const event of events) {
+      const index = this.logPositions.length;
+      this.logPositions.push(Number(event.position));
+      if (restoring) this.bodies.restored(index, event);
+      else this.bodies.add(index, event);
       if (event.streamId !== streamId) {
         streamId = event.streamId;
         stream = this.streamRecord(streamId);
       }
-      if (event.revision === DELETED_STREAM) stream!.tombstone = event;
-      else stream!.events.push(event);
-      this.log.push(event);
-      this.logPositions.push(Number(event.position));
-      this.recentIds.set(event.id, event);
+      if (event.revision === DELETED_STREAM) {
+        stream!.tombstone = index;
+      } else {
+        stream!.indices.push(index);
+        stream!.pinned?.push(event);
+      }
+      this.rememberId(event.id, index, recentIdCost(streamId));
     }
-    while (this.recentIds.size > RECENT_IDS_CAPACITY) {
-      const oldest = this.recentIds.keys().next();
+    while (this.recentIdsBytes > RECENT_IDS_BYTES) {
+      const oldest = this.recentIds.entries().next();
       if (oldest.done) break;
-      this.recentIds.delete(oldest.value);
+      this.recentIds.delete(oldest.value[0]);
+      this.recentIdsBytes -= oldest.value[1][1];
     }
+  }
+
+  private rememberId(id: string, index: number, cost: number): void {
+    const previous = this.recentIds.get(id);
+    if (previous) {
+      this.recentIds.delete(id);
+      this.recentIdsBytes -= previous[1];
+    }
+    this.recentIds.set(id, [index, cost]);
+    this.recentIdsBytes += cost;
   }
 
   private markDurable(events: readonly RecordedEvent[]): void {
@@ -377,11 +440,12 @@ export class EventStore implements Store {
     const start = this.nextPosition;
     const end = batch.end;
     // Encoded before anything changes: a batch the log cannot hold fails its own request only.
-    const record = this.journal.prepare(events, start, end);
+    const journal = this.journal!;
+    const record = journal.prepare(events, start, end);
     this.index(events);
     this.nextPosition = end;
     return new Promise<void>((resolve, reject) => {
-      this.journal.write(record, (error) => {
+      journal.write(record, (error) => {
         if (error) {
           this.failure ??= error;
           reject(new Error('writing to the event log failed', { cause: error }));
@@ -390,6 +454,7 @@ export class EventStore implements Store {
         }
         this.markDurable(events);
         this.durableCount += events.length;
+        this.bodies.durable(this.durableCount);
         this.durableHead = end;
         this.resolveWaiters();
         for (const listener of this.listeners) {

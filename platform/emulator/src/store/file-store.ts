@@ -1,6 +1,8 @@
+import * as path from 'node:path';
 import { EventStore } from './event-store';
-import { FileJournal } from './file-journal';
-import type { RecordedEvent, Store } from './store';
+import { FileBodies } from './file-bodies';
+import { FileJournal, LOG_FILE } from './file-journal';
+import type { Store } from './store';
 
 export interface FileStoreInfo {
   readonly store: Store;
@@ -12,21 +14,31 @@ export interface FileStoreOptions {
   readonly now?: () => number;
   /** Told what start-up dropped or started anew (a torn tail); nothing is dropped silently. */
   readonly warn?: (message: string) => void;
+  /** Bytes of events the read cache keeps (file-bodies.ts CACHE_BYTES by default). */
+  readonly cacheBytes?: number;
 }
 
 /**
- * Opens the durable log in `dataDir`: recovers it, rebuilds the indexes, then accepts appends.
- * A damaged log (anything but a torn tail) rejects with a LogDamagedError and is left as it is.
+ * Opens the durable log in `dataDir`: reads it back record by record into the indexes (the
+ * events stay in the file, read back through a bounded cache), then accepts appends. A
+ * damaged log (anything but a torn tail) rejects with a LogDamagedError and is left as it is.
  */
 export async function openFileStore(dataDir: string, options: FileStoreOptions = {}): Promise<FileStoreInfo> {
-  const events: RecordedEvent[] = [];
-  const { journal, end, truncated } = await FileJournal.open(dataDir, {
-    onRecord: (record) => {
-      for (const event of record) events.push(event);
-    },
-    ...(options.warn ? { warn: options.warn } : {}),
+  const file = path.join(dataDir, LOG_FILE);
+  const store = new EventStore({
+    ...(options.now ? { now: options.now } : {}),
+    bodies: (positionOf) => new FileBodies(file, positionOf, options.cacheBytes),
   });
-  const store = new EventStore({ journal, ...(options.now ? { now: options.now } : {}) });
-  store.restore(events, end);
-  return { store, truncated };
+  let opened: Awaited<ReturnType<typeof FileJournal.open>>;
+  try {
+    opened = await FileJournal.open(dataDir, {
+      onRecord: (events, end) => store.restore(events, end),
+      ...(options.warn ? { warn: options.warn } : {}),
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  store.attach(opened.journal);
+  return { store, truncated: opened.truncated };
 }

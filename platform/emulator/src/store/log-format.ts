@@ -176,36 +176,9 @@ export function decodeRecord(buf: Buffer, offset: number, base: number): DecodeR
   const events: RecordedEvent[] = [];
   let o = BODY_HEADER_SIZE;
   for (let i = 0; i < count; i++) {
-    if (o + ENTRY_FIXED_SIZE > body.length) return { kind: 'corrupt', reason: `${structure}: entry overruns its record`, next };
-    const streamLen = body.readUInt16LE(o + 32);
-    const typeLen = body.readUInt16LE(o + 34);
-    const ctLen = body.readUInt16LE(o + 36);
-    const dataLen = body.readUInt32LE(o + 38);
-    const metaLen = body.readUInt32LE(o + 42);
-    const end = o + ENTRY_FIXED_SIZE + streamLen + typeLen + ctLen + dataLen + metaLen;
-    if (end > body.length) return { kind: 'corrupt', reason: `${structure}: entry overruns its record`, next };
-    let p = o + ENTRY_FIXED_SIZE;
-    const streamId = body.toString('utf8', p, p + streamLen);
-    p += streamLen;
-    const type = body.toString('utf8', p, p + typeLen);
-    p += typeLen;
-    const contentType = body.toString('utf8', p, p + ctLen);
-    p += ctLen;
-    // Copies, so that the file buffer read at start-up can be released.
-    const data = Uint8Array.prototype.slice.call(body, p, p + dataLen);
-    p += dataLen;
-    const metadata = Uint8Array.prototype.slice.call(body, p, p + metaLen);
-    events.push({
-      streamId,
-      revision: body.readBigUInt64LE(o),
-      position: BigInt(base + start + o),
-      id: readUuid(body, o + 16),
-      type,
-      contentType,
-      data,
-      metadata,
-      created: body.readBigInt64LE(o + 8),
-    });
+    const end = entryEnd(body, o);
+    if (end === undefined) return { kind: 'corrupt', reason: `${structure}: entry overruns its record`, next };
+    events.push(decodeEntry(body, o, BigInt(base + start + o)));
     o = end;
   }
   if (o !== body.length) return { kind: 'corrupt', reason: `${structure}: trailing bytes in record`, next };
@@ -227,4 +200,49 @@ export function checkRecordHeader(buf: Buffer, offset: number, base: number): He
     return { kind: 'torn', entries: start + BODY_HEADER_SIZE <= buf.length ? buf.readUInt32LE(start + 1) : undefined };
   }
   return { kind: 'ok', bodySize };
+}
+
+/** Where the entry at `o` ends within `buf`, or undefined when it does not fit. */
+export function entryEnd(buf: Buffer, o: number): number | undefined {
+  if (o + ENTRY_FIXED_SIZE > buf.length) return undefined;
+  const end =
+    o +
+    ENTRY_FIXED_SIZE +
+    buf.readUInt16LE(o + 32) +
+    buf.readUInt16LE(o + 34) +
+    buf.readUInt16LE(o + 36) +
+    buf.readUInt32LE(o + 38) +
+    buf.readUInt32LE(o + 42);
+  return end > buf.length ? undefined : end;
+}
+
+/** Decodes the entry at `o` of `buf` (its end checked with entryEnd); data and metadata are copies. */
+export function decodeEntry(buf: Buffer, o: number, position: bigint): RecordedEvent {
+  const streamLen = buf.readUInt16LE(o + 32);
+  const typeLen = buf.readUInt16LE(o + 34);
+  const ctLen = buf.readUInt16LE(o + 36);
+  const dataLen = buf.readUInt32LE(o + 38);
+  const metaLen = buf.readUInt32LE(o + 42);
+  let p = o + ENTRY_FIXED_SIZE;
+  const streamId = buf.toString('utf8', p, p + streamLen);
+  p += streamLen;
+  const type = buf.toString('utf8', p, p + typeLen);
+  p += typeLen;
+  const contentType = buf.toString('utf8', p, p + ctLen);
+  p += ctLen;
+  // Copies, so that the buffer read from the file can be released.
+  const data = Uint8Array.prototype.slice.call(buf, p, p + dataLen);
+  p += dataLen;
+  const metadata = Uint8Array.prototype.slice.call(buf, p, p + metaLen);
+  return {
+    streamId,
+    revision: buf.readBigUInt64LE(o),
+    position,
+    id: readUuid(buf, o + 16),
+    type,
+    contentType,
+    data,
+    metadata,
+    created: buf.readBigInt64LE(o + 8),
+  };
 }

@@ -1,0 +1,121 @@
+/**
+ * The durable mode's events: in the log file, read back on demand through a bounded cache.
+ * Events not yet durable stay in memory until their write is synced (they are in the file
+ * then, and the store only reads durable events from it).
+ */
+import * as fs from 'node:fs';
+import type { EventBodies } from './event-bodies';
+import { decodeEntry, ENTRY_FIXED_SIZE, entryEnd } from './log-format';
+import type { RecordedEvent } from './store';
+
+/** What the cache may hold, by the estimate below: recent events and re-read old ones. */
+export const CACHE_BYTES = 32 * 1024 * 1024;
+/** One read brings this much of the file, so a forward scan of old events costs one syscall per window. */
+const READ_WINDOW_BYTES = 64 * 1024;
+/** Object, strings and bigints of a RecordedEvent besides its data and metadata (measured roughly with V8 heap snapshots). */
+const EVENT_OVERHEAD_BYTES = 300;
+
+const estimate = (e: RecordedEvent) =>
+  EVENT_OVERHEAD_BYTES + 2 * (e.streamId.length + e.type.length + e.contentType.length) + e.data.byteLength + e.metadata.byteLength;
+
+export class FileBodies implements EventBodies {
+  private readonly pending = new Map<number, RecordedEvent>();
+  /** Insertion order is recency: a hit moves the entry to the end, eviction takes from the front. */
+  private readonly cache = new Map<number, RecordedEvent>();
+  private cacheBytes = 0;
+  private window = Buffer.alloc(0);
+  private windowStart = 0;
+
+  private fd: number | undefined;
+
+  constructor(
+    /** The log file, opened for reading on the first read (it may not exist yet when the store is built). */
+    private readonly file: string,
+    /** The file offset of event `index`'s entry (its `$all` position). */
+    private readonly positionOf: (index: number) => number,
+    private readonly cacheLimit = CACHE_BYTES,
+  ) {}
+
+  add(index: number, event: RecordedEvent): void {
+    this.pending.set(index, event);
+  }
+
+  restored(): void {}
+
+  durable(count: number): void {
+    for (const [index, event] of this.pending) {
+      if (index >= count) break;
+      this.pending.delete(index);
+      this.remember(index, event);
+    }
+  }
+
+  get(index: number): RecordedEvent {
+    const pending = this.pending.get(index);
+    if (pending) return pending;
+    const cached = this.cache.get(index);
+    if (cached) {
+      this.cache.delete(index);
+      this.cache.set(index, cached);
+      return cached;
+    }
+    const event = this.read(this.positionOf(index));
+    this.remember(index, event);
+    return event;
+  }
+
+  close(): void {
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
+    this.cache.clear();
+    this.pending.clear();
+  }
+
+  private remember(index: number, event: RecordedEvent): void {
+    this.cache.set(index, event);
+    this.cacheBytes += estimate(event);
+    while (this.cacheBytes > this.cacheLimit) {
+      const oldest = this.cache.entries().next();
+      if (oldest.done) break;
+      this.cache.delete(oldest.value[0]);
+      this.cacheBytes -= estimate(oldest.value[1]);
+    }
+  }
+
+  private read(position: number): RecordedEvent {
+    let o = position - this.windowStart;
+    let end = o >= 0 && o < this.window.length ? entryEnd(this.window, o) : undefined;
+    if (end === undefined) {
+      this.fill(position, READ_WINDOW_BYTES);
+      o = 0;
+      end = entryEnd(this.window, 0);
+      if (end === undefined) {
+        // An entry larger than the window: its length fields are in the window now.
+        this.fill(position, this.entrySize());
+        end = entryEnd(this.window, 0);
+        if (end === undefined) throw new Error(`the event log has no whole entry at position ${position}`);
+      }
+    }
+    return decodeEntry(this.window, o, BigInt(position));
+  }
+
+  /** Size of the entry at the start of the window, from its header. */
+  private entrySize(): number {
+    const w = this.window;
+    if (w.length < ENTRY_FIXED_SIZE) throw new Error(`the event log ends inside an entry header at ${this.windowStart}`);
+    return ENTRY_FIXED_SIZE + w.readUInt16LE(32) + w.readUInt16LE(34) + w.readUInt16LE(36) + w.readUInt32LE(38) + w.readUInt32LE(42);
+  }
+
+  private fill(position: number, length: number): void {
+    this.fd ??= fs.openSync(this.file, 'r');
+    const buf = Buffer.allocUnsafe(length);
+    let read = 0;
+    while (read < length) {
+      const n = fs.readSync(this.fd, buf, read, length - read, position + read);
+      if (n === 0) break;
+      read += n;
+    }
+    this.window = buf.subarray(0, read);
+    this.windowStart = position;
+  }
+}
