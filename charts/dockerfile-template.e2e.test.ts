@@ -90,6 +90,7 @@ describe('the function image (FUNCTION=order-create)', () => {
           PORT: String(port),
           ESDB_CONNECTION_STRING: 'esdb://127.0.0.1:1?tls=false',
           DRAIN_TIMEOUT_MS: '2000',
+          AUTH: 'none',
         },
         stdio: ['ignore', 'ignore', 'pipe'],
       });

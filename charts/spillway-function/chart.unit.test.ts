@@ -9,7 +9,7 @@ import { inventory, type Manifest, only, validateManifest } from '../test-kit/ma
 afterAll(removeScratchDir);
 
 const ESDB = 'esdb://eventstoredb:2113?tls=false';
-const BASE: Values = { function: 'stock-reservation', eventStore: { connectionString: ESDB } };
+const BASE: Values = { function: 'stock-reservation', eventStore: { connectionString: ESDB }, auth: 'none' };
 const SUBSCRIPTION = '$all::stock-reservation';
 const PROMETHEUS_PEER = {
   namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
@@ -95,6 +95,7 @@ describe('rendering with each feature toggled', () => {
       values: {
         eventStore: { secretRef: { name: 'esdb', key: 'uri' } },
         database: { secretRef: { name: 'pg', key: 'url' } },
+        auth: 'bearer',
         apiTokens: { secretRef: { name: 'tokens', key: 'tokens' } },
       },
       objects: common,
@@ -278,20 +279,39 @@ describe('connection settings', () => {
     const vars = env(
       render({
         database: { secretRef: { name: '{{ .Release.Name }}-postgresql', key: 'url' } },
+        auth: 'bearer',
         apiTokens: { secretRef: { name: 'tokens', key: 'list' } },
       }),
     );
     expect(vars['DATABASE_URL']).toEqual({ name: 'DATABASE_URL', valueFrom: secret('shop-postgresql', 'url') });
     expect(vars['API_TOKENS']).toEqual({ name: 'API_TOKENS', valueFrom: secret('tokens', 'list') });
+    expect(vars['AUTH']).toBeUndefined();
+  });
+
+  test('auth: none is passed on as AUTH=none, the explicit choice the runtime requires', () => {
+    expect(env(render())['AUTH']).toEqual({ name: 'AUTH', value: 'none' });
+  });
+
+  test('rendering fails on bearer auth (the default) without a token Secret', () => {
+    const { auth: _none, ...bearer } = BASE;
+    expect(renderChartError(FUNCTION_CHART, bearer)).toContain(
+      'apiTokens.secretRef.name is required: point it at a Secret holding API_TOKENS, or set auth: none',
+    );
+  });
+
+  test('rendering fails on auth: none with a token Secret', () => {
+    expect(renderChartError(FUNCTION_CHART, { ...BASE, apiTokens: { secretRef: { name: 'tokens', key: 'list' } } })).toContain(
+      'auth: none contradicts apiTokens.secretRef.name',
+    );
   });
 
   test('DATABASE_URL and API_TOKENS are not set when not configured', () => {
     const vars = env(render());
-    expect(Object.keys(vars).sort()).toEqual(['DRAIN_TIMEOUT_MS', 'ESDB_CONNECTION_STRING', 'LOG_LEVEL', 'POD_NAMESPACE', 'PORT']);
+    expect(Object.keys(vars).sort()).toEqual(['AUTH', 'DRAIN_TIMEOUT_MS', 'ESDB_CONNECTION_STRING', 'LOG_LEVEL', 'POD_NAMESPACE', 'PORT']);
   });
 
   test('rendering fails, naming the setting, when there is no event store at all', () => {
-    const error = renderChartError(FUNCTION_CHART, { function: 'order-create' });
+    const error = renderChartError(FUNCTION_CHART, { function: 'order-create', auth: 'none' });
     expect(error).toContain('eventStore: set eventStore.connectionString or eventStore.secretRef.name (ESDB_CONNECTION_STRING)');
   });
 });

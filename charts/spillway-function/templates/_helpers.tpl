@@ -92,6 +92,13 @@ neither is set.
 
 {{/* Cross-field checks that JSON Schema cannot express; each failure names its keys. */}}
 {{- define "spillway-function.validate" -}}
+{{- /* The runtime refuses to start without tokens unless AUTH=none: say it here, at render time. */}}
+{{- if and (ne .Values.auth "none") (not .Values.apiTokens.secretRef.name) }}
+{{- fail "apiTokens.secretRef.name is required: point it at a Secret holding API_TOKENS, or set auth: none to run without authentication" }}
+{{- end }}
+{{- if and (eq .Values.auth "none") .Values.apiTokens.secretRef.name }}
+{{- fail "auth: none contradicts apiTokens.secretRef.name; unset one of them" }}
+{{- end }}
 {{- $a := .Values.autoscaling }}
 {{- if $a.enabled }}
 {{- if not $a.subscription }}

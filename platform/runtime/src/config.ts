@@ -6,7 +6,8 @@ const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
 // Commands are small JSON documents; anything larger is a mistake or an attack.
 const DEFAULT_BODY_LIMIT_BYTES = 100 * 1024;
 
-// Set but listing nothing (`API_TOKENS=,`) would silently turn authentication off: that is an error, not "no auth".
+// Set but listing nothing (`API_TOKENS=`, `,`, `' '`: an empty Secret value) would silently turn
+// authentication off: that is an error, not "no auth". Running without auth is said with AUTH=none.
 const tokens = z
   .string()
   .transform((value) =>
@@ -15,7 +16,7 @@ const tokens = z
       .map((token) => token.trim())
       .filter((token) => token.length > 0),
   )
-  .pipe(z.array(z.string()).min(1, 'lists no token; unset it to run without authentication'));
+  .pipe(z.array(z.string()).min(1, 'lists no token (an empty Secret value?); to run without authentication unset it and set AUTH=none'));
 
 // Digits only: z.coerce.number() takes ' ' for 0 (PORT=' ' would pick a random port), and '1e3' or '0x1f' too.
 const wholeNumber = z.string().regex(/^\d+$/, 'expected a whole number').transform(Number);
@@ -33,6 +34,8 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DRAIN_TIMEOUT_MS: wholeNumber.pipe(z.number().positive()).default(DEFAULT_DRAIN_TIMEOUT_MS),
   API_TOKENS: tokens.optional(),
+  /** `none` turns authentication off, explicitly; `bearer` (the default) requires API_TOKENS. */
+  AUTH: z.enum(['bearer', 'none']).optional(),
   BODY_LIMIT_BYTES: wholeNumber.pipe(z.number().positive()).default(DEFAULT_BODY_LIMIT_BYTES),
   /** Overrides the function's declared subscription concurrency (events handled at once per replica). */
   CONCURRENCY: wholeNumber.pipe(z.number().positive()).optional(),
@@ -64,8 +67,10 @@ export interface RuntimeConfig {
   readonly port: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly drainTimeoutMs: number;
-  /** Bearer tokens accepted on function routes; empty means no authentication. */
+  /** Bearer tokens accepted on function routes; empty only with `auth: 'none'`. */
   readonly apiTokens: readonly string[];
+  /** `none`: routes answer without a token, as chosen explicitly (AUTH=none); logged and exposed as a metric. */
+  readonly auth: 'bearer' | 'none';
   readonly bodyLimitBytes: number;
   readonly concurrency?: number;
   /** Set as the `namespace` label on every metric; unset outside Kubernetes. */
@@ -86,19 +91,52 @@ export class ConfigError extends Error {
   }
 }
 
+// Kept even when empty: an empty value of these is an error, not "unset".
+const SECURITY_VARIABLES = new Set(['API_TOKENS', 'AUTH']);
+
+/** Authentication is on unless AUTH=none says otherwise, and then no token may be given. */
+function authProblems(c: z.output<typeof schema>): string[] {
+  if (c.AUTH === 'none' && c.API_TOKENS !== undefined) return ['AUTH: none contradicts API_TOKENS; unset one of them'];
+  if (c.AUTH !== 'none' && c.API_TOKENS === undefined) {
+    return ['API_TOKENS: required (comma-separated bearer tokens); set AUTH=none to run without authentication'];
+  }
+  return [];
+}
+
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i;
+
+/**
+ * Why a connection string leaves EventStoreDB traffic unprotected beyond this machine (`tls=false`,
+ * or `tlsVerifyCert=false`, to a host that is not loopback), or undefined. The client's default is TLS
+ * with verification, so these are explicit choices already; the runtime still says so at start.
+ */
+export function insecureEventStore(connectionString: string): string | undefined {
+  const match = /^[a-z+]+:\/\/(?:[^@/?]*@)?([^/?]*)[^?]*(?:\?(.*))?$/i.exec(connectionString);
+  if (!match) return undefined;
+  const hosts = (match[1] ?? '').split(',').map((host) => host.replace(/:\d+$/, ''));
+  if (hosts.every((host) => LOOPBACK.test(host))) return undefined;
+  const params = new URLSearchParams(match[2] ?? '');
+  const value = (name: string) => [...params.entries()].find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1]?.toLowerCase();
+  if (value('tls') === 'false') return 'tls=false: EventStoreDB traffic, credentials included, is not encrypted';
+  if (value('tlsVerifyCert') === 'false') return "tlsVerifyCert=false: the server's certificate is not checked";
+  return undefined;
+}
+
 /** Parses the environment (process.env by default); throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): RuntimeConfig {
-  // An empty variable means "unset", as in a Kubernetes manifest that leaves a value blank.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  // An empty variable means "unset", as in a Kubernetes manifest that leaves a value blank; but not
+  // API_TOKENS, which is filled from a Secret: an empty value there is a mistake that would open every route.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => value !== undefined && (value !== '' || SECURITY_VARIABLES.has(name))),
+  );
   const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(problems);
-  }
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  if (parsed.success) problems.push(...authProblems(parsed.data));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const c = parsed.data;
   return {
     esdbConnectionString: c.ESDB_CONNECTION_STRING,
@@ -107,6 +145,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: c.LOG_LEVEL,
     drainTimeoutMs: c.DRAIN_TIMEOUT_MS,
     apiTokens: c.API_TOKENS ?? [],
+    auth: c.AUTH ?? 'bearer',
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     concurrency: c.CONCURRENCY,
     namespace: c.POD_NAMESPACE,

@@ -1,9 +1,10 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, insecureEventStore, loadConfig } from './config';
 
 describe('loadConfig', () => {
-  test('an empty environment gives the documented defaults', () => {
-    const config = loadConfig({});
+  test('an environment that only turns auth off gives the documented defaults', () => {
+    const config = loadConfig({ AUTH: 'none' });
     expect(config).toMatchObject({
+      auth: 'none',
       esdbConnectionString: 'esdb://127.0.0.1:2113?tls=false',
       port: 8080,
       logLevel: 'info',
@@ -15,7 +16,7 @@ describe('loadConfig', () => {
   });
 
   test('takes the esdb+discover:// form (a cluster, or a node found through Gossip)', () => {
-    expect(loadConfig({ ESDB_CONNECTION_STRING: 'esdb+discover://db:2113?tls=false' }).esdbConnectionString).toBe(
+    expect(loadConfig({ AUTH: 'none', ESDB_CONNECTION_STRING: 'esdb+discover://db:2113?tls=false' }).esdbConnectionString).toBe(
       'esdb+discover://db:2113?tls=false',
     );
   });
@@ -33,6 +34,7 @@ describe('loadConfig', () => {
     });
     expect(config).toMatchObject({
       esdbConnectionString: 'esdb://db:2113?tls=false',
+      auth: 'bearer',
       port: 9000,
       logLevel: 'debug',
       drainTimeoutMs: 1000,
@@ -47,14 +49,14 @@ describe('loadConfig', () => {
     { given: 'http://127.0.0.1:8080', expected: 'http://127.0.0.1:8080' },
     { given: 'https://shop.example.com/api/', expected: 'https://shop.example.com/api' },
   ])('PUBLIC_BASE_URL $given is kept without a trailing slash', ({ given, expected }) => {
-    expect(loadConfig({ PUBLIC_BASE_URL: given }).publicBaseUrl).toBe(expected);
-    expect(loadConfig({}).publicBaseUrl).toBeUndefined();
+    expect(loadConfig({ AUTH: 'none', PUBLIC_BASE_URL: given }).publicBaseUrl).toBe(expected);
+    expect(loadConfig({ AUTH: 'none' }).publicBaseUrl).toBeUndefined();
   });
 
   test('one error names every wrong variable', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', ESDB_CONNECTION_STRING: 'http://x', DRAIN_TIMEOUT_MS: '-1' });
+      loadConfig({ AUTH: 'none', PORT: 'eighty', LOG_LEVEL: 'loud', ESDB_CONNECTION_STRING: 'http://x', DRAIN_TIMEOUT_MS: '-1' });
     } catch (err) {
       error = err;
     }
@@ -80,15 +82,23 @@ describe('loadConfig', () => {
     { name: 'a PUBLIC_BASE_URL that is not http(s)', env: { PUBLIC_BASE_URL: 'ftp://gateway' }, variable: 'PUBLIC_BASE_URL' },
     { name: 'a PUBLIC_BASE_URL with a query', env: { PUBLIC_BASE_URL: 'http://gateway/?x=1' }, variable: 'PUBLIC_BASE_URL' },
     { name: 'a PUBLIC_BASE_URL without a scheme', env: { PUBLIC_BASE_URL: 'gateway:8080' }, variable: 'PUBLIC_BASE_URL' },
+    { name: 'an empty API_TOKENS (an empty Secret value)', env: { API_TOKENS: '' }, variable: 'API_TOKENS' },
+    { name: 'a blank API_TOKENS', env: { API_TOKENS: '   ' }, variable: 'API_TOKENS' },
+    { name: 'an empty API_TOKENS even with AUTH=none', env: { API_TOKENS: '', AUTH: 'none' }, variable: 'API_TOKENS' },
+    { name: 'neither API_TOKENS nor AUTH=none (auth off by omission)', env: {}, variable: 'API_TOKENS' },
+    { name: 'an AUTH that means nothing', env: { AUTH: 'off', API_TOKENS: 't' }, variable: 'AUTH' },
+    { name: 'an empty AUTH', env: { AUTH: '', API_TOKENS: 't' }, variable: 'AUTH' },
+    { name: 'AUTH=none with tokens (which one is meant?)', env: { AUTH: 'none', API_TOKENS: 't' }, variable: 'AUTH' },
   ])('$name is refused, naming $variable', ({ env, variable }) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`invalid configuration: ${variable}: `));
   });
 
   test('RETRY_* variables override the declared retry policy field by field; unset ones are left out', () => {
-    expect(loadConfig({}).retry).toEqual({});
+    expect(loadConfig({ AUTH: 'none' }).retry).toEqual({});
     expect(
       loadConfig({
+        AUTH: 'none',
         RETRY_INITIAL_DELAY_MS: '50',
         RETRY_FACTOR: '1.5',
         RETRY_MAX_DELAY_MS: '2000',
@@ -105,6 +115,25 @@ describe('loadConfig', () => {
   });
 
   test('an empty value counts as unset', () => {
-    expect(loadConfig({ PORT: '' }).port).toBe(8080);
+    expect(loadConfig({ AUTH: 'none', PORT: '' }).port).toBe(8080);
+  });
+});
+
+describe('insecureEventStore', () => {
+  test.each([
+    { name: 'the local default', value: 'esdb://127.0.0.1:2113?tls=false', insecure: false },
+    { name: 'localhost without TLS', value: 'esdb://localhost:2113?tls=false', insecure: false },
+    { name: 'IPv6 loopback without TLS', value: 'esdb://[::1]:2113?tls=false', insecure: false },
+    { name: 'a remote host with TLS (the default)', value: 'esdb://db.example:2113', insecure: false },
+    { name: 'a remote host without TLS', value: 'esdb://db:2113?tls=false', insecure: true },
+    { name: 'a remote host, TLS spelt in capitals', value: 'esdb://db:2113?Tls=FALSE', insecure: true },
+    {
+      name: 'credentials and a cluster, one remote',
+      value: 'esdb+discover://admin:changeit@127.0.0.1:2113,db:2113?tls=false',
+      insecure: true,
+    },
+    { name: 'certificates not checked', value: 'esdb://db:2113?tlsVerifyCert=false', insecure: true },
+  ])('$name: insecure $insecure', ({ value, insecure }) => {
+    expect(insecureEventStore(value) !== undefined).toBe(insecure);
   });
 });

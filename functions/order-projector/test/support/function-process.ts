@@ -26,7 +26,7 @@ export async function startFunctionProcess(name: string, env: Record<string, str
   const running = spawnFunctionProcess(packageFolder(`@spillway/${name}`), {
     name,
     port: 0,
-    env: { LOG_LEVEL: 'info', DRAIN_TIMEOUT_MS: '2000', ...env },
+    env: { LOG_LEVEL: 'info', DRAIN_TIMEOUT_MS: '2000', AUTH: 'none', ...env },
     onLine: (line) => {
       if (line.length === 0) return;
       lines.push(line);

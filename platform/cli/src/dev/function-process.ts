@@ -25,7 +25,9 @@ export function spawnFunction(
   const running = spawnFunctionProcess(packageFolder(`@spillway/${name}`), {
     name,
     port,
-    env,
+    // Local functions sit behind dev's gateway on loopback and run without tokens: said explicitly, as the
+    // runtime requires (set API_TOKENS and AUTH=bearer in dev's environment to try them with tokens).
+    env: { AUTH: 'none', ...env },
     // Its own process group: Ctrl-C reaches only dev, which then stops each function once, in order.
     detached: true,
     onLine: (line, stream) => (stream === 'stdout' ? process.stdout : process.stderr).write(`[${label}] ${line}\n`),

@@ -45,7 +45,7 @@ describe('the console API over a real function, gateway and emulator', () => {
     gamma = spawnFunctionProcess(fixture, {
       name: 'gamma',
       port: 0,
-      env: { ESDB_CONNECTION_STRING: emulator.connectionString, LOG_LEVEL: 'info' },
+      env: { ESDB_CONNECTION_STRING: emulator.connectionString, LOG_LEVEL: 'info', AUTH: 'none' },
     });
     await gamma.ready(Date.now() + 60_000);
     gateway = await startGateway({ port: 0, functions: [{ name: 'gamma', replicaUrls: () => (gamma.isRunning() ? [gamma.url()!] : []) }] });

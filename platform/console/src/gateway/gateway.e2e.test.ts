@@ -22,7 +22,7 @@ describe('the gateway in front of real function processes', () => {
     const running = spawnFunctionProcess(fixture(name), {
       name,
       port: 0,
-      env: { ESDB_CONNECTION_STRING: emulator.connectionString, LOG_LEVEL: 'info' },
+      env: { ESDB_CONNECTION_STRING: emulator.connectionString, LOG_LEVEL: 'info', AUTH: 'none' },
     });
     processes.push(running);
     await running.ready(Date.now() + 60_000);

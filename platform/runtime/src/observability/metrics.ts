@@ -15,6 +15,8 @@ export interface RuntimeMetrics {
   readonly unknownTypes: Counter<'where'>;
   readonly quarantined: Counter<'type'>;
   readonly subscriptionLive: Gauge;
+  readonly authDisabled: Gauge;
+  readonly eventStoreInsecure: Gauge;
   readonly reconnects: Counter;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
@@ -73,6 +75,16 @@ export function createMetrics(fn: string, { group, namespace }: MetricsLabels = 
       name: 'spillway_events_quarantined_total',
       help: 'Invalid events of a known type found in a folded stream, recorded and skipped (once per event per process)',
       labelNames: ['type'],
+      registers: [registry],
+    }),
+    authDisabled: new Gauge({
+      name: 'spillway_auth_disabled',
+      help: '1 when the routes answer without a token (AUTH=none), else 0',
+      registers: [registry],
+    }),
+    eventStoreInsecure: new Gauge({
+      name: 'spillway_eventstore_insecure',
+      help: '1 when the EventStoreDB connection to a non-loopback host has TLS or certificate checks off, else 0',
       registers: [registry],
     }),
     subscriptionLive: new Gauge({

@@ -45,7 +45,13 @@ test('SIGTERM during a burst loses nothing and redelivers nothing that was ackno
   }
   let output = '';
   const proc = spawn(process.execPath, [bin, fixture], {
-    env: { PATH: process.env.PATH ?? '', ESDB_CONNECTION_STRING: store.connectionString, PORT: '0', DRAIN_TIMEOUT_MS: '10000' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      ESDB_CONNECTION_STRING: store.connectionString,
+      PORT: '0',
+      DRAIN_TIMEOUT_MS: '10000',
+      AUTH: 'none',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child = proc;
@@ -104,7 +110,7 @@ test('SIGKILL during a burst loses nothing, and redelivered events write their e
   );
   const handledBefore = (await audit()).length;
   const proc = spawn(process.execPath, [bin, fixture], {
-    env: { PATH: process.env.PATH ?? '', ESDB_CONNECTION_STRING: store.connectionString, PORT: '0', LOG_LEVEL: 'silent' },
+    env: { PATH: process.env.PATH ?? '', ESDB_CONNECTION_STRING: store.connectionString, PORT: '0', LOG_LEVEL: 'silent', AUTH: 'none' },
     stdio: 'ignore',
   });
   child = proc;

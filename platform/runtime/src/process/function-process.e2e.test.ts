@@ -16,7 +16,7 @@ function start(env: Record<string, string>, onLine?: (line: string) => void): Fu
   const running = spawnFunctionProcess(fixture, {
     name: 'echo',
     port: 0,
-    env: { LOG_LEVEL: 'info', DRAIN_TIMEOUT_MS: '2000', ...env },
+    env: { LOG_LEVEL: 'info', DRAIN_TIMEOUT_MS: '2000', AUTH: 'none', ...env },
     onLine,
   });
   started.push(running);

@@ -28,8 +28,18 @@ describe('the spillway-function bin', () => {
     for (const name of ['PORT', 'LOG_LEVEL', 'DRAIN_TIMEOUT_MS']) expect(lines[0]).toContain(name);
   });
 
+  test.each<{ name: string; env: Record<string, string> }>([
+    { name: 'an empty API_TOKENS (an empty Secret value)', env: { API_TOKENS: '' } },
+    { name: 'a blank API_TOKENS', env: { API_TOKENS: '  ' } },
+    { name: 'no API_TOKENS and no AUTH=none', env: {} },
+  ])('$name stops start-up naming API_TOKENS instead of opening every route', ({ env }) => {
+    const { code, stderr } = run([fixture], env);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/invalid configuration: API_TOKENS: /);
+  });
+
   test('a folder that holds no function is named in the error', () => {
-    const { code, stderr } = run([join(__dirname, 'no-such-function')]);
+    const { code, stderr } = run([join(__dirname, 'no-such-function')], { AUTH: 'none' });
     expect(code).toBe(1);
     expect(stderr).toContain('no such function folder or module');
   });

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventStoreDBClient, StreamNotFoundError } from '@eventstore/db-client';
-import type { DestinationStream } from 'pino';
-import { ConfigError, loadConfig, type RuntimeConfig } from '../config';
+import type { DestinationStream, Logger } from 'pino';
+import { ConfigError, insecureEventStore, loadConfig, type RuntimeConfig } from '../config';
 import { checkDefinition } from '../contract/check-definition';
 import type { EventSchemas, FunctionDefinition, SubscriptionDefinition } from '../contract/define-function';
 import { sleep, within } from '../event-store/backoff';
@@ -103,6 +103,21 @@ function checkedRetryPolicy(subscription: SubscriptionDefinition<EventSchemas, u
   return policy;
 }
 
+/** Says at start, in the log and as metrics, what security this process runs without. */
+function reportSecurity(
+  definition: Pick<FunctionDefinition<EventSchemas, unknown>, 'routes'>,
+  config: RuntimeConfig,
+  log: Logger,
+  metrics: RuntimeMetrics,
+): void {
+  const open = config.apiTokens.length === 0 && (definition.routes?.length ?? 0) > 0;
+  metrics.authDisabled.set(open ? 1 : 0);
+  if (open) log.warn('authentication is off (AUTH=none): every route answers without a token');
+  const insecure = insecureEventStore(config.esdbConnectionString);
+  metrics.eventStoreInsecure.set(insecure ? 1 : 0);
+  if (insecure) log.warn({ reason: insecure }, 'the EventStoreDB connection is not secured');
+}
+
 /**
  * Runs a function in this process: EventStoreDB client, `init`, HTTP server, subscription.
  * Options override the configuration (which otherwise takes its defaults, not the environment).
@@ -114,7 +129,11 @@ export async function startFunction<E extends EventSchemas, D>(
   // Before anything is opened: a definition that cannot run stops start-up with nothing to close.
   checkDefinition(definition);
   const { logDestination, ...overrides } = options;
-  const config: RuntimeConfig = { ...loadConfig({}), ...overrides };
+  // In-process (tests, embedding) the caller's code says what it wants: no tokens given means no auth.
+  const config: RuntimeConfig = { ...loadConfig({ AUTH: 'none' }), ...overrides };
+  if (config.auth === 'bearer' && config.apiTokens.length === 0) {
+    throw new ConfigError(['API_TOKENS: required (comma-separated bearer tokens); set AUTH=none to run without authentication']);
+  }
   const fn = definition.name;
   // The runtime handles any event map the same way; only the function's own code needs E.
   const generic = definition as unknown as FunctionDefinition<EventSchemas, D>;
@@ -122,6 +141,7 @@ export async function startFunction<E extends EventSchemas, D>(
   const retry = subscription ? checkedRetryPolicy(subscription, config) : undefined;
   const log = createLogger(fn, config.logLevel, logDestination);
   const metrics = createMetrics(fn, { group: subscription?.group, namespace: config.namespace });
+  reportSecurity(definition, config, log, metrics);
   const client = EventStoreDBClient.connectionString(config.esdbConnectionString);
   const reader = new TolerantReader(fn, client, log, metrics);
   let deps: D;

@@ -51,8 +51,12 @@ describe('startFunction without a reachable EventStoreDB', () => {
       await running.close();
     }
     expect(calls).toEqual(['init:hi', 'shutdown:true']);
-    const started = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'function started');
+    const entries = lines.map((line) => JSON.parse(line));
+    const started = entries.find((entry) => entry.msg === 'function started');
     expect(started).toMatchObject({ fn: 'lonely', level: 30 });
+    // No tokens given: the routes are open, and the process says so.
+    expect(entries.find((entry) => String(entry.msg).startsWith('authentication is off'))).toMatchObject({ level: 40 });
+    expect(await running.metrics.registry.getSingleMetricAsString('spillway_auth_disabled')).toMatch(/spillway_auth_disabled\{[^}]*\} 1$/m);
     await expect(fetch(`${running.url}/livez`)).rejects.toThrow();
   });
 
