@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type OpenLoopSummary, runOpenLoad } from '../src/load/open-loop';
+import { treeCpuMs } from './process-cpu';
 
 const RATES = (process.env.BENCH_RATES ?? '50,100,200,400').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -78,10 +79,12 @@ async function main(): Promise<void> {
       `durable emulator, ${readModel}, local autoscaling; ${SECONDS} s per rate; shop from ${ROOT}\n`,
   );
   const shop = await startShop(dataDir);
-  const results: OpenLoopSummary[] = [];
+  const results: (OpenLoopSummary & { cpuMsPerOrder?: number })[] = [];
+  const pid = shop.child.pid as number;
   try {
     for (const rate of RATES) {
-      const summary = await runOpenLoad({
+      const cpuBefore = treeCpuMs(pid);
+      const loaded = await runOpenLoad({
         urls: { orders: shop.urls['order-create']!, stock: shop.urls['stock-reservation']!, readModel: shop.urls['order-projector']! },
         rate,
         durationMs: SECONDS * 1000,
@@ -90,9 +93,14 @@ async function main(): Promise<void> {
         e2eEvery: E2E_EVERY,
         e2eWaitMs: E2E_WAIT_MS,
       });
+      const cpuAfter = treeCpuMs(pid);
+      // Read once the samples are final, so it includes the work the run queued, not only what kept up.
+      const cpuMsPerOrder =
+        cpuBefore === undefined || cpuAfter === undefined ? undefined : Math.round(((cpuAfter - cpuBefore) / loaded.sent) * 10) / 10;
+      const summary = { ...loaded, ...(cpuMsPerOrder === undefined ? {} : { cpuMsPerOrder }) };
       results.push(summary);
       process.stdout.write(
-        `  ${rate}/s: POST p99 ${summary.postMs.p99} ms, e2e p99 ${summary.e2e.ms.p99} ms, accepted ${summary.accepted}/${summary.sent}\n`,
+        `  ${rate}/s: POST p99 ${summary.postMs.p99} ms, e2e p99 ${summary.e2e.ms.p99} ms, accepted ${summary.accepted}/${summary.sent}, shop CPU ${cpuMsPerOrder ?? '?'} ms/order\n`,
       );
       await new Promise((r) => setTimeout(r, PAUSE_MS));
     }
@@ -109,13 +117,14 @@ async function main(): Promise<void> {
       `${s.e2e.ms.p50} / ${s.e2e.ms.p99}`,
       `${s.e2e.final}/${s.e2e.sampled}`,
       `${s.generatorLagMs}`,
+      `${s.cpuMsPerOrder ?? 'n/a'}`,
     ].join(' | '),
   );
   process.stdout.write(
     [
       '',
-      '| orders/s | POST p50 / p90 / p99 / max ms | accepted | e2e p50 / p99 ms | samples final | generator lag ms |',
-      '| --- | --- | --- | --- | --- | --- |',
+      '| orders/s | POST p50 / p90 / p99 / max ms | accepted | e2e p50 / p99 ms | samples final | generator lag ms | shop CPU ms/order |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
       ...rows.map((r) => `| ${r} |`),
       '',
     ].join('\n'),

@@ -1,0 +1,52 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+// Linux reports process CPU time in clock ticks; USER_HZ is 100 on every Linux Node runs on.
+const TICKS_PER_SECOND = 100;
+
+interface Stat {
+  readonly ppid: number;
+  readonly cpuTicks: number;
+}
+
+function stat(pid: number): Stat | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time (user + system, ms) used so far by `root` and every process below it, from /proc; undefined
+ * where there is no /proc. Processes that already exited are not counted (their time went to no one
+ * still alive), so read it while the shop runs. On a shared machine this is the fair figure: it does
+ * not grow with other jobs' load the way latency does.
+ */
+export function treeCpuMs(root: number): number | undefined {
+  let pids: number[];
+  try {
+    pids = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
+  } catch {
+    return undefined;
+  }
+  const stats = new Map<number, Stat>();
+  for (const pid of pids) {
+    const s = stat(pid);
+    if (s) stats.set(pid, s);
+  }
+  const children = new Map<number, number[]>();
+  for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
+  let ticks = 0;
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.pop() as number;
+    ticks += stats.get(pid)?.cpuTicks ?? 0;
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
