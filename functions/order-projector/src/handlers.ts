@@ -2,16 +2,19 @@ import type { HandlerContext, SkippedEvent, TypedEvent } from '@spillway/runtime
 import { type ProjectedEvent, project } from './decider';
 import type { projectedEvents } from './projected-events';
 import { applyEvent } from './read-model/apply-changes';
+import type { GroupCommit } from './read-model/group-commit';
 import type { SqlDatabase } from './read-model/sql-database';
 
 export interface ProjectorDeps {
   readonly db: SqlDatabase;
+  /** Applies delivered events, one transaction per batch of them. */
+  readonly commits: GroupCommit;
 }
 
 /** Applies one event to the read model; a redelivery is a no-op, an event ahead of its stream's gap is retried. */
 export async function projectEvent(event: TypedEvent<typeof projectedEvents>, ctx: HandlerContext<ProjectorDeps>): Promise<void> {
   const projected = { type: event.type, data: event.data, streamId: event.streamId } as ProjectedEvent;
-  const outcome = await applyEvent(ctx.deps.db, { streamId: event.streamId, revision: event.revision }, project(projected));
+  const outcome = await ctx.deps.commits.apply({ streamId: event.streamId, revision: event.revision, changes: project(projected) });
   if (outcome === 'duplicate') ctx.log.debug({ revision: event.revision.toString() }, 'already applied');
 }
 

@@ -4,6 +4,7 @@ import { getInventoryRoute, getOrderRoute, listOrdersRoute } from './api';
 import { loadProjectorConfig } from './config';
 import { type ProjectorDeps, projectEvent, skipEvent } from './handlers';
 import { projectedEvents } from './projected-events';
+import { GroupCommit } from './read-model/group-commit';
 import { migrate } from './read-model/migrations';
 import { openDatabase } from './read-model/open-database';
 
@@ -34,7 +35,7 @@ export default defineFunction({
       await db.close();
       throw err;
     }
-    return { db };
+    return { db, commits: new GroupCommit(db) };
   },
   shutdown: ({ db }) => db.close(),
 });

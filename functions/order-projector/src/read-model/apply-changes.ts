@@ -79,10 +79,32 @@ export async function applyEvent(
   event: { readonly streamId: string; readonly revision: bigint },
   changes: readonly ReadModelChange[],
 ): Promise<ApplyOutcome> {
+  return db.transaction((tx) => applyInTransaction(tx, { ...event, changes }));
+}
+
+/** One event and the read-model changes it makes. */
+export interface EventChanges {
+  readonly streamId: string;
+  readonly revision: bigint;
+  readonly changes: readonly ReadModelChange[];
+}
+
+async function applyInTransaction(tx: SqlExecutor, event: EventChanges): Promise<ApplyOutcome> {
+  const outcome = await claimRevision(tx, event.streamId, event.revision);
+  if (outcome === 'duplicate') return outcome;
+  for (const change of event.changes) await applyChange(tx, change);
+  return outcome;
+}
+
+/**
+ * Applies several events, each revision-guarded as `applyEvent` does, in one transaction: one
+ * commit instead of one per event. All or nothing: when one throws, none is applied. Events of
+ * one stream must come in stream order.
+ */
+export async function applyEvents(db: SqlDatabase, events: readonly EventChanges[]): Promise<ApplyOutcome[]> {
   return db.transaction(async (tx) => {
-    const outcome = await claimRevision(tx, event.streamId, event.revision);
-    if (outcome === 'duplicate') return outcome;
-    for (const change of changes) await applyChange(tx, change);
-    return outcome;
+    const outcomes: ApplyOutcome[] = [];
+    for (const event of events) outcomes.push(await applyInTransaction(tx, event));
+    return outcomes;
   });
 }

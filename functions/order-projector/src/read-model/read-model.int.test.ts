@@ -1,6 +1,7 @@
 import { type ProjectedEvent, project } from '../decider';
 import { type ScratchDatabase, scratchDatabase } from '../testing/scratch-database';
 import { applyEvent, EventAheadError } from './apply-changes';
+import { GroupCommit } from './group-commit';
 import { migrate } from './migrations';
 import { openDatabase } from './open-database';
 import { getInventory, getOrder, InvalidCursorError, listOrders } from './queries';
@@ -101,6 +102,54 @@ describe.each(['postgres', 'pglite'] as const)('read model on %s', (kind) => {
     const cancelled: ProjectedEvent = { streamId: 'order-o2', type: 'OrderCancelled', data: { orderId: 'o2', cancelledAt: createdAt(3) } };
     expect(await apply(db, cancelled, 1n)).toBe('applied');
     expect(await getOrder(db, 'o2')).toMatchObject({ status: 'cancelled' });
+  });
+
+  describe('group commit', () => {
+    /** The database, counting the transactions it is asked for. */
+    function counting(): { db: SqlDatabase; transactions: () => number } {
+      let n = 0;
+      const counted: SqlDatabase = {
+        ...db,
+        query: (sql, params) => db.query(sql, params),
+        transaction: (work) => {
+          n++;
+          return db.transaction(work);
+        },
+      };
+      return { db: counted, transactions: () => n };
+    }
+    const changes = (event: ProjectedEvent, revision: bigint) => ({ streamId: event.streamId, revision, changes: project(event) });
+
+    test('events handed over in one turn commit in one transaction, each with its own outcome', async () => {
+      const { db: counted, transactions } = counting();
+      const commits = new GroupCommit(counted);
+      const a = orderCreated('gc-a', 'c9', 10);
+      const outcomes = await Promise.all([
+        commits.apply(changes(a, 0n)),
+        commits.apply(changes(orderCreated('gc-b', 'c9', 11), 0n)),
+        // o1 was applied by an earlier test: its redelivery is a no-op inside the same batch.
+        commits.apply(changes(orderCreated('o1', 'c1', 1), 0n)),
+      ]);
+      expect(outcomes).toEqual(['applied', 'applied', 'duplicate']);
+      expect(transactions()).toBe(1);
+      expect(await getOrder(db, 'gc-a')).toMatchObject({ status: 'pending' });
+      expect(await getOrder(db, 'gc-b')).toMatchObject({ status: 'pending' });
+    });
+
+    test('an event that fails spoils only itself: the rest of its batch is applied, it leaves no trace', async () => {
+      const commits = new GroupCommit(db);
+      const ahead = orderCreated('gc-ahead', 'c9', 12);
+      const results = await Promise.allSettled([
+        commits.apply(changes(orderCreated('gc-c', 'c9', 13), 0n)),
+        commits.apply(changes(ahead, 4n)),
+        commits.apply(changes(orderCreated('gc-d', 'c9', 14), 0n)),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(EventAheadError);
+      expect(await getOrder(db, 'gc-c')).toMatchObject({ status: 'pending' });
+      expect(await getOrder(db, 'gc-d')).toMatchObject({ status: 'pending' });
+      expect(await getOrder(db, 'gc-ahead')).toBeUndefined();
+    });
   });
 
   test('rejection reasons are kept', async () => {

@@ -1,0 +1,68 @@
+import { type ApplyOutcome, applyEvent, applyEvents, type EventChanges } from './apply-changes';
+import type { SqlDatabase } from './sql-database';
+
+// Bounds one transaction's work (and the rows it locks); under load a batch rarely reaches it, since
+// the runtime hands over at most its concurrency's worth of events at a time.
+const MAX_BATCH = 100;
+
+interface Waiting {
+  readonly event: EventChanges;
+  resolve(outcome: ApplyOutcome): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Applies the events handed to it in one transaction per batch: whatever arrives while a
+ * transaction runs goes into the next one (group commit), so a busy projector commits once per
+ * batch instead of once per event, and an idle one still applies each event at once. An event
+ * that fails rolls its whole batch back; the batch is then applied one event per transaction, so
+ * only that event's handler sees the error and the others are acked as usual.
+ */
+export class GroupCommit {
+  private waiting: Waiting[] = [];
+  private draining = false;
+
+  constructor(private readonly db: SqlDatabase) {}
+
+  apply(event: EventChanges): Promise<ApplyOutcome> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ event, resolve, reject });
+      if (!this.draining) {
+        this.draining = true;
+        // The other events delivered in this turn of the event loop join the first batch.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, MAX_BATCH);
+      await this.commit(batch);
+    }
+    this.draining = false;
+  }
+
+  private async commit(batch: readonly Waiting[]): Promise<void> {
+    try {
+      const outcomes = await applyEvents(
+        this.db,
+        batch.map((w) => w.event),
+      );
+      for (const [i, w] of batch.entries()) w.resolve(outcomes[i] as ApplyOutcome);
+      return;
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]?.reject(err);
+        return;
+      }
+    }
+    for (const w of batch) {
+      try {
+        w.resolve(await applyEvent(this.db, w.event, w.event.changes));
+      } catch (err) {
+        w.reject(err);
+      }
+    }
+  }
+}
