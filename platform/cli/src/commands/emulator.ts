@@ -39,6 +39,9 @@ Flags:
   --tls-key <file>       the certificate's PEM private key
   --user <name:password> require Basic-auth credentials of this user (repeatable; needs
                          TLS, without which @eventstore/db-client sends no credentials)
+  --auth                 a secure node (needs TLS): users in $user-<login> streams (built-in
+                         admin and ops, password changeit; --user adds more), the Users
+                         service, stream ACLs ($acl, $settings) and roles enforced
   --max-append-size <bytes>
                          the most one append may carry (default 1048576, or the
                          EVENTSTORE_MAX_APPEND_SIZE environment variable, as the server)
@@ -62,6 +65,7 @@ interface EmulatorModule {
     memory?: boolean;
     tls?: { cert: Buffer; key: Buffer };
     users?: { username: string; password: string }[];
+    auth?: boolean;
     runProjections?: RunProjections;
     maxAppendSize?: number;
   }): Promise<Emulator>;
@@ -105,6 +109,7 @@ export const command: Command = {
       user: { type: 'string', multiple: true },
       'run-projections': { type: 'string' },
       'max-append-size': { type: 'string' },
+      auth: { type: 'boolean' },
     });
     if (values.mem && values['data-dir'] !== undefined) throw new UsageError('emulator: give --data-dir or --mem, not both');
     if (values.mem && values.repair) throw new UsageError('emulator: --repair repairs the log in --data-dir, not --mem');
@@ -124,6 +129,11 @@ export const command: Command = {
       options.tls = { cert: readPem('--tls-cert', values['tls-cert']), key: readPem('--tls-key', values['tls-key']) };
     }
     if (values.user !== undefined) options.users = values.user.map(user);
+    if (values.auth) {
+      if (values['tls-cert'] === undefined)
+        throw new UsageError('emulator: --auth needs --tls-cert and --tls-key (without TLS the client sends no credentials)');
+      options.auth = true;
+    }
     if (values['run-projections'] !== undefined) options.runProjections = runProjections(values['run-projections']);
     // The server's own variable, so a setting written for a real node carries over; the flag wins.
     const envMaxAppendSize = process.env['EVENTSTORE_MAX_APPEND_SIZE'];

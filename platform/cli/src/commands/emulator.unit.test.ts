@@ -10,6 +10,7 @@ describe('spillway emulator flags', () => {
     ['--data-dir with --mem', ['--mem', '--data-dir', 'x'], /not both/],
     ['--tls-cert without --tls-key', ['--tls-cert', 'c.pem'], /go together/],
     ['--user without TLS', ['--user', 'admin:changeit'], /--user needs --tls-cert/],
+    ['--auth without TLS', ['--mem', '--auth'], /--auth needs --tls-cert/],
     ['a --max-append-size that is not a byte count', ['--mem', '--max-append-size', '1MB'], /--max-append-size must be a number of bytes/],
     ['a --max-append-size of 0', ['--mem', '--max-append-size', '0'], /--max-append-size must be a number of bytes above 0/],
     ['an unknown --run-projections level', ['--mem', '--run-projections', 'some'], /--run-projections must be one of none, system, all/],

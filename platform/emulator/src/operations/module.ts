@@ -12,7 +12,7 @@ import { OperationsService } from '@eventstore/db-client/generated/operations_gr
 import { ScavengeResp, type StopScavengeReq } from '@eventstore/db-client/generated/operations_pb';
 import { Empty } from '@eventstore/db-client/generated/shared_pb';
 import * as grpc from '@grpc/grpc-js';
-import { type Role, rolesOf } from '../server/auth';
+import type { Role } from '../server/auth';
 import { errors, replyError, rpcError } from '../server/errors';
 import type { ServiceModule, SupportedMethod } from '../service-module';
 
@@ -22,21 +22,15 @@ export interface OperationsTarget {
   /** Stops the whole node; the answer goes out first. */
   shutdown(): void;
   restartPersistentSubscriptions(): Promise<void>;
-  /** Whether credentials are checked at all (users configured). */
-  readonly authenticated: boolean;
+  /** Whether the caller is in one of `roles` (always true when the node checks no credentials). */
+  authorize(metadata: grpc.Metadata, roles: readonly Role[]): boolean;
 }
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 
-function allowed(call: grpc.ServerUnaryCall<unknown, unknown>, target: OperationsTarget, roles: readonly Role[]): boolean {
-  if (!target.authenticated) return true;
-  const granted = rolesOf(call.metadata);
-  return roles.some((role) => granted.includes(role));
-}
-
 function guarded<Req, Res>(target: OperationsTarget, roles: readonly Role[], handle: Unary<Req, Res>): Unary<Req, Res> {
   return (call, callback) => {
-    if (!allowed(call as grpc.ServerUnaryCall<unknown, unknown>, target, roles)) {
+    if (!target.authorize(call.metadata, roles)) {
       replyError(callback, errors.accessDenied());
       return;
     }

@@ -22,7 +22,8 @@ import type {
   sendUnaryData,
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import type { RpcError } from '../server/errors';
+import { type AccessControl, OPEN_ACCESS } from '../server/access-control';
+import { errors, type RpcError } from '../server/errors';
 import { MAX_NAME_BYTES } from '../store/record-limits';
 import type { Store } from '../store/store';
 import { groupDoesNotExist, groupExists, groupFailed, invalidArgument } from './grpc-errors';
@@ -40,6 +41,37 @@ function username(metadata: { get(key: string): unknown[] }): string {
   const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   return colon === -1 ? decoded : decoded.slice(0, colon);
+}
+
+/**
+ * The server's default policy for persistent subscriptions: Create, Update, Delete, ReplayParked
+ * and RestartSubsystem need `$ops` or `$admins` (OperationsOrAdmins); GetInfo and List
+ * (Subscriptions.Statistics) an authenticated caller; Read checks stream access itself.
+ */
+function withRoles(access: AccessControl, implementation: UntypedServiceImplementation): UntypedServiceImplementation {
+  if (!access.enabled) return implementation;
+  const operators = new Set(['create', 'update', 'delete', 'replayParked', 'restartSubsystem']);
+  const authenticated = new Set(['getInfo', 'list']);
+  const guarded: UntypedServiceImplementation = {};
+  for (const [name, handler] of Object.entries(implementation)) {
+    if (!operators.has(name) && !authenticated.has(name)) {
+      guarded[name] = handler;
+      continue;
+    }
+    guarded[name] = ((call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+      const denied = operators.has(name)
+        ? access.checkRole(call.metadata, ['$ops', '$admins'])
+        : access.principal(call.metadata)
+          ? undefined
+          : errors.accessDenied();
+      if (denied) {
+        callback(denied, null);
+        return;
+      }
+      (handler as (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => void)(call, callback);
+    }) as UntypedServiceImplementation[string];
+  }
+  return guarded;
 }
 
 /** Maps what the subsystem throws to the real server's answers. */
@@ -122,8 +154,12 @@ function checkBookkeepingNames(source: string, group: string): void {
 const sourceOf = (options: { hasAll(): boolean; getStreamIdentifier(): Parameters<typeof streamName>[0] } | undefined): string =>
   options === undefined ? '' : options.hasAll() ? '$all' : streamName(options.getStreamIdentifier());
 
-export function persistentSubscriptionsImplementation(service: SubscriptionService, store: Store): UntypedServiceImplementation {
-  return {
+export function persistentSubscriptionsImplementation(
+  service: SubscriptionService,
+  store: Store,
+  access: AccessControl = OPEN_ACCESS,
+): UntypedServiceImplementation {
+  return withRoles(access, {
     create: unary<CreateReq, CreateResp>(
       async (request, user) => {
         const options = request.getOptions();
@@ -210,9 +246,7 @@ export function persistentSubscriptionsImplementation(service: SubscriptionServi
       },
       () => ({ source: '', group: '' }),
     ),
-    read: ((call: ServerDuplexStream<ReadReq, ReadResp>) => handleRead(service, call, username(call.metadata))) as handleBidiStreamingCall<
-      ReadReq,
-      ReadResp
-    >,
-  };
+    read: ((call: ServerDuplexStream<ReadReq, ReadResp>) =>
+      handleRead(service, call, username(call.metadata), access)) as handleBidiStreamingCall<ReadReq, ReadResp>,
+  });
 }

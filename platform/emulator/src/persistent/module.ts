@@ -1,6 +1,7 @@
 import { PersistentSubscriptionsService } from '@eventstore/db-client/generated/persistent_grpc_pb';
 import type { ReadResp } from '@eventstore/db-client/generated/persistent_pb';
 import type { ServiceDefinition } from '@grpc/grpc-js';
+import type { AccessControl } from '../server/access-control';
 import type { ServiceModule, SupportedMethod } from '../service-module';
 import type { Store } from '../store/store';
 import { persistentSubscriptionsImplementation } from './grpc-service';
@@ -25,13 +26,13 @@ const METHODS: readonly SupportedMethod[] = [
  */
 export async function createPersistentSubscriptionsModule(
   store: Store,
-  _options: { readonly memory: boolean },
+  options: { readonly memory: boolean; readonly access?: AccessControl },
 ): Promise<(ServiceModule & { restartSubsystem(): Promise<void> }) | undefined> {
   const service = new SubscriptionService(store);
   return {
     restartSubsystem: () => service.restart(),
     definition: withPreEncodedEvents(),
-    implementation: persistentSubscriptionsImplementation(service, store),
+    implementation: persistentSubscriptionsImplementation(service, store, options.access),
     methods: METHODS,
     close: () => service.close(),
   };

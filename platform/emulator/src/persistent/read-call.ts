@@ -1,6 +1,7 @@
 import { type ReadReq, ReadResp } from '@eventstore/db-client/generated/persistent_pb';
 import { StreamIdentifier, UUID } from '@eventstore/db-client/generated/shared_pb';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { type AccessControl, OPEN_ACCESS } from '../server/access-control';
 import { type RpcError, sendError } from '../server/errors';
 import type { RecordedEvent } from '../store/store';
 import type { Consumer } from './consumer';
@@ -19,7 +20,12 @@ const CONNECTION_NAME_HEADER = 'connection-name';
  * `<stream>::<group>`, then streams events while acks and nacks come back on the same call.
  * Cancelling the call unsubscribes; the consumer's unacknowledged messages are retried.
  */
-export function handleRead(service: SubscriptionService, call: ServerDuplexStream<ReadReq, ReadResp>, username: string): void {
+export function handleRead(
+  service: SubscriptionService,
+  call: ServerDuplexStream<ReadReq, ReadResp>,
+  username: string,
+  access: AccessControl = OPEN_ACCESS,
+): void {
   let group: SubscriptionGroup | undefined;
   let consumer: Consumer | undefined;
   let structuredIds = false;
@@ -46,6 +52,12 @@ export function handleRead(service: SubscriptionService, call: ServerDuplexStrea
       }
       const source = options.hasAll() ? '$all' : streamName(options.getStreamIdentifier());
       const groupName = options.getGroupName();
+      // Subscriptions.ProcessMessages: an authenticated caller who may read the source stream.
+      const denied = access.checkStream(call.metadata, source, 'read');
+      if (denied) {
+        fail(denied);
+        return;
+      }
       const found = service.get(source, groupName);
       if (found === undefined) {
         fail(groupDoesNotExist(source, groupName));

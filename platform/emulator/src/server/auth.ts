@@ -63,13 +63,18 @@ type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStrea
 /** Wraps every handler of a service so that calls without valid credentials are refused first. */
 export function requireCredentials(module: ServiceModule, users: readonly EmulatorUser[] | undefined): ServiceModule {
   if (!users || users.length === 0) return module;
+  return requireAuthentication(module, (metadata) => checkCredentials(metadata, users));
+}
+
+/** Wraps every handler of a service so that calls `check` refuses are answered with its error first. */
+export function requireAuthentication(module: ServiceModule, check: (metadata: grpc.Metadata) => RpcError | undefined): ServiceModule {
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(module.definition)) {
     const handler = module.implementation[name];
     if (!handler) continue;
     const streamingResponse = method.responseStream;
     implementation[name] = ((call: AnyCall, callback?: grpc.sendUnaryData<unknown>) => {
-      const refused = checkCredentials(call.metadata, users);
+      const refused = check(call.metadata);
       if (refused) {
         if (streamingResponse) sendError(call as grpc.ServerWritableStream<unknown, unknown>, refused);
         else if (callback) replyError(callback, refused);

@@ -7,7 +7,10 @@ import { type RunProjections, startProjections } from '../projections/run-projec
 import type { ServiceModule, SupportedMethod } from '../service-module';
 import { openStore } from '../store/open-store';
 import { createStreamsModule } from '../streams/module';
-import { type EmulatorUser, requireCredentials } from './auth';
+import { createUsersModule } from '../users/grpc-service';
+import { UserDirectory } from '../users/user-directory';
+import { authenticationCheck, OPEN_ACCESS, userAccessControl } from './access-control';
+import { type EmulatorUser, requireAuthentication, requireCredentials, rolesOf } from './auth';
 import { CallTracker } from './call-tracker';
 import { errors } from './errors';
 import { createServerFeaturesModule } from './server-features';
@@ -28,6 +31,12 @@ export interface EmulatorOptions {
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** Require Basic-auth credentials of one of these users on every call but ServerFeatures (needs `tls`). */
   readonly users?: readonly EmulatorUser[];
+  /**
+   * Run as a secure node (needs `tls`): users stored in `$user-<login>` streams (built-in `admin`
+   * and `ops`, password `changeit`, plus `users`, created on first start), the Users service,
+   * stream ACLs (`$acl` metadata and `$settings` defaults) and the server's roles enforced.
+   */
+  readonly auth?: boolean;
   /**
    * Hears what opening the durable log dropped (a torn tail, saved beside the log); stderr
    * by default. A damaged log is not dropped: startEmulator rejects with a LogDamagedError.
@@ -88,10 +97,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (options.dataDir !== undefined && options.memory === true) {
     throw new TypeError('startEmulator: give either dataDir or memory: true, not both');
   }
-  if (options.users && options.users.length > 0 && !options.tls) {
+  if (((options.users && options.users.length > 0) || options.auth) && !options.tls) {
     // EventStoreDB's insecure mode disables authentication, and @eventstore/db-client sends no
     // credentials without TLS: users without TLS would refuse every call.
-    throw new TypeError('startEmulator: users need tls (without TLS the client sends no credentials)');
+    throw new TypeError('startEmulator: users and auth need tls (without TLS the client sends no credentials)');
   }
   if (options.maxAppendSize !== undefined && (!Number.isSafeInteger(options.maxAppendSize) || options.maxAppendSize <= 0)) {
     throw new TypeError(`startEmulator: maxAppendSize must be a positive integer, got ${options.maxAppendSize}`);
@@ -108,6 +117,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await store.close();
     throw error;
   }
+  let directory: UserDirectory | undefined;
+  if (options.auth) {
+    directory = new UserDirectory(store);
+    try {
+      await directory.load();
+      for (const user of options.users ?? []) {
+        if (!directory.list().some((u) => u.loginName === user.username))
+          await directory.create(user.username, user.username, [], user.password);
+      }
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+  const access = directory ? userAccessControl(store, directory) : OPEN_ACCESS;
   const projections = startProjections(store, options.runProjections ?? 'system');
 
   const modules: ServiceModule[] = [];
@@ -126,15 +150,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return closing;
   };
   try {
-    const guard = (module: ServiceModule) => calls.track(requireCredentials(module, options.users));
-    modules.push(guard(createStreamsModule(store, { maxAppendSize: options.maxAppendSize })));
-    const persistent = await createPersistentSubscriptionsModule(store, { memory });
+    const guard = (module: ServiceModule) =>
+      calls.track(directory ? requireAuthentication(module, authenticationCheck(directory)) : requireCredentials(module, options.users));
+    modules.push(guard(createStreamsModule(store, { maxAppendSize: options.maxAppendSize, access })));
+    const persistent = await createPersistentSubscriptionsModule(store, { memory, access });
+    if (directory) modules.push(guard(createUsersModule(directory, access)));
     if (persistent) modules.push(guard(persistent));
     modules.push(guard(projections.module));
     modules.push(
       guard(
         createOperationsModule({
-          authenticated: options.users !== undefined && options.users.length > 0,
+          // Secure node: the caller's groups; users without auth: the built-in names; neither: open.
+          authorize: (metadata, roles) =>
+            access.enabled
+              ? access.checkRole(metadata, roles) === undefined
+              : !options.users?.length || roles.some((role) => rolesOf(metadata).includes(role)),
           shutdown: () => void close(),
           restartPersistentSubscriptions: async () => {
             await persistent?.restartSubsystem();

@@ -3,6 +3,7 @@
 import { Empty } from '@eventstore/db-client/generated/shared_pb';
 import { type AppendReq, AppendResp } from '@eventstore/db-client/generated/streams_pb';
 import type * as grpc from '@grpc/grpc-js';
+import { type AccessControl, OPEN_ACCESS } from '../server/access-control';
 import { errors, type RpcError, replyError } from '../server/errors';
 import { RecordTooLargeError } from '../store/record-limits';
 import type { AppendOutcome, ExpectedState, ProposedEvent, Store } from '../store/store';
@@ -18,7 +19,7 @@ export function toRpcError(error: unknown): RpcError {
 }
 
 /** `maxAppendSize`: the server's MaxAppendSize, bytes of type, data and metadata per append. */
-export function handleAppend(store: Store, maxAppendSize: number) {
+export function handleAppend(store: Store, maxAppendSize: number, access: AccessControl = OPEN_ACCESS) {
   return (call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>): void => {
     let streamName: string | undefined;
     let expected: ExpectedState | undefined;
@@ -37,6 +38,8 @@ export function handleAppend(store: Store, maxAppendSize: number) {
           const options = req.getOptions();
           if (!options) throw new BadRequest(errors.invalidArgument('The first message of an append must carry its options.'));
           streamName = readStreamName(options.getStreamIdentifier());
+          const denied = access.checkStream(call.metadata, streamName, 'write');
+          if (denied) throw new BadRequest(denied);
           const kind = EXPECTED_CASES[options.getExpectedStreamRevisionCase()] ?? 'unset';
           expected = expectedState(kind, () => options.getRevision());
           return;

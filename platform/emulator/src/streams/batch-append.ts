@@ -7,6 +7,7 @@
  */
 
 import {
+  AccessDenied,
   AllStreamPosition,
   BadRequest as BadRequestDetail,
   MaximumAppendSizeExceeded,
@@ -19,6 +20,7 @@ import {
 import { Status } from '@eventstore/db-client/generated/status_pb';
 import { BatchAppendResp } from '@eventstore/db-client/generated/streams_pb';
 import type * as grpc from '@grpc/grpc-js';
+import { type AccessControl, OPEN_ACCESS } from '../server/access-control';
 import * as grpcStatus from '../server/grpc-status';
 import { RecordTooLargeError } from '../store/record-limits';
 import type { ExpectedState, ProposedEvent, Store } from '../store/store';
@@ -77,7 +79,12 @@ function deadlinePassed(options: DecodedOptions): boolean {
  * `track` registers the call's drain: at shutdown it stops taking appends and resolves once
  * the appends in flight are durable and answered (the call is then aborted by the server).
  */
-export function handleBatchAppend(store: Store, track: (drain: () => Promise<void>) => () => void, maxAppendSize: number) {
+export function handleBatchAppend(
+  store: Store,
+  track: (drain: () => Promise<void>) => () => void,
+  maxAppendSize: number,
+  access: AccessControl = OPEN_ACCESS,
+) {
   return (call: grpc.ServerDuplexStream<DecodedBatchAppend, BatchAppendResp>): void => {
     const pending = new Map<string, PendingWrite>();
     let inFlight = 0;
@@ -133,6 +140,15 @@ export function handleBatchAppend(store: Store, track: (drain: () => Promise<voi
           if (deadlinePassed(options)) {
             pending.delete(key);
             call.write(respond(correlation, streamName).setError(TIMEOUT()));
+            return;
+          }
+          if (access.checkStream(call.metadata, streamName, 'write')) {
+            pending.delete(key);
+            call.write(
+              respond(correlation, streamName).setError(
+                status(grpcStatus.PERMISSION_DENIED, 'Access Denied', new AccessDenied(), 'event_store.client.AccessDenied'),
+              ),
+            );
             return;
           }
           if (!pending.has(key)) pending.set(key, { streamName, expected, events: [], size: 0 });

@@ -2,6 +2,7 @@
 
 import { type DeleteReq, DeleteResp, type TombstoneReq, TombstoneResp } from '@eventstore/db-client/generated/streams_pb';
 import type * as grpc from '@grpc/grpc-js';
+import { type AccessControl, OPEN_ACCESS } from '../server/access-control';
 import { errors, replyError } from '../server/errors';
 import { checkSoftDeletable } from '../store/record-limits';
 import type { DeleteOutcome, Store } from '../store/store';
@@ -18,6 +19,7 @@ function parse(options: Options | undefined) {
 }
 
 function handle<Resp>(
+  access: AccessControl,
   operation: 'Delete' | 'Tombstone',
   run: (streamName: string, expected: ReturnType<typeof parse>['expected']) => Promise<DeleteOutcome>,
   response: (position: bigint) => Resp,
@@ -31,6 +33,11 @@ function handle<Resp>(
       return;
     }
     const { streamName, expected } = parsed;
+    const denied = access.checkStream(call.metadata, streamName, 'delete');
+    if (denied) {
+      replyError(callback, denied);
+      return;
+    }
     run(streamName, expected).then(
       (outcome) => {
         switch (outcome.kind) {
@@ -54,8 +61,9 @@ function handle<Resp>(
   };
 }
 
-export function handleDelete(store: Store) {
+export function handleDelete(store: Store, access: AccessControl = OPEN_ACCESS) {
   return handle(
+    access,
     'Delete',
     async (s, e) => {
       checkSoftDeletable(s);
@@ -68,8 +76,9 @@ export function handleDelete(store: Store) {
   );
 }
 
-export function handleTombstone(store: Store) {
+export function handleTombstone(store: Store, access: AccessControl = OPEN_ACCESS) {
   return handle(
+    access,
     'Tombstone',
     (s, e) => store.tombstone(s, e),
     (position) => {

@@ -1,5 +1,6 @@
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
 import type * as grpc from '@grpc/grpc-js';
+import { type AccessControl, OPEN_ACCESS } from '../server/access-control';
 import { errors } from '../server/errors';
 import type { ServiceModule, SupportedMethod } from '../service-module';
 import type { Store } from '../store/store';
@@ -29,11 +30,14 @@ const STREAMS_DEFINITION: grpc.ServiceDefinition = {
 export interface StreamsOptions {
   /** The server's MaxAppendSize (bytes of type, data and metadata per append); 1 MiB by default. */
   readonly maxAppendSize?: number;
+  /** Who may read, write and delete which stream; everyone may do everything without it. */
+  readonly access?: AccessControl;
 }
 
 /** The Streams service over a store, with the features EventStoreDB advertises for it (ServerFeatures.cs). */
 export function createStreamsModule(store: Store, options: StreamsOptions = {}): ServiceModule {
   const maxAppendSize = options.maxAppendSize ?? MAX_APPEND_SIZE;
+  const access = options.access ?? OPEN_ACCESS;
   const reads = new Set<Output<ReadMessage>>();
   const batchAppends = new Set<() => Promise<void>>();
   const track = (output: Output<ReadMessage>) => {
@@ -43,10 +47,10 @@ export function createStreamsModule(store: Store, options: StreamsOptions = {}):
     };
   };
   const implementation: grpc.UntypedServiceImplementation = {
-    read: handleRead(store, track),
-    append: handleAppend(store, maxAppendSize),
-    delete: handleDelete(store),
-    tombstone: handleTombstone(store),
+    read: handleRead(store, track, access),
+    append: handleAppend(store, maxAppendSize, access),
+    delete: handleDelete(store, access),
+    tombstone: handleTombstone(store, access),
     batchAppend: handleBatchAppend(
       store,
       (drain) => {
@@ -56,6 +60,7 @@ export function createStreamsModule(store: Store, options: StreamsOptions = {}):
         };
       },
       maxAppendSize,
+      access,
     ),
   };
   const methods: SupportedMethod[] = [

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb';
 import type * as grpc from '@grpc/grpc-js';
+import { type AccessControl, OPEN_ACCESS } from '../server/access-control';
 import { errors } from '../server/errors';
 import type { RecordedEvent, Store } from '../store/store';
 import { toRpcError } from './append';
@@ -21,7 +22,7 @@ export type ReadMessage = ReadResp | Buffer;
 /** Events taken from the store at a time: big enough for fast catch-up, small enough to stay responsive. */
 const PAGE = 1024;
 
-export function handleRead(store: Store, track: (output: Output<ReadMessage>) => () => void) {
+export function handleRead(store: Store, track: (output: Output<ReadMessage>) => () => void, access: AccessControl = OPEN_ACCESS) {
   return (call: grpc.ServerWritableStream<ReadReq, ReadMessage>): void => {
     const output = new Output<ReadMessage>(call);
     let plan: ReadPlan;
@@ -29,6 +30,12 @@ export function handleRead(store: Store, track: (output: Output<ReadMessage>) =>
       plan = readPlan(call.request);
     } catch (error) {
       output.fail(toRpcError(error));
+      return;
+    }
+    // Reading `$all` is reading the `$all` stream, a system stream (its ACL is in `$$$all`).
+    const denied = access.checkStream(call.metadata, plan.target.kind === 'stream' ? plan.target.name : '$all', 'read');
+    if (denied) {
+      output.fail(denied);
       return;
     }
     const untrack = track(output);

@@ -1,0 +1,222 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  AccessDeniedError,
+  EventStoreDBClient,
+  jsonEvent,
+  persistentSubscriptionToStreamSettingsFromDefaults,
+  START,
+} from '@eventstore/db-client';
+import { UsersClient } from '@eventstore/db-client/generated/users_grpc_pb';
+import {
+  ChangePasswordReq,
+  CreateReq,
+  DetailsReq,
+  type DetailsResp,
+  DisableReq,
+  EnableReq,
+  ResetPasswordReq,
+} from '@eventstore/db-client/generated/users_pb';
+import * as grpc from '@grpc/grpc-js';
+import { type Emulator, startEmulator } from '../server/start-emulator';
+
+let dir: string;
+let cert: string;
+let emulator: Emulator;
+let users: UsersClient;
+const clients: EventStoreDBClient[] = [];
+
+/** A client that runs as `user` (or anonymous). */
+function clientAs(user?: string, password = 'changeit'): EventStoreDBClient {
+  const credentials = user === undefined ? '' : `${user}:${password}@`;
+  const client = EventStoreDBClient.connectionString(`esdb://${credentials}127.0.0.1:${emulator.port}?tls=true&tlsCAFile=${cert}`);
+  clients.push(client);
+  return client;
+}
+
+function basic(user: string, password: string): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`);
+  return metadata;
+}
+
+type Unary<Req> = (request: Req, metadata: grpc.Metadata, callback: (error: grpc.ServiceError | null) => void) => unknown;
+const call = <Req>(method: Unary<Req>, request: Req, metadata: grpc.Metadata) =>
+  new Promise<void>((resolve, reject) => method.call(users, request, metadata, (error) => (error ? reject(error) : resolve())));
+
+function details(login: string, metadata: grpc.Metadata): Promise<DetailsResp.UserDetails[]> {
+  return new Promise((resolve, reject) => {
+    const out: DetailsResp.UserDetails[] = [];
+    const stream = users.details(new DetailsReq().setOptions(new DetailsReq.Options().setLoginName(login)), metadata);
+    stream.on('data', (r: DetailsResp) => out.push(r.getUserDetails()!));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(out));
+  });
+}
+
+async function readAll(client: EventStoreDBClient, stream: string): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const e of client.readStream(stream, { fromRevision: START })) out.push(e.event?.data);
+  return out;
+}
+
+const admin = basic('admin', 'changeit');
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spillway-acl-'));
+  const key = path.join(dir, 'key.pem');
+  cert = path.join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
+  emulator = await startEmulator({
+    port: 0,
+    dataDir: path.join(dir, 'data'),
+    tls: { cert: fs.readFileSync(cert), key: fs.readFileSync(key) },
+    auth: true,
+  });
+  users = new UsersClient(`127.0.0.1:${emulator.port}`, grpc.credentials.createSsl(fs.readFileSync(cert)));
+  await call(
+    users.create as Unary<CreateReq>,
+    new CreateReq().setOptions(new CreateReq.Options().setLoginName('reader').setPassword('secret').setFullName('Order reader')),
+    admin,
+  );
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.dispose()));
+  users?.close();
+  await emulator?.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a user with read-only rights on an order stream reads it but cannot append, delete or change its metadata', async () => {
+  const asAdmin = clientAs('admin');
+  await asAdmin.appendToStream('order-1', jsonEvent({ type: 'OrderPlaced', data: { n: 1 } }));
+  await asAdmin.setStreamMetadata('order-1', {
+    acl: {
+      readRoles: ['reader'],
+      writeRoles: ['$admins'],
+      deleteRoles: ['$admins'],
+      metaReadRoles: ['$admins'],
+      metaWriteRoles: ['$admins'],
+    },
+  });
+  const reader = clientAs('reader', 'secret');
+  expect(await readAll(reader, 'order-1')).toEqual([{ n: 1 }]);
+  await expect(reader.appendToStream('order-1', jsonEvent({ type: 'OrderPlaced', data: { n: 2 } }))).rejects.toBeInstanceOf(
+    AccessDeniedError,
+  );
+  await expect(reader.deleteStream('order-1')).rejects.toBeInstanceOf(AccessDeniedError);
+  await expect(reader.setStreamMetadata('order-1', { maxCount: 1 })).rejects.toBeInstanceOf(AccessDeniedError);
+  // The admin still may; the reader sees what the admin wrote.
+  await asAdmin.appendToStream('order-1', jsonEvent({ type: 'OrderPlaced', data: { n: 2 } }));
+  expect(await readAll(reader, 'order-1')).toEqual([{ n: 1 }, { n: 2 }]);
+});
+
+test('without a $acl, user streams follow $settings ($userStreamAcl); $-streams and $all are for admins', async () => {
+  const reader = clientAs('reader', 'secret');
+  await reader.appendToStream('note-1', jsonEvent({ type: 'Noted', data: {} }));
+  expect(await readAll(reader, 'note-1')).toHaveLength(1);
+  await expect(readAll(reader, '$users')).rejects.toBeInstanceOf(AccessDeniedError);
+  await expect(
+    (async () => {
+      for await (const _ of reader.readAll({ fromPosition: START, maxCount: 1 })) break;
+    })(),
+  ).rejects.toBeInstanceOf(AccessDeniedError);
+
+  const asAdmin = clientAs('admin');
+  await asAdmin.appendToStream(
+    '$settings',
+    jsonEvent({
+      type: 'update-default-acl',
+      data: { $userStreamAcl: { $r: '$admins', $w: '$admins', $d: '$admins', $mr: '$admins', $mw: '$admins' } },
+    }),
+  );
+  await expect(reader.appendToStream('note-2', jsonEvent({ type: 'Noted', data: {} }))).rejects.toBeInstanceOf(AccessDeniedError);
+  await expect(readAll(reader, 'note-1')).rejects.toBeInstanceOf(AccessDeniedError);
+  // Back to the built-in defaults for the other tests.
+  await asAdmin.appendToStream('$settings', jsonEvent({ type: 'update-default-acl', data: {} }));
+  expect(await readAll(reader, 'note-1')).toHaveLength(1);
+});
+
+test('an anonymous client cannot read $-streams, nor (23.10 default) user streams', async () => {
+  const anonymous = clientAs();
+  await expect(readAll(anonymous, '$user-admin')).rejects.toBeInstanceOf(AccessDeniedError);
+  await expect(readAll(anonymous, 'note-1')).rejects.toBeInstanceOf(AccessDeniedError);
+  await expect(anonymous.appendToStream('note-1', jsonEvent({ type: 'Noted', data: {} }))).rejects.toBeInstanceOf(AccessDeniedError);
+});
+
+test('persistent-subscription groups are created by $ops or $admins only; a reader may consume a group it may read', async () => {
+  const reader = clientAs('reader', 'secret');
+  const settings = persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START });
+  await expect(reader.createPersistentSubscriptionToStream('order-1', 'g', settings)).rejects.toBeInstanceOf(AccessDeniedError);
+  await clientAs('ops').createPersistentSubscriptionToStream('order-1', 'g', settings);
+  const subscription = reader.subscribeToPersistentSubscriptionToStream('order-1', 'g');
+  for await (const e of subscription) {
+    expect(e.event?.streamId).toBe('order-1');
+    await subscription.ack(e);
+    break;
+  }
+  await subscription.unsubscribe();
+});
+
+test('the Users service: users live in $user-<login> streams; details, disable, enable, change and reset password', async () => {
+  const stored = await readAll(clientAs('admin'), '$user-reader');
+  expect(stored[0]).toMatchObject({ loginName: 'reader', fullName: 'Order reader', groups: [], disabled: false });
+  expect(JSON.stringify(stored)).not.toContain('secret');
+
+  const [own] = await details('reader', basic('reader', 'secret'));
+  expect(own!.getFullName()).toBe('Order reader');
+  expect((await details('', admin)).map((u) => u.getLoginName())).toEqual(expect.arrayContaining(['admin', 'ops', 'reader']));
+  await expect(details('admin', basic('reader', 'secret'))).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+
+  await call(users.disable as Unary<DisableReq>, new DisableReq().setOptions(new DisableReq.Options().setLoginName('reader')), admin);
+  await expect(details('reader', basic('reader', 'secret'))).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+  await call(users.enable as Unary<EnableReq>, new EnableReq().setOptions(new EnableReq.Options().setLoginName('reader')), admin);
+
+  await call(
+    users.changePassword as Unary<ChangePasswordReq>,
+    new ChangePasswordReq().setOptions(
+      new ChangePasswordReq.Options().setLoginName('reader').setCurrentPassword('secret').setNewPassword('s3cret'),
+    ),
+    basic('reader', 'secret'),
+  );
+  await expect(details('reader', basic('reader', 'secret'))).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+  expect(await details('reader', basic('reader', 's3cret'))).toHaveLength(1);
+  await call(
+    users.resetPassword as Unary<ResetPasswordReq>,
+    new ResetPasswordReq().setOptions(new ResetPasswordReq.Options().setLoginName('reader').setNewPassword('secret')),
+    admin,
+  );
+  expect(await details('reader', basic('reader', 'secret'))).toHaveLength(1);
+  await expect(
+    call(
+      users.create as Unary<CreateReq>,
+      new CreateReq().setOptions(new CreateReq.Options().setLoginName('reader').setPassword('x').setFullName('x')),
+      admin,
+    ),
+  ).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION, details: "User 'reader' already exists." });
+});
