@@ -100,7 +100,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (((options.users && options.users.length > 0) || options.auth) && !options.tls) {
     // EventStoreDB's insecure mode disables authentication, and @eventstore/db-client sends no
     // credentials without TLS: users without TLS would refuse every call.
-    throw new TypeError('startEmulator: users and auth need tls (without TLS the client sends no credentials)');
+    throw new TypeError('startEmulator: users need tls, and so does auth (without TLS the client sends no credentials)');
   }
   if (options.maxAppendSize !== undefined && (!Number.isSafeInteger(options.maxAppendSize) || options.maxAppendSize <= 0)) {
     throw new TypeError(`startEmulator: maxAppendSize must be a positive integer, got ${options.maxAppendSize}`);
