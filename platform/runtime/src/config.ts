@@ -37,6 +37,8 @@ const schema = z.object({
   /** `none` turns authentication off, explicitly; `bearer` (the default) requires API_TOKENS. */
   AUTH: z.enum(['bearer', 'none']).optional(),
   BODY_LIMIT_BYTES: wholeNumber.pipe(z.number().positive()).default(DEFAULT_BODY_LIMIT_BYTES),
+  /** Requests to the function's routes in progress at once per replica; past it they get 503 with Retry-After. */
+  HTTP_MAX_IN_FLIGHT: wholeNumber.pipe(z.number().positive()).optional(),
   /** Overrides the function's declared subscription concurrency (events handled at once per replica). */
   CONCURRENCY: wholeNumber.pipe(z.number().positive()).optional(),
   /** The pod's namespace (downward API): two releases with the same function names stay apart on the dashboard. */
@@ -72,6 +74,8 @@ export interface RuntimeConfig {
   /** `none`: routes answer without a token, as chosen explicitly (AUTH=none); logged and exposed as a metric. */
   readonly auth: 'bearer' | 'none';
   readonly bodyLimitBytes: number;
+  /** Unset: the runtime's default (DEFAULT_MAX_IN_FLIGHT). */
+  readonly maxInFlight?: number;
   readonly concurrency?: number;
   /** Set as the `namespace` label on every metric; unset outside Kubernetes. */
   readonly namespace?: string;
@@ -147,6 +151,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     apiTokens: c.API_TOKENS ?? [],
     auth: c.AUTH ?? 'bearer',
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
+    ...(c.HTTP_MAX_IN_FLIGHT === undefined ? {} : { maxInFlight: c.HTTP_MAX_IN_FLIGHT }),
     concurrency: c.CONCURRENCY,
     namespace: c.POD_NAMESPACE,
     publicBaseUrl: c.PUBLIC_BASE_URL,

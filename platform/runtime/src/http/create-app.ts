@@ -5,6 +5,7 @@ import type { EventSchemas, FunctionDefinition } from '../contract/define-functi
 import { TolerantReader } from '../event-store/tolerant-reader';
 import type { RuntimeMetrics } from '../observability/metrics';
 import { bearerAuth } from './bearer-auth';
+import { DEFAULT_MAX_IN_FLIGHT, inFlightLimit } from './in-flight-limit';
 import { openApiDocument } from './openapi';
 import { PROBLEM_CONTENT_TYPE, problem, toProblem } from './problem';
 import { routeHandler } from './route-handler';
@@ -24,6 +25,8 @@ export interface AppOptions<D> {
   /** Resolves relative Location headers to where clients read the resource (PUBLIC_BASE_URL). */
   readonly publicBaseUrl?: string;
   readonly bodyLimitBytes: number;
+  /** Requests to the function's routes in progress at once; past it they are answered 503 (HTTP_MAX_IN_FLIGHT). */
+  readonly maxInFlight?: number;
   readonly readiness: Readiness;
   /** The process's tolerant reader (shared with its subscription); one of its own when not given. */
   readonly reader?: TolerantReader;
@@ -70,6 +73,8 @@ export function createApp<D>(options: AppOptions<D>): express.Express {
   });
 
   const routes = express.Router();
+  // First, so an overloaded replica refuses the excess before parsing or checking anything.
+  routes.use(inFlightLimit(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
   if (options.apiTokens.length > 0) routes.use(bearerAuth(options.apiTokens));
   routes.use(express.json({ limit: options.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
   const reader = options.reader ?? new TolerantReader(definition.name, options.client, log, options.metrics);

@@ -184,6 +184,7 @@ export async function startFunction<E extends EventSchemas, D>(
     apiTokens: config.apiTokens,
     publicBaseUrl: config.publicBaseUrl,
     bodyLimitBytes: config.bodyLimitBytes,
+    ...(config.maxInFlight === undefined ? {} : { maxInFlight: config.maxInFlight }),
     readiness: { notReadyReasons },
     deps: () => deps,
   });
