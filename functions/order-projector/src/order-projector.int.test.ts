@@ -155,6 +155,18 @@ describe.each(['postgres', 'pglite'] as const)('order-projector on %s (real runt
       query: { cursor: Buffer.from(JSON.stringify(['1', 'x'])).toString('base64url') },
       path: 'query.cursor',
     },
+    ...[
+      { year: 'an extended year after 9999', time: '+010000-01-01T00:00:00.000Z' },
+      { year: 'the latest time JavaScript holds', time: '+275760-09-13T00:00:00.000Z' },
+      { year: 'a negative extended year', time: '-000001-01-01T00:00:00.000Z' },
+      { year: 'the earliest time JavaScript holds', time: '-271821-04-20T00:00:00.000Z' },
+      { year: 'year 0', time: '0000-01-01T00:00:00.000Z' },
+      { year: 'year 0 at its last instant', time: '0000-12-31T23:59:59.999Z' },
+    ].map(({ year, time }) => ({
+      name: `a forged cursor dated in ${year}`,
+      query: { cursor: Buffer.from(JSON.stringify([time, 'o-1'])).toString('base64url') },
+      path: 'query.cursor',
+    })),
     {
       name: 'a cursor whose order id holds a NUL byte',
       query: { cursor: Buffer.from(JSON.stringify([new Date().toISOString(), 'a\u0000b'])).toString('base64url') },

@@ -80,9 +80,13 @@ function encodeCursor(summary: OrderSummary): string {
   return Buffer.from(JSON.stringify([summary.createdAt, summary.orderId])).toString('base64url');
 }
 
+// Four-digit years from 0001: toISOString() writes years beyond 9999 and before 0000 in an extended form
+// (`+010000-...`, `-000001-...`) and year 0 as `0000`, none of which PostgreSQL's timestamptz reads.
+const ORDINARY_YEAR = /^(?!0000)\d{4}-/;
+
 /** True for the exact ISO form `toISOString()` writes: Date.parse accepts forms PostgreSQL refuses (`'1'`). */
 function isIsoTimestamp(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
+  if (typeof value !== 'string' || !ORDINARY_YEAR.test(value)) return false;
   const time = new Date(value);
   return !Number.isNaN(time.getTime()) && time.toISOString() === value;
 }

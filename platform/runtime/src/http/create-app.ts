@@ -6,6 +6,7 @@ import { TolerantReader } from '../event-store/tolerant-reader';
 import type { RuntimeMetrics } from '../observability/metrics';
 import { bearerAuth } from './bearer-auth';
 import { DEFAULT_MAX_IN_FLIGHT, inFlightLimit } from './in-flight-limit';
+import { requireUtf8Json } from './json-charset';
 import { openApiDocument } from './openapi';
 import { PROBLEM_CONTENT_TYPE, problem, toProblem } from './problem';
 import { routeHandler } from './route-handler';
@@ -76,6 +77,7 @@ export function createApp<D>(options: AppOptions<D>): express.Express {
   // First, so an overloaded replica refuses the excess before parsing or checking anything.
   routes.use(inFlightLimit(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
   if (options.apiTokens.length > 0) routes.use(bearerAuth(options.apiTokens));
+  routes.use(requireUtf8Json);
   routes.use(express.json({ limit: options.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
   const reader = options.reader ?? new TolerantReader(definition.name, options.client, log, options.metrics);
   const runtime = { fn: definition.name, client: options.client, log, reader, publicBaseUrl: options.publicBaseUrl, deps: options.deps };

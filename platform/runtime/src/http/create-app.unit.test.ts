@@ -104,6 +104,33 @@ describe('HTTP ingress', () => {
     expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
+  test.each([
+    { name: 'utf-16', contentType: 'application/json; charset=utf-16' },
+    { name: 'UTF-16LE in quotes', contentType: 'application/json; charset="UTF-16LE"' },
+    { name: 'latin1', contentType: 'application/json; charset=iso-8859-1' },
+    { name: 'an empty charset', contentType: 'application/json; charset=' },
+    { name: 'utf8 (not a registered name)', contentType: 'application/json; charset=utf8' },
+  ])('a JSON body labelled $name is a 415 problem (JSON is UTF-8)', async ({ contentType }) => {
+    const res = await request(app())
+      .post('/orders')
+      .set('Content-Type', contentType)
+      .send(JSON.stringify({ sku: 'A', qty: 1 }));
+    expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expect(res.body.detail).toMatch(/must be UTF-8/);
+  });
+
+  test.each([
+    { name: 'charset=utf-8', contentType: 'application/json; charset=utf-8' },
+    { name: 'charset=UTF-8', contentType: 'application/json; charset=UTF-8' },
+    { name: 'no charset', contentType: 'application/json' },
+  ])('a JSON body with $name is read', async ({ contentType }) => {
+    const res = await request(app())
+      .post('/orders')
+      .set('Content-Type', contentType)
+      .send(JSON.stringify({ sku: 'A', qty: 1 }));
+    expect(res.status).toBeLessThan(300);
+  });
+
   test('a path that is not valid percent-encoding is a 400 problem, not a 500', async () => {
     expectProblem(await request(app()).get('/orders/%E0%A4%A'), 400, 'MALFORMED_URL');
   });

@@ -17,7 +17,8 @@ const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
 // rather than copied into the metadata of every event the request writes.
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
-class UnsupportedMediaTypeError extends SpillwayError {
+/** 415: a body this runtime does not read (not JSON, or JSON not in UTF-8). */
+export class UnsupportedMediaTypeError extends SpillwayError {
   override readonly name = 'UnsupportedMediaTypeError';
   readonly status = 415;
   readonly code = 'UNSUPPORTED_MEDIA_TYPE';
