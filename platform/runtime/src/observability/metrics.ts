@@ -32,6 +32,9 @@ export function createMetrics(fn: string, { group, namespace }: MetricsLabels = 
   const registry = new Registry();
   registry.setDefaultLabels({ fn, ...(group ? { group } : {}), ...(namespace ? { namespace } : {}) });
   collectDefaultMetrics({ register: registry });
+  // A function without a subscription (HTTP only) exposes no subscription series: a constant
+  // `spillway_subscription_live 0` would read as a subscription that is down.
+  const subscriptionRegistries = group ? [registry] : [];
   return {
     registry,
     eventsProcessed: new Counter({
@@ -47,11 +50,11 @@ export function createMetrics(fn: string, { group, namespace }: MetricsLabels = 
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    eventsInFlight: new Gauge({ name: 'spillway_events_in_flight', help: 'Events being handled now', registers: [registry] }),
+    eventsInFlight: new Gauge({ name: 'spillway_events_in_flight', help: 'Events being handled now', registers: subscriptionRegistries }),
     eventsWaitingRetry: new Gauge({
       name: 'spillway_events_waiting_retry',
       help: 'Events held by the runtime, waiting for their next attempt after a failure',
-      registers: [registry],
+      registers: subscriptionRegistries,
     }),
     retries: new Counter({
       name: 'spillway_event_retries_total',
@@ -90,12 +93,12 @@ export function createMetrics(fn: string, { group, namespace }: MetricsLabels = 
     subscriptionLive: new Gauge({
       name: 'spillway_subscription_live',
       help: '1 while the persistent subscription is confirmed, else 0',
-      registers: [registry],
+      registers: subscriptionRegistries,
     }),
     reconnects: new Counter({
       name: 'spillway_subscription_reconnects_total',
       help: 'Times the subscription was lost and resubscribed',
-      registers: [registry],
+      registers: subscriptionRegistries,
     }),
     httpRequests: new Counter({
       name: 'spillway_http_requests_total',
