@@ -18,6 +18,13 @@ describe('the spillway bin', () => {
     }
   });
 
+  test('no arguments prints the help and exits 2 (a command is required)', () => {
+    const { code, stdout } = spillway();
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/^Usage: spillway <command> \[flags\]/);
+    expect(stdout).toMatch(/^ {2}status /m);
+  });
+
   test('--version prints the package version', () => {
     const { code, stdout } = spillway('--version');
     expect(code).toBe(0);

@@ -23,9 +23,15 @@ function help(): string {
 /** Runs the CLI and resolves to the exit code; never calls process.exit itself. */
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+  if (first === '-h' || first === '--help' || first === 'help') {
     process.stdout.write(help());
     return 0;
+  }
+  if (first === undefined) {
+    // Help, since that is what someone typing the bare name wants, but a non-zero exit as git and npm
+    // give: a script that forgot its command must not pass for one that ran it.
+    process.stdout.write(help());
+    return USAGE_EXIT;
   }
   if (first === '-v' || first === '--version') {
     process.stdout.write(`${version}\n`);

@@ -47,7 +47,10 @@ export function formatStatusTable(rows: readonly SubscriptionStatus[]): string {
     const m = r.measurement;
     if (!m) return [r.subscription, r.status, `error: ${r.error ?? 'unknown'}`, '', '', '', ''];
     const lag = `${m.lag}${m.capped ? '+' : ''}${r.subscription.startsWith('$all::') ? ' (unfiltered)' : ''}`;
-    return [r.subscription, r.status, lag, String(m.inFlight), String(m.retryBuffer), String(m.parked), String(m.consumers ?? 0)];
+    // The server says "Live" for a group whatever its consumers; one nobody reads (its function stopped)
+    // is what an operator looks for. GetInfo does not tell since when, so neither does this.
+    const status = m.consumers === 0 ? 'no consumers' : r.status;
+    return [r.subscription, status, lag, String(m.inFlight), String(m.retryBuffer), String(m.parked), String(m.consumers ?? 0)];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) =>

@@ -10,6 +10,7 @@ import {
   startAutoscalerApp,
 } from '@spillway/autoscaler';
 import type { Command } from '../command';
+import { CONNECTION_USAGE, esdbConnection } from '../esdb-connection';
 import { nameFlag, portFlag } from '../flag-values';
 import { parseFlags } from '../parse-flags';
 import { UsageError } from '../usage-error';
@@ -41,13 +42,14 @@ export const command: Command = {
     '  --dry-run         decide and log, never patch (use this when KEDA applies the scaling)',
     '  --port N          HTTP port for /metrics, /healthz and /keda/lag (default 9090)',
     '  --grpc-port N     KEDA external scaler gRPC port (default KEDA_GRPC_PORT, else 9091)',
+    CONNECTION_USAGE,
     '  --leader-elect    run several replicas: only the holder of a Lease applies; all measure and serve KEDA',
     '  --leader-elect-resource-name NAME   the Lease, in POD_NAMESPACE (default spillway-autoscaler)',
     '  --leader-elect-lease-duration D     followers take over after this without a renewal (default 15s)',
     '  --leader-elect-renew-deadline D     a leader that has not renewed for this long stops applying (default 10s)',
     '  --leader-elect-retry-period D       time between tries to acquire or renew (default 2s)',
     '',
-    'Environment: ESDB_CONNECTION_STRING, LOG_LEVEL, POD_NAMESPACE, POD_NAME, FALLBACK_AFTER_FAILURES, LAG_SCAN_CAP, KEDA_GRPC_PORT;',
+    'Environment: ESDB_CONNECTION_STRING (unless --connection), LOG_LEVEL, POD_NAMESPACE, POD_NAME, FALLBACK_AFTER_FAILURES, LAG_SCAN_CAP, KEDA_GRPC_PORT;',
     'Kubernetes access from the in-cluster service account, or KUBECONFIG / ~/.kube/config.',
   ].join('\n'),
   async run(argv) {
@@ -57,6 +59,7 @@ export const command: Command = {
       'dry-run': { type: 'boolean' },
       port: { type: 'string' },
       'grpc-port': { type: 'string' },
+      connection: { type: 'string' },
       'leader-elect': { type: 'boolean' },
       'leader-elect-resource-name': { type: 'string' },
       'leader-elect-lease-duration': { type: 'string' },
@@ -96,7 +99,8 @@ export const command: Command = {
     const grpcPort = grpcFlag === undefined ? config.kedaGrpcPort : portFlag('autoscaler', '--grpc-port', grpcFlag);
     const log = createAutoscalerLogger(config.logLevel);
     const app = await startAutoscalerApp({
-      esdbConnectionString: config.esdbConnectionString,
+      // The same rule as every other command: --connection, else ESDB_CONNECTION_STRING (checked above), else the default.
+      esdbConnectionString: esdbConnection('autoscaler', values.connection as string | undefined),
       kubeConfig: loadKubeConfig(),
       namespace: namespace ?? config.namespace,
       intervalMs,

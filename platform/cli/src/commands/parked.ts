@@ -6,10 +6,10 @@ import {
   type ResolvedEvent,
   StreamNotFoundError,
 } from '@eventstore/db-client';
-import { ConfigError, loadAutoscalerConfig } from '@spillway/autoscaler';
-import { QUARANTINE_STREAM } from '@spillway/runtime';
+import { QUARANTINE_STREAM } from '@spillway/runtime/streams';
 import { answerWithin, DEFAULT_ANSWER_SECONDS, timeoutFlag } from '../answer-within';
 import type { Command } from '../command';
+import { CONNECTION_USAGE, esdbConnection } from '../esdb-connection';
 import { nameFlag, wholeNumber } from '../flag-values';
 import { parseFlags } from '../parse-flags';
 import { UsageError } from '../usage-error';
@@ -24,12 +24,14 @@ const USAGE = `Usage: spillway parked [--group G] [--stream S | --all] [--replay
 Without --group: every subscription group with its parked-message count, and how many events
 folds have quarantined.
 With --group: the group's parked events (on $all unless --stream is given).
+--stream S    the group subscribes to stream S (needs --group)
+--all         the group subscribes to $all, the default (needs --group; for every group's
+              count, leave out --group and --all)
 --replay      re-deliver the group's parked events to its consumers
 --quarantine  the invalid events folds skip (recorded in ${QUARANTINE_STREAM}): stream@revision,
               type, id, the function that found it and why
 --limit N     list at most N parked events (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})
---connection  EventStoreDB connection string (default ESDB_CONNECTION_STRING, as for
-              spillway status, else esdb://127.0.0.1:2113?tls=false)
+${CONNECTION_USAGE.trim()}
 --timeout S   seconds to wait for EventStoreDB to answer (default ${DEFAULT_ANSWER_SECONDS})`;
 
 /** The stream where EventStoreDB keeps a group's parked events. */
@@ -172,7 +174,9 @@ export const command: Command = {
       throw new UsageError('parked: --quarantine lists the quarantine; it takes no --group, --stream, --all or --replay');
     }
     if ((values.stream !== undefined || values.all || values.replay) && values.group === undefined) {
-      throw new UsageError('parked: --stream, --all and --replay need --group');
+      throw new UsageError(
+        'parked: --stream, --all and --replay need --group (without them, spillway parked lists every group with its parked count)',
+      );
     }
     const limit = values.limit === undefined ? DEFAULT_LIMIT : wholeNumber(values.limit);
     if (limit === undefined || limit < 1 || limit > MAX_LIMIT) {
@@ -180,17 +184,7 @@ export const command: Command = {
     }
     const group = values.group === undefined ? undefined : nameFlag('parked', '--group', values.group);
     const source = values.stream === undefined ? '$all' : nameFlag('parked', '--stream', values.stream);
-    let connection = values.connection;
-    if (connection === undefined) {
-      // The same variable, and the same parser, as `spillway status`: both commands look at one server.
-      try {
-        connection = loadAutoscalerConfig().esdbConnectionString;
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        process.stderr.write(`spillway: parked: ${err.message}\n`);
-        return 1;
-      }
-    }
+    const connection = esdbConnection('parked', values.connection);
     const client = connect(connection);
     const work = async (): Promise<number> => {
       if (values.quarantine) return await listQuarantine(client, limit);

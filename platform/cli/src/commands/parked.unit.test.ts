@@ -15,7 +15,7 @@ describe('spillway parked flags', () => {
     [
       'a --connection that is not a connection string',
       ['--connection', 'localhost:2113'],
-      /--connection is not an EventStoreDB connection string/,
+      /--connection must be an esdb:\/\/ connection string/,
     ],
   ];
   test.each(bad)('%s is a usage error', async (_name, argv, message) => {

@@ -35,7 +35,11 @@ export function banner(input: BannerInput): string {
     `  curl -X POST ${input.gateway}/inventory/apple/restock -H 'content-type: application/json' -d '{"quantity":10}'`,
     `  curl -X POST ${input.gateway}/orders -H 'content-type: application/json' -H 'idempotency-key: first-order' -d '${SAMPLE_ORDER}'`,
     `  curl ${input.gateway}/orders/<orderId from the previous answer>`,
-    `  npx spillway load --url ${url('order-create')} --orders 500   (a burst: watch stock-reservation scale up, then down)`,
+    `  npx spillway load --url ${url('order-create')} --orders 500   (${
+      input.scaling.length > 0
+        ? 'a burst: watch stock-reservation scale up, then down'
+        : 'a burst of orders; one process each, nothing scales'
+    })`,
     '',
     'Press Ctrl-C to stop.',
     '',

@@ -8,6 +8,7 @@ interface LogRecord {
   readonly fn?: string;
   readonly from?: unknown;
   readonly to?: unknown;
+  readonly lag?: unknown;
   readonly err?: { readonly message?: string };
 }
 
@@ -24,8 +25,15 @@ export function formatLogLine(line: string): string | undefined {
     return undefined;
   }
   const fn = record.fn ?? 'autoscaler';
-  if (typeof record.from === 'number' && typeof record.to === 'number')
+  if (typeof record.from === 'number' && typeof record.to === 'number') {
+    // The first decision starts the pool: "0 -> 1: lag 0 <= activation 0: stay at 1" read as nonsense.
+    if (record.from === 0) {
+      const replicas = `${record.to} replica${record.to === 1 ? '' : 's'}`;
+      const lag = typeof record.lag === 'number' ? ` (lag ${record.lag})` : '';
+      return `[autoscaler] ${fn} 0 -> ${record.to}: starting ${replicas}${lag}\n`;
+    }
     return `[autoscaler] ${fn} ${record.from} -> ${record.to}: ${record.msg}\n`;
+  }
   if ((record.level ?? 0) >= WARN) return `[autoscaler] ${fn}: ${record.msg}${record.err?.message ? `: ${record.err.message}` : ''}\n`;
   return undefined;
 }

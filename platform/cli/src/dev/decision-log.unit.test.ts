@@ -21,6 +21,14 @@ describe('the dev console view of the autoscaler log', () => {
   });
 
   test.each([
+    { lag: 0, to: 1, expected: '[autoscaler] stock-reservation 0 -> 1: starting 1 replica (lag 0)' },
+    { lag: 103, to: 3, expected: '[autoscaler] stock-reservation 0 -> 3: starting 3 replicas (lag 103)' },
+  ])('the first decision (from 0) reads as a start: lag $lag', ({ lag, to, expected }) => {
+    const line = JSON.stringify({ level: 30, fn: 'stock-reservation', from: 0, to, lag, msg: 'lag 0 <= activation 0: stay at 1' });
+    expect(formatLogLine(line)).toBe(`${expected}\n`);
+  });
+
+  test.each([
     { name: 'not JSON', line: 'hello' },
     { name: 'info without a decision', line: '{"level":30,"msg":"started"}' },
   ])('nothing is printed for $name', ({ line }) => {
