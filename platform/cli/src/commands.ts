@@ -39,6 +39,10 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
     summary: 'list or replay parked events of a subscription group',
     load: () => loadCommand('parked'),
   },
+  routes: {
+    summary: "list every function's declared routes, or write them as Helm values (--format helm-values)",
+    load: () => loadCommand('routes'),
+  },
   new: {
     summary: 'scaffold a new function folder',
     load: () => loadCommand('new'),
