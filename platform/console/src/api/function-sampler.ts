@@ -147,7 +147,11 @@ export class FunctionSampler {
   }
 
   async sample(): Promise<void> {
-    const statuses = await subscriptionStatuses(this.options.client).catch((): SubscriptionStatus[] => []);
+    // A scaled function's lag is what the autoscaler measured on its last tick; the group's own reading
+    // (GetInfo plus a bounded $all count) is taken only for functions it does not scale, so a watched
+    // console does not double the load of lag measuring on the event store.
+    const unmeasured = this.options.functions.some((fn) => fn.subscription && !fn.latest?.()?.measurement);
+    const statuses = unmeasured ? await subscriptionStatuses(this.options.client).catch((): SubscriptionStatus[] => []) : [];
     const now = Date.now();
     this.views = await Promise.all(this.options.functions.map((fn) => this.view(fn, statuses, now)));
     for (const listener of this.listeners) listener(this.views);
@@ -176,27 +180,28 @@ export class FunctionSampler {
     const window = bucketDelta(buckets, oldest.buckets);
     const p99 = (window && quantile(window, 0.99)) ?? quantile(buckets, 0.99) ?? null;
 
+    const outcome = fn.latest?.();
     const status = fn.subscription
       ? statuses.find((s) => s.subscription === `${fn.subscription!.source}::${fn.subscription!.group}`)
       : undefined;
+    const measurement = outcome?.measurement ?? status?.measurement;
     const subscription = fn.subscription
       ? {
           ...fn.subscription,
           ...(status ? { status: status.status } : {}),
-          ...(status?.measurement
+          ...(measurement
             ? {
-                lag: status.measurement.lag,
-                capped: status.measurement.capped,
-                inFlight: status.measurement.inFlight,
-                parked: status.measurement.parked,
-                consumers: status.measurement.consumers ?? 0,
+                lag: measurement.lag,
+                capped: measurement.capped,
+                inFlight: measurement.inFlight,
+                parked: measurement.parked,
+                consumers: measurement.consumers ?? 0,
               }
             : {}),
-          ...(status?.error ? { error: status.error } : {}),
+          ...(status?.error ? { error: status.error } : outcome?.error ? { error: outcome.error.message } : {}),
         }
       : undefined;
 
-    const outcome = fn.latest?.();
     if (outcome?.decision && outcome.applied && outcome.decision.replicas !== outcome.currentReplicas) {
       state.lastChange = {
         at: new Date(outcome.at).toISOString(),
