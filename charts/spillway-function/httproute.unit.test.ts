@@ -9,7 +9,11 @@ const PARENT = { name: 'shop-gateway', namespace: 'gateways', sectionName: 'http
 const ROUTED: Values = { httpRoute: { enabled: true, parentRefs: [PARENT] } };
 
 function render(fn: string, values: Values = {}): Manifest[] {
-  return renderChart(FUNCTION_CHART, { function: fn, eventStore: { connectionString: ESDB }, ...values }, { release: 'shop' });
+  return renderChart(
+    FUNCTION_CHART,
+    { function: fn, eventStore: { connectionString: ESDB }, auth: 'none', ...values },
+    { release: 'shop' },
+  );
 }
 
 const matches = (route: IHTTPRoute) => route.spec?.rules?.flatMap((rule) => rule.matches ?? []);
@@ -62,7 +66,9 @@ describe('the Gateway API HTTPRoute of a function', () => {
       message: 'method',
     },
   ])('rendering fails for $name', ({ fn, values, message }) => {
-    expect(renderChartError(FUNCTION_CHART, { function: fn, eventStore: { connectionString: ESDB }, ...values })).toContain(message);
+    expect(renderChartError(FUNCTION_CHART, { function: fn, eventStore: { connectionString: ESDB }, auth: 'none', ...values })).toContain(
+      message,
+    );
   });
 
   test('the schema check catches an invalid HTTPRoute', () => {
