@@ -71,7 +71,8 @@ describe('spillway dev scales stock-reservation by lag', () => {
   });
 
   test('a burst scales it up, the window scales it down, every order settles without overselling, and Ctrl-C stops every replica', async () => {
-    dev = await startDev(dataDir, ['--scale-down-seconds', String(WINDOW_SECONDS)]);
+    // --max-replicas: the default follows the machine's cores (1 on 2 cores), and this test is about scaling.
+    dev = await startDev(dataDir, ['--scale-down-seconds', String(WINDOW_SECONDS), '--max-replicas', '3']);
     const { 'order-create': create, 'stock-reservation': stock, 'order-projector': projector } = dev.urls;
     expect(dev.output()).toMatch(/stock-reservation +1 running, 1-3 by lag/);
     expect(dev.output()).toMatch(/order-projector +1 running, fixed at 1/);

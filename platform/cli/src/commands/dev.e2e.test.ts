@@ -107,7 +107,8 @@ describe('spillway dev (npm start)', () => {
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('stopped');
 
-    const second = await startDev(dataDir);
+    // --max-replicas: the default follows the machine's cores, and the banner below names a range.
+    const second = await startDev(dataDir, ['--max-replicas', '3']);
     running.push(second);
     // The subscription-driven functions now run in process pools the local autoscaler sizes. Events after
     // the group's lazily written checkpoint count as lag (they are redelivered), so it may start above 1.

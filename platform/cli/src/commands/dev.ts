@@ -44,7 +44,7 @@ Flags:
   --database-url <url>             PostgreSQL for the read model (default: DATABASE_URL, else PGlite)
   --log-level <level>              functions' log level (default warn)
   --no-autoscale                   one process per function, no scaling
-  --max-replicas <n>               most replicas per scaled function (default ${DEV_MAX_REPLICAS}; the projector: 1 on PGlite, 2 on PostgreSQL)
+  --max-replicas <n>               most replicas per scaled function (default: one per core beyond the first, 1 to ${DEV_MAX_REPLICAS}; the projector: 1 on PGlite, 2 on PostgreSQL)
   --scale-down-seconds <s>         scale-down window (default ${DEV_SCALE_DOWN_SECONDS})
 
 Port 0 picks a free port.`;

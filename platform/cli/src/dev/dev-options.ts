@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { portFlag } from '../flag-values';
 import { parseFlags } from '../parse-flags';
@@ -41,6 +42,7 @@ export async function devOptions(argv: string[]): Promise<DevOptions> {
   const plan = scalingPlan(
     { maxReplicas: values['max-replicas'], scaleDownSeconds: values['scale-down-seconds'] },
     databaseUrl ? 'postgres' : 'pglite',
+    availableParallelism(),
   );
   const ports = {
     emulator: port('emulator-port', values['emulator-port'], 2113),

@@ -5,6 +5,16 @@ import { UsageError } from '../usage-error';
 const DEV_MIN_REPLICAS = 1;
 // Two or three cores on a laptop or CI machine: a fourth replica would mostly compete with the emulator.
 export const DEV_MAX_REPLICAS = 3;
+
+/**
+ * The default ceiling on a machine with `cores` cores: one replica per core beyond the first, at
+ * least 1, at most DEV_MAX_REPLICAS. Everything runs on the same cores, the emulator and the other
+ * functions included; on 2 cores a second and third stock-reservation replica starved them and
+ * conflicted with each other: the shop settled 45-63 orders/s scaled against 83-92 at one replica.
+ */
+export function devMaxReplicas(cores: number): number {
+  return Math.max(1, Math.min(DEV_MAX_REPLICAS, cores - 1));
+}
 // Small, so a burst like `spillway load --orders 500` shows scaling; production's default is 100.
 export const DEV_LAG_PER_REPLICA = 20;
 // Short, so a burst's replicas go away while one still watches; production's default is 300 s.
@@ -40,13 +50,18 @@ function intFlag(name: string, value: string | undefined, fallback: number, min:
  * The subscription-driven functions' scaling in `spillway dev`, from its flags. The projector stays
  * at one replica on PGlite: one process owns a PGlite data folder, a second would corrupt it.
  */
-export function scalingPlan(flags: { maxReplicas?: string; scaleDownSeconds?: string }, readModel: 'pglite' | 'postgres'): ScalingPlan {
-  const max = intFlag('max-replicas', flags.maxReplicas, DEV_MAX_REPLICAS, DEV_MIN_REPLICAS, MAX_REPLICAS_FLAG_LIMIT);
+export function scalingPlan(
+  flags: { maxReplicas?: string; scaleDownSeconds?: string },
+  readModel: 'pglite' | 'postgres',
+  cores = DEV_MAX_REPLICAS + 1,
+): ScalingPlan {
+  const max = intFlag('max-replicas', flags.maxReplicas, devMaxReplicas(cores), DEV_MIN_REPLICAS, MAX_REPLICAS_FLAG_LIMIT);
+  const coreBound = flags.maxReplicas === undefined && max < DEV_MAX_REPLICAS;
   const window = intFlag('scale-down-seconds', flags.scaleDownSeconds, DEV_SCALE_DOWN_SECONDS, 0, SCALE_DOWN_FLAG_LIMIT_SECONDS);
   const common = { minReplicas: DEV_MIN_REPLICAS, lagPerReplica: DEV_LAG_PER_REPLICA, scaleDownStabilizationSeconds: window };
   const projectorMax = readModel === 'pglite' ? 1 : Math.min(max, PROJECTOR_MAX_ON_POSTGRES);
   return {
-    'stock-reservation': { ...common, maxReplicas: max, note: '' },
+    'stock-reservation': { ...common, maxReplicas: max, note: coreBound ? ` (${cores} cores; --max-replicas raises it)` : '' },
     'order-projector': {
       ...common,
       maxReplicas: projectorMax,

@@ -14,6 +14,22 @@ describe('scalingPlan (spillway dev)', () => {
     expect(plan['order-projector'].scaleDownStabilizationSeconds).toBe(DEV_SCALE_DOWN_SECONDS);
   });
 
+  test.each([
+    { name: '1 core', cores: 1, stock: 1 },
+    { name: '2 cores', cores: 2, stock: 1 },
+    { name: '3 cores', cores: 3, stock: 2 },
+    { name: '16 cores', cores: 16, stock: DEV_MAX_REPLICAS },
+  ])('by default one replica per core beyond the first: $name', ({ cores, stock }) => {
+    expect(scalingPlan({}, 'postgres', cores)['stock-reservation'].maxReplicas).toBe(stock);
+    // The flag is the user's word, whatever the cores.
+    expect(scalingPlan({ maxReplicas: '3' }, 'postgres', cores)['stock-reservation'].maxReplicas).toBe(3);
+  });
+
+  test('a ceiling set by the cores says so in the banner', () => {
+    const plan = scalingPlan({}, 'pglite', 2);
+    expect(describeScaling('stock-reservation', plan['stock-reservation'], 1)).toContain('fixed at 1 (2 cores; --max-replicas raises it)');
+  });
+
   test('--scale-down-seconds sets both windows', () => {
     const plan = scalingPlan({ scaleDownSeconds: '5' }, 'pglite');
     expect([plan['stock-reservation'].scaleDownStabilizationSeconds, plan['order-projector'].scaleDownStabilizationSeconds]).toEqual([
