@@ -3,6 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EventStoreDBClient, jsonEvent, type ResolvedEvent, START } from '@eventstore/db-client';
+import { ProjectionsClient } from '@eventstore/db-client/generated/projections_grpc_pb';
+import { CreateReq, StatisticsReq, type StatisticsResp } from '@eventstore/db-client/generated/projections_pb';
+import { Empty } from '@eventstore/db-client/generated/shared_pb';
+import * as grpc from '@grpc/grpc-js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../server/start-emulator';
 
 const EVENTUALLY_MS = 20_000;
@@ -239,4 +243,67 @@ test('with --run-projections system, user projections are refused with a message
     await client.dispose();
     await emulator.close();
   }
+});
+
+describe('one-time and transient projections, and the subsystem restart (generated client: the client creates continuous ones only)', () => {
+  let emulator: Emulator;
+  let client: EventStoreDBClient;
+  let projections: ProjectionsClient;
+  beforeAll(async () => {
+    emulator = await startEmulator({ memory: true, port: 0, runProjections: 'all' });
+    client = EventStoreDBClient.connectionString(emulator.connectionString);
+    projections = new ProjectionsClient(`127.0.0.1:${emulator.port}`, grpc.credentials.createInsecure());
+  });
+  afterAll(async () => {
+    projections.close();
+    await client.dispose();
+    await emulator.close();
+  });
+
+  const create = (options: CreateReq.Options) =>
+    new Promise<void>((resolve, reject) =>
+      projections.create(new CreateReq().setOptions(options), (error) => (error ? reject(error) : resolve())),
+    );
+
+  test('a transient projection runs to the end of the log and stops Completed with its state', async () => {
+    const cat = `once${unique()}`;
+    await client.appendToStream(`${cat}-1`, [event('Seen'), event('Seen'), event('Seen')]);
+    await create(
+      new CreateReq.Options()
+        .setTransient(new CreateReq.Options.Transient().setName(`q-${cat}`))
+        .setQuery(`fromCategory('${cat}').when({ $init: () => ({ n: 0 }), Seen: (s) => { s.n += 1; } })`),
+    );
+    const details = await statusWhen(client, `q-${cat}`, 'Completed');
+    expect(details.status).toBe('Completed/Stopped');
+    expect(await client.getProjectionState(`q-${cat}`)).toEqual({ n: 3 });
+  });
+
+  test('a one-time projection gets a name of its own and completes', async () => {
+    const cat = `one${unique()}`;
+    await client.appendToStream(`${cat}-1`, event('Seen'));
+    await create(new CreateReq.Options().setOneTime(new Empty()).setQuery(`fromCategory('${cat}').when({ Seen: (s) => s })`));
+    const oneTime = await eventually(async () => {
+      const all = await new Promise<StatisticsResp.Details[]>((resolve, reject) => {
+        const out: StatisticsResp.Details[] = [];
+        const stream = projections.statistics(new StatisticsReq().setOptions(new StatisticsReq.Options().setOneTime(new Empty())));
+        stream.on('data', (r: StatisticsResp) => out.push(r.getDetails()!));
+        stream.on('error', reject);
+        stream.on('end', () => resolve(out));
+      });
+      return all.find((d) => d.getStatus() === 'Completed/Stopped');
+    }, 'a completed one-time projection');
+    expect(oneTime.getMode()).toBe('OneTime');
+  });
+
+  test('restartSubsystem stops every projection and starts the enabled ones again', async () => {
+    const cat = `rs${unique()}`;
+    const name = `rs-${cat}`;
+    await client.createProjection(name, `fromCategory('${cat}').when({ $init: () => ({ n: 0 }), $any: (s) => { s.n += 1; } })`);
+    await client.appendToStream(`${cat}-1`, event('A'));
+    await stateWhen<{ n: number }>(client, name, (s) => s.n === 1);
+    await client.restartSubsystem();
+    await client.appendToStream(`${cat}-1`, event('B'));
+    await stateWhen<{ n: number }>(client, name, (s) => s.n === 2);
+    expect((await client.getProjectionStatus(name)).projectionStatus).toBe('Running');
+  });
 });
