@@ -11,6 +11,7 @@ const benches = {
     'platform/emulator/bench/emulator.bench.ts',
     'platform/emulator/bench/persistent.bench.ts',
     'platform/emulator/bench/projections.bench.ts',
+    'platform/emulator/bench/memory.bench.ts',
   ],
   runtime: ['platform/runtime/bench/runtime.bench.ts'],
   autoscale: ['platform/autoscaler/bench/autoscale.bench.ts'],

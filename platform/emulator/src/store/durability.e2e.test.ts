@@ -9,6 +9,8 @@ import { LOG_FILE } from './file-journal';
 const ENTRY = path.join(__dirname, '..', 'testing', 'emulator-process.ts');
 const CLI = path.join(__dirname, '..', '..', '..', 'cli', 'bin', 'spillway.js');
 const START_TIMEOUT_MS = 20_000;
+/** Six CLI processes one after another, each loading TypeScript through tsx: slow on a loaded machine. */
+const CLI_RUNS_TIMEOUT_MS = 120_000;
 
 interface Child {
   readonly process: ChildProcess;
@@ -177,54 +179,58 @@ test('`spillway emulator` prints its connection string, flushes on SIGTERM and e
   expect(await second.exited).toBe(0);
 });
 
-test('a damaged log stops `spillway emulator` (exit 1, what and where); `spillway log repair` keeps what is before the damage', async () => {
-  // Without projections, no links land between the test's own records (their number would vary).
-  const args = ['emulator', '--port', '0', '--data-dir', dir, '--run-projections', 'none'];
-  const first = await start([CLI, ...args]);
-  children.push(first.process);
-  const client = EventStoreDBClient.connectionString(first.connectionString);
-  const offsets: bigint[] = [];
-  for (let n = 0; n < 6; n++) {
-    offsets.push((await client.appendToStream('damaged', jsonEvent({ type: 'Step', data: { n } }))).position!.commit);
-  }
-  await client.dispose();
-  first.process.kill('SIGTERM');
-  expect(await first.exited).toBe(0);
-  const file = path.join(dir, LOG_FILE);
-  const bytes = fs.readFileSync(file);
-  // One flipped bit in the body of the fourth event's record.
-  bytes[Number(offsets[3]!) + 20]! ^= 0x10;
-  fs.writeFileSync(file, bytes);
+test(
+  'a damaged log stops `spillway emulator` (exit 1, what and where); `spillway log repair` keeps what is before the damage',
+  async () => {
+    // Without projections, no links land between the test's own records (their number would vary).
+    const args = ['emulator', '--port', '0', '--data-dir', dir, '--run-projections', 'none'];
+    const first = await start([CLI, ...args]);
+    children.push(first.process);
+    const client = EventStoreDBClient.connectionString(first.connectionString);
+    const offsets: bigint[] = [];
+    for (let n = 0; n < 6; n++) {
+      offsets.push((await client.appendToStream('damaged', jsonEvent({ type: 'Step', data: { n } }))).position!.commit);
+    }
+    await client.dispose();
+    first.process.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const file = path.join(dir, LOG_FILE);
+    const bytes = fs.readFileSync(file);
+    // One flipped bit in the body of the fourth event's record.
+    bytes[Number(offsets[3]!) + 20]! ^= 0x10;
+    fs.writeFileSync(file, bytes);
 
-  const refused = await runCli(args);
-  expect(refused.code).toBe(1);
-  expect(refused.stdout).toBe('');
-  expect(refused.stderr).toContain(`${file} is damaged at byte offset`);
-  // Before the damage: the node's two start records and the first three events.
-  expect(refused.stderr).toContain('5 events in 5 records');
-  expect(refused.stderr).toContain('spillway log repair');
-  expect(fs.readFileSync(file)).toEqual(bytes);
+    const refused = await runCli(args);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain(`${file} is damaged at byte offset`);
+    // Before the damage: the node's two start records and the first three events.
+    expect(refused.stderr).toContain('5 events in 5 records');
+    expect(refused.stderr).toContain('spillway log repair');
+    expect(fs.readFileSync(file)).toEqual(bytes);
 
-  const verify = await runCli(['log', 'verify', '--data-dir', dir]);
-  expect(verify.code).toBe(1);
-  expect(verify.stderr).toContain('is damaged at byte offset');
+    const verify = await runCli(['log', 'verify', '--data-dir', dir]);
+    expect(verify.code).toBe(1);
+    expect(verify.stderr).toContain('is damaged at byte offset');
 
-  const repair = await runCli(['log', 'repair', '--data-dir', dir]);
-  expect(repair.code).toBe(0);
-  const movedTo = /moved aside whole to (\S+);/.exec(repair.stdout)?.[1];
-  expect(movedTo).toBeDefined();
-  expect(fs.readFileSync(movedTo!)).toEqual(bytes);
-  expect(repair.stdout).toMatch(/keeps, 5 events in 5 records .* bytes cut from offset/);
-  expect((await runCli(['log', 'verify', '--data-dir', dir])).code).toBe(0);
+    const repair = await runCli(['log', 'repair', '--data-dir', dir]);
+    expect(repair.code).toBe(0);
+    const movedTo = /moved aside whole to (\S+);/.exec(repair.stdout)?.[1];
+    expect(movedTo).toBeDefined();
+    expect(fs.readFileSync(movedTo!)).toEqual(bytes);
+    expect(repair.stdout).toMatch(/keeps, 5 events in 5 records .* bytes cut from offset/);
+    expect((await runCli(['log', 'verify', '--data-dir', dir])).code).toBe(0);
 
-  const second = await start([CLI, ...args]);
-  children.push(second.process);
-  const reader = EventStoreDBClient.connectionString(second.connectionString);
-  expect(await readIds(reader, 'damaged')).toHaveLength(3);
-  await reader.dispose();
-  second.process.kill('SIGTERM');
-  expect(await second.exited).toBe(0);
-});
+    const second = await start([CLI, ...args]);
+    children.push(second.process);
+    const reader = EventStoreDBClient.connectionString(second.connectionString);
+    expect(await readIds(reader, 'damaged')).toHaveLength(3);
+    await reader.dispose();
+    second.process.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  },
+  CLI_RUNS_TIMEOUT_MS,
+);
 
 test('`spillway emulator --repair` repairs, says what it cut, then serves', async () => {
   const file = path.join(dir, LOG_FILE);

@@ -79,6 +79,7 @@ export class EventStore implements Store {
   /** Event id -> [`$all` index, cost]; insertion order is age. */
   private readonly recentIds = new Map<string, [number, number]>();
   private recentIdsBytes = 0;
+  private oldestId: MapIterator<[string, [number, number]]> = this.recentIds.entries();
   private readonly listeners = new Set<(events: readonly RecordedEvent[]) => void>();
   private waiters: PendingWaiter[] = [];
   private failure: Error | undefined;
@@ -404,8 +405,13 @@ export class EventStore implements Store {
       this.rememberId(event.id, index, recentIdCost(streamId));
     }
     while (this.recentIdsBytes > RECENT_IDS_BYTES) {
-      const oldest = this.recentIds.entries().next();
-      if (oldest.done) break;
+      // A long-lived iterator: a fresh `entries().next()` rescans the deleted slots at the front every time.
+      const oldest = this.oldestId.next();
+      if (oldest.done) {
+        this.oldestId = this.recentIds.entries();
+        if (this.recentIds.size === 0) break;
+        continue;
+      }
       this.recentIds.delete(oldest.value[0]);
       this.recentIdsBytes -= oldest.value[1][1];
     }

@@ -23,6 +23,12 @@ export class FileBodies implements EventBodies {
   /** Insertion order is recency: a hit moves the entry to the end, eviction takes from the front. */
   private readonly cache = new Map<number, RecordedEvent>();
   private cacheBytes = 0;
+  /**
+   * One long-lived iterator finds the oldest entry: a Map iterator follows deletions and
+   * insertions, while a fresh `entries().next()` walks every deleted slot at the front
+   * again (quadratic: it made a million appends crawl).
+   */
+  private oldest: MapIterator<[number, RecordedEvent]> = this.cache.entries();
   private window = Buffer.alloc(0);
   private windowStart = 0;
 
@@ -75,8 +81,12 @@ export class FileBodies implements EventBodies {
     this.cache.set(index, event);
     this.cacheBytes += estimate(event);
     while (this.cacheBytes > this.cacheLimit) {
-      const oldest = this.cache.entries().next();
-      if (oldest.done) break;
+      const oldest = this.oldest.next();
+      if (oldest.done) {
+        this.oldest = this.cache.entries();
+        if (this.cache.size === 0) break;
+        continue;
+      }
       this.cache.delete(oldest.value[0]);
       this.cacheBytes -= estimate(oldest.value[1]);
     }
