@@ -26,7 +26,10 @@ interface Queued {
 }
 
 export interface OpenOptions {
-  /** Gets each good record read back at start-up, in log order, with the offset after it. */
+  /**
+   * Gets each good record read back at start-up, in log order, with the offset after it; its
+   * events carry what indexing needs (whole for metastreams; see log-format.ts decodeEntryLight).
+   */
   readonly onRecord?: (events: RecordedEvent[], end: number) => void;
   /** Told what start-up dropped (a torn tail) or started anew; never silent. */
   readonly warn?: (message: string) => void;

@@ -93,21 +93,14 @@ function headerCrc(record: Buffer, at: number, fileOffset: number): number {
   return crc32(offsetScratch, crc32(record.subarray(at, at + 8)));
 }
 
-const HEX = '0123456789abcdef';
-
 function writeUuid(buf: Buffer, offset: number, id: string): void {
   const hex = id.replace(/-/g, '');
   buf.write(hex, offset, 16, 'hex');
 }
 
 function readUuid(buf: Buffer, offset: number): string {
-  let s = '';
-  for (let i = 0; i < 16; i++) {
-    const b = buf[offset + i] as number;
-    s += HEX[b >> 4]! + HEX[b & 15]!;
-    if (i === 3 || i === 5 || i === 7 || i === 9) s += '-';
-  }
-  return s;
+  const hex = buf.toString('hex', offset, offset + 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** Encodes one append (already sized and positioned) as a single checksummed record starting at `fileOffset`. */
@@ -161,8 +154,9 @@ export type DecodeResult =
 /**
  * Decodes the record starting at `offset` of `buf`; `base` is the file offset of `buf[0]`.
  * `buf` must hold everything from `offset` to the end of the file, or at least the whole record.
+ * `light`: what indexing needs (see decodeEntryLight), every checksum and length still checked.
  */
-export function decodeRecord(buf: Buffer, offset: number, base: number): DecodeResult {
+export function decodeRecord(buf: Buffer, offset: number, base: number, light = false): DecodeResult {
   const header = checkRecordHeader(buf, offset, base);
   if (header.kind !== 'ok') return header;
   const start = offset + RECORD_PREFIX_SIZE;
@@ -178,7 +172,8 @@ export function decodeRecord(buf: Buffer, offset: number, base: number): DecodeR
   for (let i = 0; i < count; i++) {
     const end = entryEnd(body, o);
     if (end === undefined) return { kind: 'corrupt', reason: `${structure}: entry overruns its record`, next };
-    events.push(decodeEntry(body, o, BigInt(base + start + o)));
+    const position = BigInt(base + start + o);
+    events.push(light ? decodeEntryLight(body, o, position) : decodeEntry(body, o, position));
     o = end;
   }
   if (o !== body.length) return { kind: 'corrupt', reason: `${structure}: trailing bytes in record`, next };
@@ -244,5 +239,28 @@ export function decodeEntry(buf: Buffer, o: number, position: bigint): RecordedE
     data,
     metadata,
     created: buf.readBigInt64LE(o + 8),
+  };
+}
+
+const NOTHING = new Uint8Array(0);
+
+/**
+ * What the indexes need of an entry read back at start-up: stream, revision, id and position
+ * (the rest stays in the file). Metastreams' events, which the store keeps in memory, come whole.
+ */
+export function decodeEntryLight(buf: Buffer, o: number, position: bigint): RecordedEvent {
+  const streamLen = buf.readUInt16LE(o + 32);
+  const p = o + ENTRY_FIXED_SIZE;
+  if (streamLen >= 2 && buf[p] === 0x24 && buf[p + 1] === 0x24) return decodeEntry(buf, o, position);
+  return {
+    streamId: buf.toString('utf8', p, p + streamLen),
+    revision: buf.readBigUInt64LE(o),
+    position,
+    id: readUuid(buf, o + 16),
+    type: '',
+    contentType: '',
+    data: NOTHING,
+    metadata: NOTHING,
+    created: 0n,
   };
 }

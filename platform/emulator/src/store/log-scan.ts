@@ -76,7 +76,7 @@ type Step =
   | { readonly kind: 'torn'; readonly entries: number | undefined }
   | { readonly kind: 'corrupt'; readonly reason: string; readonly next: number | undefined };
 
-function step(w: Window, offset: number): Step {
+function step(w: Window, offset: number, light = false): Step {
   w.ensure(offset, RECORD_PREFIX_SIZE);
   let header = checkRecordHeader(w.buf, offset - w.base, w.base);
   // Torn within the window but not at the end of the file: the header holds, so its length
@@ -86,7 +86,7 @@ function step(w: Window, offset: number): Step {
     header = checkRecordHeader(w.buf, offset - w.base, w.base);
   }
   if (header.kind !== 'ok') return header;
-  return decodeRecord(w.buf, offset - w.base, w.base);
+  return decodeRecord(w.buf, offset - w.base, w.base, light);
 }
 
 /** Looks for the next place a record header checks out, within a bounded window. */
@@ -105,7 +105,7 @@ function countAfter(w: Window, damaged: number, next: number | undefined): After
   let events = 0;
   let offset = next ?? resync(w, damaged + 1);
   while (offset !== undefined && offset < w.size) {
-    const s = step(w, offset);
+    const s = step(w, offset, true);
     if (s.kind === 'torn') return { records, events, complete: true };
     if (s.kind === 'corrupt') {
       offset = s.next ?? resync(w, offset + 1);
@@ -121,7 +121,8 @@ function countAfter(w: Window, damaged: number, next: number | undefined): After
 
 /**
  * Scans the records of an open log file whose file header has been checked. `onRecord` gets
- * every good record before the first damage, in order, with the offset after it.
+ * every good record before the first damage, in order, with the offset after it; its events
+ * carry what indexing needs (log-format.ts decodeEntryLight), every checksum still checked.
  */
 export function scanRecords(file: string, fd: number, onRecord: (events: RecordedEvent[], end: number) => void = () => {}): LogScan {
   const size = fs.fstatSync(fd).size;
@@ -132,7 +133,7 @@ export function scanRecords(file: string, fd: number, onRecord: (events: Recorde
   let lastPosition: bigint | undefined;
   let damage: Damage | undefined;
   while (offset < size) {
-    const s = step(w, offset);
+    const s = step(w, offset, true);
     if (s.kind === 'torn') {
       damage = { kind: 'torn', offset, bytes: size - offset, entries: s.entries };
       break;
