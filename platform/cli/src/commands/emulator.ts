@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command';
+import { checkPortsFree } from '../dev/port-check';
 import { nameFlag, portFlag, wholeNumber } from '../flag-values';
 import { parseFlags } from '../parse-flags';
 import { UsageError } from '../usage-error';
@@ -143,6 +144,8 @@ export const command: Command = {
     // Loaded here so that `spillway --help` does not pay for the gRPC stack.
     const { startEmulator, repairLog } = require('@spillway/emulator') as EmulatorModule;
     if (values.repair && options.dataDir !== undefined) process.stderr.write(`emulator: repair: ${repairLog(options.dataDir).message}\n`);
+    // One clear line for a port in use, before the gRPC library prints "No address added out of total 1 resolved".
+    await checkPortsFree([{ what: 'the emulator', port: options.port, flag: '--port' }], options.host);
     const emulator = await startEmulator(options);
     process.stdout.write(`${emulator.connectionString}\n`);
 

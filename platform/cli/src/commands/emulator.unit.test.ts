@@ -38,3 +38,20 @@ describe('spillway emulator --repair and spillway log flags', () => {
     await expect(log.run(argv)).rejects.toThrow(message);
   });
 });
+
+describe('spillway emulator on a port in use', () => {
+  test('fails with one line naming the port and the flag, before the gRPC library can print its own', async () => {
+    const { createServer } = await import('node:net');
+    const holder = createServer();
+    const port = await new Promise<number>((resolve) =>
+      holder.listen(0, '127.0.0.1', () => resolve((holder.address() as { port: number }).port)),
+    );
+    try {
+      await expect(command.run(['--mem', '--port', String(port)])).rejects.toThrow(
+        `port ${port} (the emulator) is already in use by another process; stop it, or pass --port <port> (0 picks a free one)`,
+      );
+    } finally {
+      holder.close();
+    }
+  });
+});

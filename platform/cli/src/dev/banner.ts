@@ -37,8 +37,8 @@ export function banner(input: BannerInput): string {
     `  curl ${input.gateway}/orders/<orderId from the previous answer>`,
     `  npx spillway load --url ${url('order-create')} --orders 500   (${
       input.scaling.length > 0
-        ? 'a burst: watch stock-reservation scale up, then down'
-        : 'a burst of orders; one process each, nothing scales'
+        ? 'a burst of one-apple orders: restock apple by 500 first, then watch stock-reservation scale up, then down'
+        : 'a burst of one-apple orders (restock apple by 500 first); one process each, nothing scales'
     })`,
     '',
     'Press Ctrl-C to stop.',

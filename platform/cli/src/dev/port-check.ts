@@ -15,9 +15,11 @@ function isFree(port: number, host: string): Promise<boolean> {
  */
 export async function checkPortsFree(
   ports: readonly { readonly what: string; readonly port: number; readonly flag: string }[],
+  host = '127.0.0.1',
 ): Promise<void> {
   for (const { what, port, flag } of ports) {
-    if (!(await isFree(port, '127.0.0.1'))) {
+    // Port 0 is picked by the OS when listening: it cannot clash.
+    if (port !== 0 && !(await isFree(port, host))) {
       throw new Error(`port ${port} (${what}) is already in use by another process; stop it, or pass ${flag} <port> (0 picks a free one)`);
     }
   }
