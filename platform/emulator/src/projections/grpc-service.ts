@@ -27,6 +27,7 @@ import {
 } from '@eventstore/db-client/generated/projections_pb';
 import { Empty } from '@eventstore/db-client/generated/shared_pb';
 import * as grpc from '@grpc/grpc-js';
+import { type AccessControl, OPEN_ACCESS } from '../server/access-control';
 import { errors, type RpcError, replyError, rpcError, sendError } from '../server/errors';
 import type { ServiceModule, SupportedMethod } from '../service-module';
 import {
@@ -91,7 +92,39 @@ function jsonValue(text: string | undefined): StructValue {
   return structModule.Value.fromJavaScript(text === undefined ? {} : JSON.parse(text));
 }
 
-export function createProjectionsModule(manager: ProjectionManager, systemRunning: boolean): ServiceModule {
+/**
+ * The server's default policy for projections: Delete needs `$ops` or `$admins`, restarting
+ * the subsystem `$admins`, everything else an authenticated caller.
+ */
+function withPolicy(access: AccessControl, implementation: grpc.UntypedServiceImplementation): grpc.UntypedServiceImplementation {
+  if (!access.enabled) return implementation;
+  const guarded: grpc.UntypedServiceImplementation = {};
+  for (const [name, handler] of Object.entries(implementation)) {
+    guarded[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => {
+      const denied =
+        name === 'delete'
+          ? access.checkRole(call.metadata, ['$ops', '$admins'])
+          : name === 'restartSubsystem'
+            ? access.checkRole(call.metadata, ['$admins'])
+            : access.principal(call.metadata)
+              ? undefined
+              : errors.accessDenied();
+      if (denied) {
+        if (callback) replyError(callback, denied);
+        else sendError(call as unknown as grpc.ServerWritableStream<unknown, unknown>, denied);
+        return;
+      }
+      (handler as (call: grpc.ServerUnaryCall<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => void)(call, callback);
+    }) as grpc.UntypedHandleCall;
+  }
+  return guarded;
+}
+
+export function createProjectionsModule(
+  manager: ProjectionManager,
+  systemRunning: boolean,
+  access: AccessControl = OPEN_ACCESS,
+): ServiceModule {
   const systemView = (name: string): ProjectionView => ({
     name,
     mode: 'Continuous',
@@ -215,5 +248,5 @@ export function createProjectionsModule(manager: ProjectionManager, systemRunnin
     'Result',
     'RestartSubsystem',
   ].map((methodName) => ({ serviceName: SERVICE, methodName, features: [] }));
-  return { definition: ProjectionsService, implementation, methods, close: () => manager.close() };
+  return { definition: ProjectionsService, implementation: withPolicy(access, implementation), methods, close: () => manager.close() };
 }

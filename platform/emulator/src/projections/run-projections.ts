@@ -1,3 +1,4 @@
+import { type AccessControl, OPEN_ACCESS } from '../server/access-control';
 import type { ServiceModule } from '../service-module';
 import type { Store } from '../store/store';
 import { createProjectionsModule } from './grpc-service';
@@ -17,13 +18,13 @@ export interface RunningProjections {
 }
 
 /** Starts what `level` enables over the store: nothing, the standard projections, or those and user projections. */
-export function startProjections(store: Store, level: RunProjections): RunningProjections {
+export function startProjections(store: Store, level: RunProjections, access: AccessControl = OPEN_ACCESS): RunningProjections {
   const system = level === 'none' ? undefined : new SystemProjections(store, SYSTEM_PROJECTIONS);
   const manager = new ProjectionManager(store, level === 'all');
   manager.load();
   return {
     system,
-    module: createProjectionsModule(manager, system !== undefined),
+    module: createProjectionsModule(manager, system !== undefined, access),
     close: async () => {
       await manager.close();
       await system?.close();

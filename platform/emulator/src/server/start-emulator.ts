@@ -132,7 +132,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
   }
   const access = directory ? userAccessControl(store, directory) : OPEN_ACCESS;
-  const projections = startProjections(store, options.runProjections ?? 'system');
+  const projections = startProjections(store, options.runProjections ?? 'system', access);
 
   const modules: ServiceModule[] = [];
   const calls = new CallTracker();

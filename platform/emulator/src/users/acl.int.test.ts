@@ -183,6 +183,14 @@ test('persistent-subscription groups are created by $ops or $admins only; a read
   await subscription.unsubscribe();
 });
 
+test('projections follow the server policy: anonymous callers get nothing, restarting the subsystem is for admins', async () => {
+  await expect(clientAs().listProjections()).rejects.toBeInstanceOf(AccessDeniedError);
+  const reader = clientAs('reader', 'secret');
+  expect((await reader.listProjections()).map((p) => p.name)).toContain('$by_category');
+  await expect(reader.restartSubsystem()).rejects.toBeInstanceOf(AccessDeniedError);
+  await clientAs('admin').restartSubsystem();
+});
+
 test('the Users service: users live in $user-<login> streams; details, disable, enable, change and reset password', async () => {
   const stored = await readAll(clientAs('admin'), '$user-reader');
   expect(stored[0]).toMatchObject({ loginName: 'reader', fullName: 'Order reader', groups: [], disabled: false });
