@@ -28,7 +28,8 @@ the autoscaler scales by their subscription's lag (${DEV_LAG_PER_REPLICA} events
 down after a ${DEV_SCALE_DOWN_SECONDS} s window); each decision is printed. The first replica keeps the
 documented port; further ones listen on ports the OS picks. The projector stays at 1 replica on
 PGlite. Once they are ready, a gateway on :8080 routes each request to the function that declares
-its method and path, balanced over that function's ready replicas. A function that exits is
+its method and path, balanced over that function's ready replicas, and serves the live console
+at /console (functions, subscriptions and parked events, streams, try it). A function that exits is
 started again, after 1 s, doubling up to 30 s while it keeps dying (each restart is printed);
 only a failure of the emulator stops dev. Ctrl-C stops everything; a second start resumes from
 the same data. Functions exit by themselves if dev is killed, and a start first stops anything

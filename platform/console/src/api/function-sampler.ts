@@ -61,6 +61,10 @@ export const DEFAULT_SAMPLE_INTERVAL_MS = 2_000;
 // Ten minutes of two-second points: "the last minutes" of the chart.
 const HISTORY_POINTS = 300;
 const P99_WINDOW_MS = 60_000;
+// After a pause in sampling (nobody looked) the first rate would average over the pause: it is left out.
+const RATE_WINDOW_MS = 3 * DEFAULT_SAMPLE_INTERVAL_MS;
+// A script's or page's API calls keep the sampler going this long after the last one.
+const IDLE_AFTER_MS = 60_000;
 const METRICS_TIMEOUT_MS = 2_000;
 const PROCESSED = 'spillway_events_processed_total';
 const DURATION = 'spillway_handler_duration_seconds';
@@ -107,8 +111,11 @@ export class FunctionSampler {
   private readonly state = new Map<string, FunctionState>();
   private views: FunctionView[] = [];
   private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private inFlight?: Promise<void>;
   private readonly listeners = new Set<(views: readonly FunctionView[]) => void>();
+  private watchers = 0;
+  private lastDemand = 0;
+  private sampledAt = 0;
 
   constructor(
     private readonly options: {
@@ -120,10 +127,15 @@ export class FunctionSampler {
     },
   ) {}
 
+  /**
+   * Samples every interval while someone looks: an open live page (`watch`), or an API call within the
+   * last minute. Nobody looking, nothing is scraped, so an unwatched `spillway dev` pays nothing for it.
+   */
   start(): void {
     const loop = async () => {
-      this.running = this.sample().catch(() => undefined);
-      await this.running;
+      if (this.watchers > 0 || Date.now() - this.lastDemand < IDLE_AFTER_MS) {
+        await this.sampleShared();
+      }
       if (this.timer !== undefined) this.timer = setTimeout(loop, this.options.intervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS);
     };
     this.timer = setTimeout(loop, 0);
@@ -132,13 +144,35 @@ export class FunctionSampler {
   async stop(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.running;
+    await this.inFlight;
   }
 
-  /** The latest sample; the first call samples if nothing has been sampled yet. */
+  /** A live page is open: sample on every interval until the returned function is called. */
+  watch(): () => void {
+    this.watchers++;
+    let released = false;
+    return () => {
+      if (!released) this.watchers--;
+      released = true;
+    };
+  }
+
+  /** The latest sample, taken now when there is none yet or it is older than two intervals. */
   async current(): Promise<readonly FunctionView[]> {
-    if (this.views.length === 0) await (this.running ?? this.sample());
+    this.lastDemand = Date.now();
+    const staleAfter = 2 * (this.options.intervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS);
+    if (this.views.length === 0 || Date.now() - this.sampledAt > staleAfter) await this.sampleShared();
     return this.views;
+  }
+
+  /** One sample at a time: callers arriving while one runs share it. */
+  private sampleShared(): Promise<void> {
+    this.inFlight ??= this.sample()
+      .catch(() => undefined)
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    return this.inFlight;
   }
 
   onSample(listener: (views: readonly FunctionView[]) => void): () => void {
@@ -154,6 +188,7 @@ export class FunctionSampler {
     const statuses = unmeasured ? await subscriptionStatuses(this.options.client).catch((): SubscriptionStatus[] => []) : [];
     const now = Date.now();
     this.views = await Promise.all(this.options.functions.map((fn) => this.view(fn, statuses, now)));
+    this.sampledAt = now;
     for (const listener of this.listeners) listener(this.views);
   }
 
@@ -173,7 +208,7 @@ export class FunctionSampler {
 
     // Counters restart with a replica: a drop means the set changed, so this interval has no rate.
     const eventsPerSecond =
-      previous && processed >= previous.processed && now > previous.at
+      previous && processed >= previous.processed && now > previous.at && now - previous.at <= RATE_WINDOW_MS
         ? ((processed - previous.processed) * 1000) / (now - previous.at)
         : null;
     const oldest = state.scrapes[0]!;

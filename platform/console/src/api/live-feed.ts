@@ -19,7 +19,7 @@ export class LiveFeed {
 
   constructor(
     private readonly client: EventStoreDBClient,
-    sampler: FunctionSampler,
+    private readonly sampler: FunctionSampler,
   ) {
     this.unsubscribe = sampler.onSample((views) => this.send('functions', views));
     this.heartbeat = setInterval(() => {
@@ -33,7 +33,11 @@ export class LiveFeed {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(`event: functions\ndata: ${JSON.stringify(first)}\n\n`);
     this.clients.add(res);
-    res.once('close', () => this.clients.delete(res));
+    const release = this.sampler.watch();
+    res.once('close', () => {
+      this.clients.delete(res);
+      release();
+    });
   }
 
   async close(): Promise<void> {
