@@ -29,7 +29,11 @@ stderr; any other damage to the log stops start-up (exit 1) with a message namin
 file, the byte offset and the positions affected.
 
 Flags:
-  --host <host>          interface to listen on (default 127.0.0.1)
+  --host <host>          interface to listen on (default 127.0.0.1); any other than loopback
+                         needs --tls-cert/--tls-key, or --insecure said explicitly
+  --insecure             serve a non-loopback --host without TLS (hence without credentials:
+                         anyone who reaches it reads and writes every stream), as
+                         EventStoreDB's --insecure; a warning is printed at start
   --port <port>          gRPC port (default 2113; 0 picks a free port)
   --data-dir <dir>       durable log folder (default ${DEFAULT_DATA_DIR})
   --mem                  keep everything in memory instead
@@ -80,9 +84,14 @@ function maxAppendSize(source: string, value: string): number {
   return bytes;
 }
 
+// Interfaces that only this machine reaches.
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
+
 function user(value: string): { username: string; password: string } {
   const colon = value.indexOf(':');
   if (colon <= 0) throw new UsageError(`emulator: --user must be name:password, got '${value}'`);
+  // An empty password is a credential anyone can guess: a mistake (an unset variable in a script), not a choice.
+  if (colon === value.length - 1) throw new UsageError(`emulator: --user ${value.slice(0, colon)} has an empty password`);
   return { username: value.slice(0, colon), password: value.slice(colon + 1) };
 }
 
@@ -111,6 +120,7 @@ export const command: Command = {
       'run-projections': { type: 'string' },
       'max-append-size': { type: 'string' },
       auth: { type: 'boolean' },
+      insecure: { type: 'boolean' },
     });
     if (values.mem && values['data-dir'] !== undefined) throw new UsageError('emulator: give --data-dir or --mem, not both');
     if (values.mem && values.repair) throw new UsageError('emulator: --repair repairs the log in --data-dir, not --mem');
@@ -120,16 +130,28 @@ export const command: Command = {
     if (values.user !== undefined && values['tls-cert'] === undefined) {
       throw new UsageError('emulator: --user needs --tls-cert and --tls-key (without TLS the client sends no credentials)');
     }
+    // Checked before any file is read: a bad credential is named whatever else is wrong.
+    const users = values.user?.map(user);
+    const host = values.host === undefined ? '127.0.0.1' : nameFlag('emulator', '--host', values.host);
+    const tls = values['tls-cert'] !== undefined;
+    if (values.insecure && tls) throw new UsageError('emulator: --insecure and --tls-cert contradict each other; give one');
+    // Loopback is this machine only; anything else without TLS is a store open to the network: say so explicitly.
+    if (!tls && !LOOPBACK_HOST.test(host) && !values.insecure) {
+      throw new UsageError(
+        `emulator: --host ${host} without TLS serves every stream to anyone who reaches it; give --tls-cert/--tls-key, or --insecure to mean it`,
+      );
+    }
+    if (values.insecure) process.stderr.write(`emulator: WARNING insecure: no TLS and no authentication on ${host}\n`);
     const options: Parameters<EmulatorModule['startEmulator']>[0] = {
       // Checked: an empty host makes Node listen on every interface, the opposite of what a blank flag suggests.
-      host: values.host === undefined ? '127.0.0.1' : nameFlag('emulator', '--host', values.host),
+      host,
       port: values.port === undefined ? 2113 : portFlag('emulator', '--port', values.port),
       ...(values.mem ? { memory: true } : { dataDir: values['data-dir'] ?? DEFAULT_DATA_DIR }),
     };
     if (values['tls-cert'] !== undefined && values['tls-key'] !== undefined) {
       options.tls = { cert: readPem('--tls-cert', values['tls-cert']), key: readPem('--tls-key', values['tls-key']) };
     }
-    if (values.user !== undefined) options.users = values.user.map(user);
+    if (users !== undefined) options.users = users;
     if (values.auth) {
       if (values['tls-cert'] === undefined)
         throw new UsageError('emulator: --auth needs --tls-cert and --tls-key (without TLS the client sends no credentials)');
