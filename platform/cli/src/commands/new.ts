@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command';
+import { deployEdits, formatDeployEdits } from '../new/deploy-lines';
 import { UsageError } from '../usage-error';
 
 const USAGE = `Usage: spillway new <name> [--dir <repository root>]
@@ -175,7 +176,19 @@ export const command: Command = {
       mkdirSync(join(folder, path, '..'), { recursive: true });
       writeFileSync(join(folder, path), text, { flag: 'wx' });
     }
-    process.stdout.write(`created ${folder}\nnext: npm install, then npx jest ${join('functions', name)}\n`);
+    process.stdout.write(
+      [
+        `created ${folder}`,
+        '',
+        'Next:',
+        '  1. npm install                 (links the new workspace)',
+        `  2. npx jest ${join('functions', name)}`,
+        `  3. with npm start running: PORT=8090 npx spillway-function ${join('functions', name)}   (beside the shop, on its emulator)`,
+        '  4. to deploy with skaffold dev / the umbrella chart, add these lines:',
+        '',
+        formatDeployEdits(deployEdits(name)),
+      ].join('\n'),
+    );
     return 0;
   },
 };
