@@ -67,6 +67,14 @@ async function stopShop(shop: Shop): Promise<void> {
   clearTimeout(timer);
 }
 
+/** The answers other than 201, e.g. `503: 812, no answer: 8`. */
+function answers(byStatus: Record<string, number>): string {
+  return Object.entries(byStatus)
+    .filter(([status]) => status !== '201')
+    .map(([status, n]) => `${status}: ${n}`)
+    .join(', ');
+}
+
 function sustained(s: OpenLoopSummary): boolean {
   return s.failed === 0 && s.postMs.p99 < SUSTAINED_POST_P99_MS;
 }
@@ -113,7 +121,7 @@ async function main(): Promise<void> {
     [
       `${s.rate}`,
       `${s.postMs.p50} / ${s.postMs.p90} / ${s.postMs.p99} / ${s.postMs.max}`,
-      `${s.accepted}/${s.sent}`,
+      `${s.accepted}/${s.sent}${s.failed > 0 ? ` (${answers(s.byStatus)})` : ''}`,
       `${s.e2e.ms.p50} / ${s.e2e.ms.p99}`,
       `${s.e2e.final}/${s.e2e.sampled}`,
       `${s.generatorLagMs}`,
