@@ -59,7 +59,7 @@ describe('spillway dev after a crash', () => {
     // A process an older version left running, recorded in the pid folder and holding order-create's port.
     const port = await freePort();
     stray = spawn(process.execPath, [functionBin, join(repoRoot, 'functions', 'order-create')], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUTH: 'none' },
       stdio: 'ignore',
     });
     await eventually('the stray function to listen', async () =>

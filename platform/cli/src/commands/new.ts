@@ -183,7 +183,7 @@ export const command: Command = {
         'Next:',
         '  1. npm install                 (links the new workspace)',
         `  2. npx jest ${join('functions', name)}`,
-        `  3. with npm start running: PORT=8090 npx spillway-function ${join('functions', name)}   (beside the shop, on its emulator)`,
+        `  3. with npm start running: PORT=8090 AUTH=none npx spillway-function ${join('functions', name)}   (beside the shop, on its emulator)`,
         '  4. to deploy with skaffold dev / the umbrella chart, add these lines:',
         '',
         formatDeployEdits(deployEdits(name)),

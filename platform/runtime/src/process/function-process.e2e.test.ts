@@ -78,7 +78,7 @@ async function eventually(what: string, done: () => boolean, withinMs = START_MS
 
 test('a function whose supervisor is SIGKILLed notices at once, drains and exits (no orphan holding its port)', async () => {
   const parent = spawn(process.execPath, ['--require', 'tsx/cjs', supervisor, fixture], {
-    env: { ...process.env, ESDB_CONNECTION_STRING: store.connectionString, LOG_LEVEL: 'info', DRAIN_TIMEOUT_MS: '2000' },
+    env: { ...process.env, ESDB_CONNECTION_STRING: store.connectionString, LOG_LEVEL: 'info', DRAIN_TIMEOUT_MS: '2000', AUTH: 'none' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
