@@ -46,9 +46,11 @@ function binTarget(dir: string, bin: string): { file: string } | { missing: stri
 test('has the function image as its last, default, stage and the autoscaler as a named target', () => {
   expect(stages.map((s) => s.name)).toEqual([
     'manifests',
+    'build',
     'autoscaler-deps',
     'autoscaler-app',
     'autoscaler',
+    'function-dev',
     'function-deps',
     'function-app',
     'function',
@@ -67,7 +69,7 @@ test('builds every stage from the Node image or from an earlier stage', () => {
 
 test('declares ARG FUNCTION in every stage that uses it (ARGs do not cross stages)', () => {
   const users = stages.filter((s) => s.instructions.some((i) => i.args.includes(FUNCTION_VAR)));
-  expect(users.map((s) => s.name)).toEqual(['function-deps', 'function-app', 'function']);
+  expect(users.map((s) => s.name)).toEqual(['function-dev', 'function-deps', 'function-app', 'function']);
   for (const s of users) {
     const firstUse = s.instructions.findIndex((i) => i.args.includes(FUNCTION_VAR));
     const declared = s.instructions.findIndex((i) => i.keyword === 'ARG' && i.args === 'FUNCTION');
@@ -75,12 +77,27 @@ test('declares ARG FUNCTION in every stage that uses it (ARGs do not cross stage
   }
 });
 
-test('installs only production dependencies of the function and the runtime', () => {
+test("installs only production dependencies of the function's workspace (the runtime comes in as its dependency)", () => {
   const [install] = args(stage('function-deps'), 'RUN').filter((run) => run.includes('npm ci'));
   expect(install).toContain('--omit=dev');
   expect(install).toContain(`--workspace "functions/${FUNCTION_VAR}"`);
-  expect(install).toContain('--workspace platform/runtime');
+  // Naming the runtime's workspace would bring its dev dependencies that another workspace needs in production.
+  expect(install).not.toContain('--workspace platform/runtime');
   expect(install).not.toContain('--include-workspace-root');
+});
+
+test('the base image is a supported Node.js LTS chosen by NODE_VERSION (default 22)', () => {
+  const text = readFileSync(join(REPO_ROOT, 'Dockerfile.template'), 'utf8');
+  expect(text).toMatch(/^ARG NODE_VERSION=22$/m);
+  expect(text).toMatch(/^ARG NODE_IMAGE=node:\$\{NODE_VERSION\}-bookworm-slim$/m);
+});
+
+test('compiles TypeScript once in a build stage and copies only its output into the images', () => {
+  const runs = args(stage('build'), 'RUN').join('\n');
+  expect(runs).toContain('tsc -p tsconfig.image.json --noCheck');
+  for (const app of ['function-app', 'autoscaler-app']) {
+    expect(args(stage(app), 'COPY')).toContain('--from=build /build/dist ./dist');
+  }
 });
 
 test('takes every COPY source from the build context that exists and that .dockerignore keeps', () => {
@@ -135,13 +152,14 @@ const runtimeBin = binTarget('platform/runtime', 'spillway-function');
   },
 );
 
-test('the autoscaler image runs the spillway command, whose bin exists', () => {
-  expect(args(stage('autoscaler'), 'ENTRYPOINT')).toEqual(['["node_modules/.bin/spillway"]']);
-  expect(args(stage('autoscaler'), 'CMD')).toEqual(['["autoscaler"]']);
+test("the autoscaler image runs the autoscaler's own bin, from its workspace alone", () => {
+  expect(args(stage('autoscaler'), 'ENTRYPOINT')).toEqual(['["node_modules/.bin/spillway-autoscaler"]']);
+  expect(args(stage('autoscaler'), 'CMD')).toEqual([]);
   const [install] = args(stage('autoscaler-deps'), 'RUN').filter((run) => run.includes('npm ci'));
   expect(install).toContain('--omit=dev');
   expect(install).toContain('--workspace platform/autoscaler');
-  const bin = binTarget('platform/cli', 'spillway');
+  expect(install).not.toContain('platform/cli');
+  const bin = binTarget('platform/autoscaler', 'spillway-autoscaler');
   expect('file' in bin ? 'found' : bin.missing).toBe('found');
 });
 

@@ -118,7 +118,7 @@ test('deploys the umbrella chart once, setting repository, tag and digest of eve
 test.each([{ profile: 'none' }, { profile: 'dev' }])(
   'with profile $profile, the chart renders every built image into its Deployment',
   ({ profile }) => {
-    const patches = config.profiles.find((p) => p.name === profile)?.patches ?? [];
+    const patches = (config.profiles.find((p) => p.name === profile)?.patches ?? []).filter((p) => p.path.startsWith('/deploy/'));
     for (const patch of patches) expect(patch.path).toBe('/deploy/helm/releases/0/setValues');
     const setValues = Object.assign({}, ...patches.map((p) => p.value)) as Record<string, string>;
     const manifests = renderChart(
@@ -137,6 +137,33 @@ test.each([{ profile: 'none' }, { profile: 'dev' }])(
     if (profile === 'dev') expect(only<IDeployment>(manifests, 'Deployment', 'spillway-order-create').spec?.replicas).toBe(1);
   },
 );
+
+test('the dev profile builds each function from the function-dev target and syncs its TypeScript instead of rebuilding', () => {
+  const patches = config.profiles.find((p) => p.name === 'dev')?.patches ?? [];
+  const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile.template'), 'utf8');
+  expect(stageNames).toContain('function-dev');
+  expect(dockerfile).toMatch(/exec node --watch node_modules\/\.bin\/spillway-function/);
+  const functionIndexes = config.build.artifacts.flatMap((a, i) => (a.docker.buildArgs?.['FUNCTION'] !== undefined ? [i] : []));
+  for (const i of functionIndexes) {
+    expect(patches).toContainEqual({ op: 'add', path: `/build/artifacts/${i}/docker/target`, value: 'function-dev' });
+    const sync = patches.find((p) => p.path === `/build/artifacts/${i}/sync`)?.value as unknown as {
+      manual: { src: string; dest: string }[];
+    };
+    expect(sync.manual).toEqual([
+      { src: 'functions/**/*.ts', dest: '/app' },
+      { src: 'platform/runtime/**/*.ts', dest: '/app' },
+    ]);
+  }
+  // A synced file must be writable in the pod.
+  const setValues = Object.assign({}, ...patches.filter((p) => p.path.startsWith('/deploy/')).map((p) => p.value)) as Record<
+    string,
+    string
+  >;
+  for (const i of functionIndexes) {
+    const fn = config.build.artifacts[i]?.docker.buildArgs?.['FUNCTION'];
+    expect(setValues[`${fn}.securityContext.readOnlyRootFilesystem`]).toBe('false');
+  }
+});
 
 test('forwards ports to Services the chart renders', () => {
   const services = inventory(renderChart(join(REPO_ROOT, release?.chartPath ?? ''), {}, { release: release?.name ?? '' })).filter((o) =>

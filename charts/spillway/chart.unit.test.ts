@@ -182,7 +182,7 @@ describe('the autoscaler', () => {
   });
 
   test('watches its own namespace and reaches the in-release EventStoreDB', () => {
-    expect(container.args?.slice(0, 7)).toEqual(['autoscaler', '--namespace', 'shop', '--interval', '2s', '--port', '9090']);
+    expect(container.args?.slice(0, 6)).toEqual(['--namespace', 'shop', '--interval', '2s', '--port', '9090']);
     expect(container.env?.find((e) => e.name === 'ESDB_CONNECTION_STRING')?.value).toBe('esdb://spillway-eventstoredb:2113?tls=false');
     const eventStore = only<IService>(manifests, 'Service', 'spillway-eventstoredb');
     expect(eventStore.spec?.ports?.map((p) => p.port)).toEqual([2113]);

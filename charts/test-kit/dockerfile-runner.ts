@@ -160,9 +160,20 @@ export function buildWithoutDocker(options: RunnerOptions): BuiltImage {
           const from = copy.flags['from'];
           if (from !== undefined) {
             const source = built.get(from);
-            if (!source || copy.sources.join() !== source.workdir)
-              throw new Error(`line ${i.line}: only COPY --from=<stage> <its WORKDIR> is modelled`);
-            consume(from, resolve(dir, copy.destination));
+            const [path = ''] = copy.sources;
+            const workdir = source?.workdir ?? '';
+            if (!source || copy.sources.length !== 1 || !(path === workdir || path.startsWith(`${workdir}/`)))
+              throw new Error(`line ${i.line}: only COPY --from=<stage> <its WORKDIR or a path under it> is modelled`);
+            if (path === workdir) {
+              consume(from, resolve(dir, copy.destination));
+            } else {
+              // A part of the stage (e.g. the compiled dist/): copied; the stage stays for its other users.
+              cpSync(join(source.dir, path.slice(workdir.length + 1)), resolve(dir, copy.destination), {
+                recursive: true,
+                verbatimSymlinks: true,
+              });
+              needed.set(from, (needed.get(from) ?? 0) - 1);
+            }
             break;
           }
           for (const source of copy.sources) {

@@ -4,6 +4,8 @@ export type { AllFilter, DeclaredSource, SubscriptionRef } from './annotations/s
 export { formatSubscriptionRef, parseSubscriptionRef, subscriptionFromSource } from './annotations/subscription-ref';
 export type { AutoscalerApp, AutoscalerAppOptions } from './app/autoscaler-app';
 export { startAutoscalerApp } from './app/autoscaler-app';
+export type { AutoscalerArgs } from './app/command';
+export { AUTOSCALER_USAGE, AutoscalerUsageError, parseAutoscalerArgs, runAutoscalerCommand } from './app/command';
 export { createAutoscalerLogger } from './app/logger';
 export type { SubscriptionStatus } from './app/subscription-status';
 export { formatStatusTable, readSubscriptionStatuses, subscriptionStatuses } from './app/subscription-status';

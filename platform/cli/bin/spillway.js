@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// The bin is plain JavaScript so that `npx spillway` works straight after `npm ci`:
-// it registers tsx's CommonJS loader and runs the TypeScript source, no build step.
+// The bin is plain JavaScript so that `npx spillway` works straight after `npm ci`.
 'use strict';
-require('tsx/cjs');
-const { main } = require('../src/main.ts');
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+// An image carries the compiled JavaScript (Dockerfile.template puts it in src/); a checkout runs
+// the TypeScript source through tsx's CommonJS loader, with no build step.
+const compiled = existsSync(join(__dirname, '..', 'src', 'main.js'));
+if (!compiled) require('tsx/cjs');
+const { main } = require(compiled ? '../src/main.js' : '../src/main.ts');
 
 // Every command resolves only when its work is over (long-running ones after SIGINT/SIGTERM
 // and their own clean-up), so the process exits then: a client that still holds a socket to a
