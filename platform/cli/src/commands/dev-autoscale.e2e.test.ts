@@ -111,9 +111,20 @@ describe('spillway dev scales stock-reservation by lag', () => {
 
     await eventually('a scale-down to 1 after the window', () => decisions(dev!).find(([from, to]) => from > 1 && to === 1));
 
-    // A second burst (nothing left to reserve), and Ctrl-C while it is scaled up.
+    // A second burst as large as the first, on fresh stock: a burst of instant rejections
+    // (nothing left to reserve) is handled too fast to build lag since reservations stopped
+    // reading. Then Ctrl-C while it is scaled up.
+    expect(
+      (
+        await fetch(`${stock}/inventory/pear/restock`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ quantity: ORDERS }),
+        })
+      ).status,
+    ).toBe(200);
     const before = decisions(dev).length;
-    const second = await load(create!, 200, 'apple');
+    const second = await load(create!, ORDERS, 'pear');
     expect(second.code).toBe(0);
     await eventually('a second scale-up', () =>
       decisions(dev!)
