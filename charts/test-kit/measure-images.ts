@@ -2,7 +2,9 @@
 // the application layer's size (the final stage's WORKDIR, what COPY --from puts on the base
 // image) and the start-up time of its command (spawn to the first 200 from /livez, median of
 // five starts, EventStoreDB unreachable so nothing else is waited for).
-//   npx tsx charts/test-kit/measure-images.ts [Dockerfile] [order-create,autoscaler,...]
+//   npx tsx charts/test-kit/measure-images.ts [Dockerfile] [order-create,autoscaler,...] [other checkout]
+// With another checkout (e.g. a clone at an older commit), its images are built from its own
+// Dockerfile.template and sources too, and the two are started in turn, so both see the same load.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -71,37 +73,46 @@ async function main(): Promise<void> {
   try {
     const only = process.argv[3]?.split(',');
     for (const t of TARGETS.filter((x) => !only || only.includes(x.name))) {
-      const image = buildWithoutDocker({
-        dockerfile,
-        context: REPO_ROOT,
-        target: t.target,
-        buildArgs: t.args,
-        out: join(out, t.name),
-        runEnv: { npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' },
-      });
-      const bytes = Number(execFileSync('du', ['-sb', image.dir], { encoding: 'utf8' }).split('\t')[0]);
-      const times: number[] = [];
-      for (let i = 0; i < STARTS; i++) {
-        const port = await freePort();
-        const grpc = await freePort();
-        const env = {
-          PATH: process.env['PATH'] ?? '',
-          ...image.env,
-          PORT: String(port),
-          KEDA_GRPC_PORT: String(grpc),
-          ESDB_CONNECTION_STRING: 'esdb://127.0.0.1:1?tls=false',
-          KUBECONFIG: kubeconfig,
-          DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
-        };
-        const cmd = [...image.entrypoint, ...image.cmd];
-        const command = t.target === 'autoscaler' ? [...cmd, '--port', String(port), '--grpc-port', String(grpc)] : cmd;
-        times.push(await startUpMs(command, image.dir, env, `http://127.0.0.1:${port}${t.livez}`));
-      }
-      times.sort((a, b) => a - b);
-      const median = times[Math.floor(times.length / 2)] ?? Number.NaN;
-      process.stdout.write(
-        `${t.name}\tapp layer ${(bytes / 1e6).toFixed(1)} MB\tstart-up to /livez ${median.toFixed(0)} ms (median of ${STARTS})\n`,
+      const contexts = [REPO_ROOT, ...(process.argv[4] ? [resolve(process.argv[4])] : [])];
+      const images = contexts.map((context, n) =>
+        buildWithoutDocker({
+          dockerfile: n === 0 ? dockerfile : join(context, 'Dockerfile.template'),
+          context,
+          target: t.target,
+          buildArgs: t.args,
+          out: join(out, t.name, String(n)),
+          runEnv: { npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' },
+        }),
       );
+      const times: number[][] = images.map(() => []);
+      for (let i = 0; i < STARTS; i++) {
+        for (const [n, image] of images.entries()) {
+          const port = await freePort();
+          const grpc = await freePort();
+          const env = {
+            PATH: process.env['PATH'] ?? '',
+            ...image.env,
+            PORT: String(port),
+            KEDA_GRPC_PORT: String(grpc),
+            ESDB_CONNECTION_STRING: 'esdb://127.0.0.1:1?tls=false',
+            KUBECONFIG: kubeconfig,
+            AUTH: 'none',
+            DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+          };
+          const cmd = [...image.entrypoint, ...image.cmd];
+          const command = t.target === 'autoscaler' ? [...cmd, '--port', String(port), '--grpc-port', String(grpc)] : cmd;
+          times[n]?.push(await startUpMs(command, image.dir, env, `http://127.0.0.1:${port}${t.livez}`));
+        }
+      }
+      for (const [n, image] of images.entries()) {
+        const bytes = Number(execFileSync('du', ['-sb', image.dir], { encoding: 'utf8' }).split('\t')[0]);
+        const sorted = [...(times[n] ?? [])].sort((a, b) => a - b);
+        const median = sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+        const label = n === 0 ? 'this checkout' : contexts[n];
+        process.stdout.write(
+          `${t.name}\t${label}\tapp layer ${(bytes / 1e6).toFixed(1)} MB\tstart-up to /livez ${median.toFixed(0)} ms (median of ${STARTS})\n`,
+        );
+      }
       rmSync(join(out, t.name), { recursive: true, force: true });
     }
   } finally {
