@@ -1,7 +1,6 @@
 import { CustomerId, OrderId, Sku } from '@spillway/contracts';
 import { NotFoundError, pathParam, type RouteDefinition, ValidationError } from '@spillway/runtime';
 import { z } from 'zod';
-import type { ProjectorDeps } from './handlers';
 import { getInventory, getOrder, InvalidCursorError, listOrders } from './read-model/queries';
 
 /** Page size when the client names none, and the most one page returns whatever it asks. */
@@ -26,26 +25,26 @@ const ListOrdersQuery = z.strictObject({
   cursor: z.preprocess(blankAsAbsent, z.string().max(500).optional()),
 });
 
-export const getOrderRoute: RouteDefinition<never, never, ProjectorDeps> = {
+export const getOrderRoute: RouteDefinition<never, never, undefined> = {
   method: 'GET',
   path: '/orders/:id',
   summary: 'One order with its lines and status (pending, reserved, rejected, cancelled)',
   async handle(request, ctx) {
     const orderId = pathParam(request.params, 'id', OrderId);
-    const order = await getOrder(ctx.deps.db, orderId);
+    const order = await getOrder(ctx.readModel, orderId);
     if (!order) throw new NotFoundError(`order ${orderId} is not known (yet)`);
     return { status: 200, body: order };
   },
 };
 
-export const listOrdersRoute: RouteDefinition<never, typeof ListOrdersQuery, ProjectorDeps> = {
+export const listOrdersRoute: RouteDefinition<never, typeof ListOrdersQuery, undefined> = {
   method: 'GET',
   path: '/orders',
   summary: 'Orders, newest first, by customer and status; follow nextCursor for the next page',
   query: ListOrdersQuery,
   async handle(request, ctx) {
     try {
-      return { status: 200, body: await listOrders(ctx.deps.db, request.query) };
+      return { status: 200, body: await listOrders(ctx.readModel, request.query) };
     } catch (err) {
       if (err instanceof InvalidCursorError)
         throw new ValidationError('the cursor is invalid', [{ path: 'query.cursor', message: err.message }]);
@@ -54,13 +53,13 @@ export const listOrdersRoute: RouteDefinition<never, typeof ListOrdersQuery, Pro
   },
 };
 
-export const getInventoryRoute: RouteDefinition<never, never, ProjectorDeps> = {
+export const getInventoryRoute: RouteDefinition<never, never, undefined> = {
   method: 'GET',
   path: '/inventory/:sku',
   summary: 'Units on hand, reserved and available for one SKU',
   async handle(request, ctx) {
     const sku = pathParam(request.params, 'sku', Sku);
-    const inventory = await getInventory(ctx.deps.db, sku);
+    const inventory = await getInventory(ctx.readModel, sku);
     if (!inventory) throw new NotFoundError(`sku ${sku} has never been stocked`);
     return { status: 200, body: inventory };
   },

@@ -2,19 +2,29 @@ import type { HandlerContext, SkippedEvent, TypedEvent } from '@spillway/runtime
 import { type ProjectedEvent, project } from './decider';
 import type { projectedEvents } from './projected-events';
 import { applyEvent } from './read-model/apply-changes';
-import type { GroupCommit } from './read-model/group-commit';
+import { GroupCommit } from './read-model/group-commit';
 import type { SqlDatabase } from './read-model/sql-database';
 
-export interface ProjectorDeps {
-  readonly db: SqlDatabase;
-  /** Applies delivered events, one transaction per batch of them. */
-  readonly commits: GroupCommit;
+// One group commit per read-model version: a build and the live version each batch their own transactions.
+const commits = new WeakMap<SqlDatabase, GroupCommit>();
+
+function commitsFor(db: SqlDatabase): GroupCommit {
+  let found = commits.get(db);
+  if (!found) {
+    found = new GroupCommit(db);
+    commits.set(db, found);
+  }
+  return found;
 }
 
 /** Applies one event to the read model; a redelivery is a no-op, an event ahead of its stream's gap is retried. */
-export async function projectEvent(event: TypedEvent<typeof projectedEvents>, ctx: HandlerContext<ProjectorDeps>): Promise<void> {
+export async function projectEvent(event: TypedEvent<typeof projectedEvents>, ctx: HandlerContext<undefined>): Promise<void> {
   const projected = { type: event.type, data: event.data, streamId: event.streamId } as ProjectedEvent;
-  const outcome = await ctx.deps.commits.apply({ streamId: event.streamId, revision: event.revision, changes: project(projected) });
+  const outcome = await commitsFor(ctx.readModel).apply({
+    streamId: event.streamId,
+    revision: event.revision,
+    changes: project(projected),
+  });
   if (outcome === 'duplicate') ctx.log.debug({ revision: event.revision.toString() }, 'already applied');
 }
 
@@ -23,7 +33,7 @@ export async function projectEvent(event: TypedEvent<typeof projectedEvents>, ct
  * rejects, which the runtime parks): its revision is claimed with no change, so the stream's next
  * event is not held back waiting for it.
  */
-export async function skipEvent(event: SkippedEvent, ctx: HandlerContext<ProjectorDeps>): Promise<void> {
-  const outcome = await applyEvent(ctx.deps.db, { streamId: event.streamId, revision: event.revision }, []);
+export async function skipEvent(event: SkippedEvent, ctx: HandlerContext<undefined>): Promise<void> {
+  const outcome = await applyEvent(ctx.readModel, { streamId: event.streamId, revision: event.revision }, []);
   if (outcome === 'applied') ctx.log.info({ revision: event.revision.toString(), reason: event.reason }, 'stepped past a skipped event');
 }

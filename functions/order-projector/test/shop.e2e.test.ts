@@ -107,6 +107,11 @@ async function readModel(databaseUrl: string) {
   const pg = new Client({ connectionString: databaseUrl });
   await pg.connect();
   try {
+    // The live read-model version's schema, as the runtime's registry names it.
+    const live = await pg.query<{ schema_name: string }>(
+      "SELECT schema_name FROM spillway.read_model_generations WHERE fn = 'order-projector' AND state = 'live'",
+    );
+    await pg.query(`SET search_path TO ${live.rows[0]?.schema_name ?? 'public'}`);
     const orders = await pg.query<{ order_id: string; status: string; customer_id: string; total_amount: string }>(
       'SELECT order_id, status, customer_id, total_amount FROM orders',
     );

@@ -43,6 +43,10 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
     summary: "list every function's declared routes, or write them as Helm values (--format helm-values)",
     load: () => loadCommand('routes'),
   },
+  rebuild: {
+    summary: "rebuild a function's read model beside the live one and switch with no downtime",
+    load: () => loadCommand('rebuild'),
+  },
   new: {
     summary: 'scaffold a new function folder',
     load: () => loadCommand('new'),

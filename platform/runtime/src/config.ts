@@ -21,6 +21,10 @@ const tokens = z
 // Digits only: z.coerce.number() takes ' ' for 0 (PORT=' ' would pick a random port), and '1e3' or '0x1f' too.
 const wholeNumber = z.string().regex(/^\d+$/, 'expected a whole number').transform(Number);
 
+// Readers that looked the old version up just before a switch finish with it well inside a minute;
+// after this, a retired read model version's tables are dropped.
+const DEFAULT_READ_MODEL_DROP_GRACE_MS = 60_000;
+
 // A DNS-1123 label, as Kubernetes names namespaces: anything else cannot name one.
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -60,6 +64,13 @@ const schema = z.object({
   RETRY_MAX_DELAY_MS: wholeNumber.optional(),
   RETRY_MAX_ATTEMPTS: wholeNumber.pipe(z.number().min(1)).optional(),
   RETRY_MAX_ELAPSED_MS: wholeNumber.optional(),
+  /** A function with a read model: postgres://... ; unset means an embedded PGlite database in PGLITE_DATA_DIR. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a postgres:// connection string')
+    .optional(),
+  PGLITE_DATA_DIR: z.string().min(1).default('.data/read-model'),
+  READ_MODEL_DROP_GRACE_MS: wholeNumber.default(DEFAULT_READ_MODEL_DROP_GRACE_MS),
 });
 
 /** The runtime's settings, parsed once per process. */
@@ -83,6 +94,11 @@ export interface RuntimeConfig {
   readonly publicBaseUrl?: string;
   /** Fields of the retry policy set by the environment; they win over the function's declaration. */
   readonly retry?: Partial<RetryPolicy>;
+  /** The read model's PostgreSQL (functions that declare `readModel`); unset means PGlite in `pgliteDataDir`. */
+  readonly databaseUrl?: string;
+  readonly pgliteDataDir: string;
+  /** How long a retired read-model version's tables stay after readers switched away from it. */
+  readonly readModelDropGraceMs: number;
   /** The whole environment, handed to the function's `init`. */
   readonly env: Readonly<Record<string, string | undefined>>;
 }
@@ -162,6 +178,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       maxAttempts: c.RETRY_MAX_ATTEMPTS,
       maxElapsedMs: c.RETRY_MAX_ELAPSED_MS,
     }),
+    databaseUrl: c.DATABASE_URL,
+    pgliteDataDir: c.PGLITE_DATA_DIR,
+    readModelDropGraceMs: c.READ_MODEL_DROP_GRACE_MS,
     env: { ...env },
   };
 }

@@ -7,6 +7,8 @@ export type {
   FunctionDefinition,
   HandlerContext,
   InitContext,
+  ReadModelDefinition,
+  ReadModelMigration,
   RequestContext,
   RouteDefinition,
   RouteRequest,
@@ -32,6 +34,13 @@ export { spawnFunctionProcess } from './process/function-process';
 export { loadFunction } from './process/load-function';
 export type { RunningFunction, StartOptions } from './process/start-function';
 export { startFunction } from './process/start-function';
+export type { Comparison, TableDifference } from './read-model/compare-schemas';
+export { migrate } from './read-model/migrate';
+export type { SqlLocation } from './read-model/open-sql-database';
+export { openSqlDatabase } from './read-model/open-sql-database';
+export type { BuildProgress, ReadModelStatus, RebuildRequest } from './read-model/read-model-manager';
+export type { Generation, GenerationPurpose, GenerationState } from './read-model/registry';
+export type { ReadModelDb, SqlDatabase, SqlExecutor, SqlResult } from './read-model/sql-database';
 export type { RetryPolicy } from './subscription/retry-policy';
 export type { Decider, DeciderThen } from './testing/decider-spec';
 export { deciderSpec } from './testing/decider-spec';

@@ -1,11 +1,10 @@
+import { migrate, openSqlDatabase, type SqlDatabase } from '@spillway/runtime';
 import { type ProjectedEvent, project } from '../decider';
 import { type ScratchDatabase, scratchDatabase } from '../testing/scratch-database';
 import { applyEvent, EventAheadError } from './apply-changes';
 import { GroupCommit } from './group-commit';
-import { migrate } from './migrations';
-import { openDatabase } from './open-database';
+import { migrations } from './migrations';
 import { getInventory, getOrder, InvalidCursorError, listOrders } from './queries';
-import type { SqlDatabase } from './sql-database';
 
 const createdAt = (minute: number) => `2026-03-01T10:${String(minute).padStart(2, '0')}:00.000Z`;
 
@@ -34,8 +33,8 @@ describe.each(['postgres', 'pglite'] as const)('read model on %s', (kind) => {
 
   beforeAll(async () => {
     scratch = await scratchDatabase(kind);
-    db = await openDatabase(scratch);
-    expect(await migrate(db)).toEqual([1]);
+    db = await openSqlDatabase(scratch);
+    expect(await migrate(db, migrations)).toEqual([1]);
   });
 
   afterAll(async () => {
@@ -44,7 +43,7 @@ describe.each(['postgres', 'pglite'] as const)('read model on %s', (kind) => {
   });
 
   test('migrations run once: a second start applies nothing', async () => {
-    expect(await migrate(db)).toEqual([]);
+    expect(await migrate(db, migrations)).toEqual([]);
   });
 
   test('an order is inserted, moves to reserved, and reads back with its lines', async () => {

@@ -42,6 +42,13 @@ export function checkDefinition<E extends EventSchemas, D>(definition: FunctionD
       problems.push('subscription.settings.checkPointLowerBound: must not exceed checkPointUpperBound');
     }
   }
+  const readModel = definition.readModel;
+  if (readModel) {
+    if (!subscription) problems.push('readModel: needs a subscription to build it');
+    wholeNumber(problems, 'readModel.version', readModel.version, 1);
+    wholeNumber(problems, 'readModel.switchLagThreshold', readModel.switchLagThreshold, 0);
+    if (!Array.isArray(readModel.migrations)) problems.push('readModel.migrations: must be a list');
+  }
   const seen = new Set<string>();
   for (const route of definition.routes ?? []) {
     const key = `${route.method} ${route.path}`;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { EventStoreAccess } from '../event-store/event-store-access';
+import type { ReadModelDb } from '../read-model/sql-database';
 import type { RetryPolicy } from '../subscription/retry-policy';
 
 /** Event type -> zod schema of its data. The EventStoreDB event type is the discriminator. */
@@ -106,10 +107,34 @@ export interface RouteResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/** One migration of a read-model version: statements run in that version's own schema, once. */
+export interface ReadModelMigration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: readonly string[];
+}
+
+/**
+ * A versioned read model in PostgreSQL (`DATABASE_URL`) or PGlite (`PGLITE_DATA_DIR`). Each version
+ * lives in its own schema with its own subscription group; a replica declaring a higher version than
+ * the live one builds it from the start of the log beside the live one, and readers switch when it has
+ * caught up. Handlers and routes reach the version they serve through `ctx.readModel`.
+ */
+export interface ReadModelDefinition {
+  /** Bump it whenever the projection's output changes (a schema change or a bug fix): the replica rebuilds. */
+  readonly version: number;
+  /** Ordered, append-only within a version; a new version starts from an empty schema and runs them all. */
+  readonly migrations: readonly ReadModelMigration[];
+  /** How far (events) a build may trail the log when readers switch to it; default 100. */
+  readonly switchLagThreshold?: number;
+}
+
 /** What a function declares. Default-export the result of `defineFunction` from the function's module. */
 export interface FunctionDefinition<E extends EventSchemas, D> {
   readonly name: string;
   readonly subscription?: SubscriptionDefinition<E, D>;
+  /** A versioned SQL read model the subscription builds and the routes read (needs `subscription`). */
+  readonly readModel?: ReadModelDefinition;
   // biome-ignore lint/suspicious/noExplicitAny: each route has its own body and query schema types.
   readonly routes?: readonly RouteDefinition<any, any, D>[];
   /** Opens what the handlers need (a database pool, ...); the result is `ctx.deps`. */
@@ -132,6 +157,8 @@ export interface HandlerContext<D> {
   readonly eventStore: EventStoreAccess;
   /** Aborted when the per-event timeout fires or the drain deadline passes. */
   readonly signal: AbortSignal;
+  /** The read-model version this delivery builds (the live one, or one being rebuilt); throws unless `readModel` is declared. */
+  readonly readModel: ReadModelDb;
 }
 
 /** Given to every HTTP route call. */
@@ -139,6 +166,8 @@ export interface RequestContext<D> {
   readonly deps: D;
   readonly log: Logger;
   readonly eventStore: EventStoreAccess;
+  /** The read-model version that serves reads now; throws unless `readModel` is declared. */
+  readonly readModel: ReadModelDb;
 }
 
 /** Declares a function; the identity at run time, it exists to infer and pin the types. */

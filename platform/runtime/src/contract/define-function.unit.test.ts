@@ -65,6 +65,7 @@ describe('defineFunction', () => {
       log: undefined as never,
       eventStore: undefined as never,
       signal: new AbortController().signal,
+      readModel: undefined as never,
     };
     await fn.subscription?.handle(event, ctx);
     expect(seen).toEqual(['seen:o1x2']);

@@ -1,9 +1,10 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { EventSchemas, FunctionDefinition } from '../contract/define-function';
+import type { EventSchemas, FunctionDefinition, RouteDefinition } from '../contract/define-function';
 import { TolerantReader } from '../event-store/tolerant-reader';
 import type { RuntimeMetrics } from '../observability/metrics';
+import type { ReadModelDb } from '../read-model/sql-database';
 import { bearerAuth } from './bearer-auth';
 import { DEFAULT_MAX_IN_FLIGHT, inFlightLimit } from './in-flight-limit';
 import { requireUtf8Json } from './json-charset';
@@ -32,6 +33,11 @@ export interface AppOptions<D> {
   /** The process's tolerant reader (shared with its subscription); one of its own when not given. */
   readonly reader?: TolerantReader;
   deps(): D;
+  /** The read model's serving version, per request (functions that declare `readModel`). */
+  readModel?(): ReadModelDb;
+  /** Routes the runtime adds (the read model's `/read-model` admin routes), behind the same authentication. */
+  // biome-ignore lint/suspicious/noExplicitAny: each route has its own body and query schema types.
+  readonly runtimeRoutes?: readonly RouteDefinition<any, any, D>[];
 }
 
 function requestMetrics(metrics: RuntimeMetrics, log: Logger): RequestHandler {
@@ -80,8 +86,16 @@ export function createApp<D>(options: AppOptions<D>): express.Express {
   routes.use(requireUtf8Json);
   routes.use(express.json({ limit: options.bodyLimitBytes, type: ['application/json', 'application/*+json'] }));
   const reader = options.reader ?? new TolerantReader(definition.name, options.client, log, options.metrics);
-  const runtime = { fn: definition.name, client: options.client, log, reader, publicBaseUrl: options.publicBaseUrl, deps: options.deps };
-  for (const route of definition.routes ?? []) {
+  const runtime = {
+    fn: definition.name,
+    client: options.client,
+    log,
+    reader,
+    publicBaseUrl: options.publicBaseUrl,
+    deps: options.deps,
+    readModel: options.readModel,
+  };
+  for (const route of [...(options.runtimeRoutes ?? []), ...(definition.routes ?? [])]) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
     routes[method](route.path, routeHandler(route, runtime));
   }

@@ -8,6 +8,7 @@ import { SpillwayError, ValidationError } from '../errors/errors';
 import { type Cause, effectId } from '../event-store/cause';
 import { createEventStoreAccess } from '../event-store/create-event-store-access';
 import type { TolerantReader } from '../event-store/tolerant-reader';
+import type { ReadModelDb } from '../read-model/sql-database';
 import { parseInput } from './parse-input';
 
 // Long enough for any UUID or ULID a client might use, short enough to bound the id derivation input.
@@ -68,6 +69,11 @@ function headers(req: Request): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
 }
 
+function noReadModel(fn: string): ReadModelDb {
+  const fail = () => Promise.reject(new Error(`function '${fn}' declares no readModel`));
+  return { kind: 'postgres', query: fail, transaction: fail };
+}
+
 export interface RouteRuntime<D> {
   readonly fn: string;
   readonly client: EventStoreDBClient;
@@ -76,6 +82,8 @@ export interface RouteRuntime<D> {
   /** PUBLIC_BASE_URL: relative Location headers are resolved against it. */
   readonly publicBaseUrl?: string;
   deps(): D;
+  /** The read-model version serving reads now, looked up per request; absent when the function declares none. */
+  readModel?(): ReadModelDb;
 }
 
 /**
@@ -109,7 +117,13 @@ export function routeHandler<D>(route: RouteDefinition<any, any, D>, runtime: Ro
     const log = runtime.log.child({ correlationId, requestId });
     const response = await route.handle(
       { params, body, query, headers: headers(req), idempotencyKey: key },
-      { deps: runtime.deps(), log, eventStore: createEventStoreAccess(runtime.client, cause, runtime.reader) },
+      {
+        deps: runtime.deps(),
+        log,
+        eventStore: createEventStoreAccess(runtime.client, cause, runtime.reader),
+        // One lookup per request: every statement of one request reads the same version, even across a switch.
+        readModel: runtime.readModel ? runtime.readModel() : noReadModel(runtime.fn),
+      },
     );
     res.status(response.status);
     res.setHeader('x-correlation-id', correlationId);

@@ -10,6 +10,8 @@ import { TolerantReader } from '../event-store/tolerant-reader';
 import { createApp } from '../http/create-app';
 import { createLogger } from '../observability/logger';
 import { createMetrics, type RuntimeMetrics } from '../observability/metrics';
+import { ReadModelManager } from '../read-model/read-model-manager';
+import { readModelRoutes } from '../read-model/read-model-routes';
 import { type RetryPolicy, requiredMessageTimeoutMs, resolveRetryPolicy, retryPolicyProblems } from '../subscription/retry-policy';
 import { DEFAULT_HANDLER_TIMEOUT_MS, SubscriptionRunner } from '../subscription/subscription-runner';
 
@@ -120,7 +122,7 @@ function reportSecurity(
 
 /**
  * Runs a function in this process: EventStoreDB client, `init`, HTTP server, subscription.
- * Options override the configuration (which otherwise takes its defaults, not the environment).
+ * Options override the configuration (its defaults, or what an `env` option sets; never process.env).
  */
 export async function startFunction<E extends EventSchemas, D>(
   definition: FunctionDefinition<E, D>,
@@ -130,7 +132,8 @@ export async function startFunction<E extends EventSchemas, D>(
   checkDefinition(definition);
   const { logDestination, ...overrides } = options;
   // In-process (tests, embedding) the caller's code says what it wants: no tokens given means no auth.
-  const config: RuntimeConfig = { ...loadConfig({ AUTH: 'none' }), ...overrides };
+  // An `env` option is parsed as the environment would be (DATABASE_URL, ...); explicit options still win.
+  const config: RuntimeConfig = { ...loadConfig({ AUTH: 'none', ...(overrides.env ?? {}) }), ...overrides };
   if (config.auth === 'bearer' && config.apiTokens.length === 0) {
     throw new ConfigError(['API_TOKENS: required (comma-separated bearer tokens); set AUTH=none to run without authentication']);
   }
@@ -152,25 +155,51 @@ export async function startFunction<E extends EventSchemas, D>(
     throw new Error(`init of function '${fn}' failed`, { cause: err });
   }
 
-  const runner = subscription
-    ? new SubscriptionRunner<D>({
+  // A versioned read model runs its own runners (one per generation it consumes); otherwise one runner for the group.
+  let readModel: ReadModelManager<D> | undefined;
+  if (generic.readModel && subscription) {
+    try {
+      readModel = await ReadModelManager.open<D>({
         fn,
+        readModel: generic.readModel,
         subscription,
         client,
         log,
         metrics,
+        location: { databaseUrl: config.databaseUrl, dataDir: config.pgliteDataDir },
+        dropGraceMs: config.readModelDropGraceMs,
         concurrency: config.concurrency,
         retry,
         reader,
         deps: () => deps,
-      })
-    : undefined;
+      });
+    } catch (err) {
+      await definition.shutdown?.(deps).catch(() => {});
+      await client.dispose();
+      throw new Error(`read model of function '${fn}' failed to open`, { cause: err });
+    }
+  }
+  const runner =
+    subscription && !readModel
+      ? new SubscriptionRunner<D>({
+          fn,
+          subscription,
+          client,
+          log,
+          metrics,
+          concurrency: config.concurrency,
+          retry,
+          reader,
+          deps: () => deps,
+        })
+      : undefined;
   const reachable = reachabilityProbe(client, fn);
   let draining = false;
   const notReadyReasons = async () => {
     const reasons: string[] = [];
     if (draining) reasons.push('draining');
     if (runner && !runner.isLive()) reasons.push('subscription not live');
+    if (readModel) reasons.push(...readModel.notReadyReasons());
     if (!(await reachable())) reasons.push('EventStoreDB unreachable');
     return reasons;
   };
@@ -187,6 +216,7 @@ export async function startFunction<E extends EventSchemas, D>(
     ...(config.maxInFlight === undefined ? {} : { maxInFlight: config.maxInFlight }),
     readiness: { notReadyReasons },
     deps: () => deps,
+    ...(readModel ? { readModel: () => readModel.servingDb(), runtimeRoutes: readModelRoutes(readModel) } : {}),
   });
   const http = createServer(app);
   let port: number;
@@ -194,16 +224,19 @@ export async function startFunction<E extends EventSchemas, D>(
     port = await listen(http, config.port, config.host);
   } catch (err) {
     await definition.shutdown?.(deps).catch(() => {});
+    await readModel?.close();
     await client.dispose();
     throw new Error(`function '${fn}' cannot listen on ${config.host}:${config.port}`, { cause: err });
   }
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   runner?.start();
+  readModel?.start();
   log.info({ port, group: subscription?.group }, 'function started');
 
   let closing: Promise<void> | undefined;
   const ready = (async () => {
     if (runner) return runner.ready;
+    if (readModel) return readModel.ready;
     while (!draining && !(await reachable())) await sleep(READY_POLL_MS);
   })();
 
@@ -213,6 +246,7 @@ export async function startFunction<E extends EventSchemas, D>(
     const started = Date.now();
     const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
     await runner?.drain(config.drainTimeoutMs);
+    await readModel?.drain(config.drainTimeoutMs);
     const left = Math.max(0, config.drainTimeoutMs - (Date.now() - started));
     await within(httpClosed, left);
     http.closeAllConnections();
@@ -222,6 +256,7 @@ export async function startFunction<E extends EventSchemas, D>(
     } catch (err) {
       log.error({ err }, 'shutdown failed');
     }
+    await readModel?.close().catch((err: unknown) => log.error({ err }, 'closing the read model failed'));
     // Bounded: the client waits for every stream it handed out, and a stuck one must not keep the process up.
     if (!(await within(client.dispose(), CLIENT_DISPOSE_WAIT_MS))) log.warn('the EventStoreDB client did not close in time');
     log.info('stopped');

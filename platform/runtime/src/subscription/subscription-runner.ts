@@ -50,6 +50,8 @@ export interface RunnerOptions<D> {
   /** The retry policy in force (declared, with RETRY_* overrides); the declared one over the defaults when absent. */
   readonly retry?: RetryPolicy;
   deps(): D;
+  /** Asked before each (re)subscribe; false ends the runner (its group was retired and must not be created again). */
+  mayConsume?(): Promise<boolean>;
 }
 
 /**
@@ -111,6 +113,10 @@ export class SubscriptionRunner<D> {
     const { client, subscription } = this.options;
     for (let attempt = 0; !this.stopping; attempt++) {
       try {
+        if (this.options.mayConsume && !(await this.options.mayConsume())) {
+          this.log.info('not subscribing: the group is retired');
+          break;
+        }
         await ensureGroup(client, subscription.group, this.declared, this.log);
         if (this.stopping) break;
         const sub: Subscription =
@@ -215,7 +221,7 @@ export class SubscriptionRunner<D> {
   /** A handler's context for one cause; `signal` is the per-attempt one, built on first use. */
   private contextFor(cause: Cause, logFor: () => Logger): (signal: () => AbortSignal) => HandlerContext<D> {
     let eventStore: EventStoreAccess | undefined;
-    const client = this.options.client;
+    const { client, fn } = this.options;
     const reader = this.reader;
     const deps = this.options.deps();
     return (signal) => ({
@@ -229,6 +235,9 @@ export class SubscriptionRunner<D> {
       get eventStore() {
         eventStore ??= createEventStoreAccess(client, cause, reader);
         return eventStore;
+      },
+      get readModel(): never {
+        throw new Error(`function '${fn}' declares no readModel`);
       },
     });
   }

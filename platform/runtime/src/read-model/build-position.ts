@@ -1,0 +1,160 @@
+import {
+  BACKWARDS,
+  END,
+  type EventStoreDBClient,
+  eventTypeFilter,
+  type Filter,
+  FORWARDS,
+  PersistentSubscriptionDoesNotExistError,
+  type Position,
+  START,
+  StreamNotFoundError,
+  streamNameFilter,
+} from '@eventstore/db-client';
+import type { SubscriptionSource } from '../contract/define-function';
+
+/** A point in the source: `at` compares (commit or revision); `position` is `$all`'s full position, to read from. */
+export interface LogPosition {
+  readonly at: bigint;
+  readonly position?: Position;
+}
+
+/**
+ * Where a group stands against the log, in the source's own coordinates: commit positions for `$all`,
+ * stream revisions for one stream.
+ */
+export interface GroupStanding {
+  readonly exists: boolean;
+  /** The last position the server checkpointed for the group; undefined before its first checkpoint. */
+  readonly checkpoint?: LogPosition;
+  readonly parked: number;
+  readonly inFlight: number;
+  readonly retryBuffer: number;
+}
+
+function allFilter(source: Extract<SubscriptionSource, { all: unknown }>): { filter?: Filter } {
+  const { streamNamePrefixes, eventTypePrefixes } = source.all;
+  if (streamNamePrefixes && streamNamePrefixes.length > 0) return { filter: streamNameFilter({ prefixes: [...streamNamePrefixes] }) };
+  if (eventTypePrefixes && eventTypePrefixes.length > 0) return { filter: eventTypeFilter({ prefixes: [...eventTypePrefixes] }) };
+  return {};
+}
+
+/**
+ * Does the group get this `$all` event? Checked here too, not only by the server's filter: the
+ * emulator does not filter reads of `$all`, and system events never reach a function either way.
+ */
+function delivered(source: Extract<SubscriptionSource, { all: unknown }>, event: { streamId: string; type: string }): boolean {
+  if (event.streamId.startsWith('$')) return false;
+  const { streamNamePrefixes, eventTypePrefixes } = source.all;
+  if (streamNamePrefixes && streamNamePrefixes.length > 0) return streamNamePrefixes.some((p) => event.streamId.startsWith(p));
+  if (eventTypePrefixes && eventTypePrefixes.length > 0) return eventTypePrefixes.some((p) => event.type.startsWith(p));
+  return true;
+}
+
+// How far back to look for the last delivered event when the server does not filter for us.
+const LAST_EVENT_SCAN = 1_000;
+
+async function read<T>(iterable: AsyncIterable<T>, visit: (item: T) => void): Promise<void> {
+  try {
+    // Read to the end rather than break: an abandoned read keeps client.dispose() waiting.
+    for await (const item of iterable) visit(item);
+  } catch (err) {
+    if (!(err instanceof StreamNotFoundError)) throw err;
+  }
+}
+
+/** The position of the last event the source delivers now (undefined when it has none): a build must get past it. */
+export async function lastSourcePosition(client: EventStoreDBClient, source: SubscriptionSource): Promise<bigint | undefined> {
+  let last: bigint | undefined;
+  if ('stream' in source) {
+    await read(client.readStream(source.stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }), (resolved) => {
+      last = resolved.event?.revision ?? resolved.link?.revision;
+    });
+    return last;
+  }
+  await read(client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: LAST_EVENT_SCAN, ...allFilter(source) }), (resolved) => {
+    if (last !== undefined || !resolved.event || !delivered(source, resolved.event)) return;
+    last = resolved.event.position?.commit;
+  });
+  return last;
+}
+
+/**
+ * Events the source delivers after `after` (exclusive; from the start when undefined), up to `upTo`
+ * (inclusive) when given, counting at most `cap`: `capped` says the count stopped there.
+ */
+export async function countSourceEvents(
+  client: EventStoreDBClient,
+  source: SubscriptionSource,
+  range: { after?: LogPosition; upTo?: bigint; cap: number },
+): Promise<{ count: number; capped: boolean }> {
+  let count = 0;
+  let capped = false;
+  const after = range.after?.at;
+  const visit = (position: bigint | undefined) => {
+    if (position === undefined) return;
+    if (after !== undefined && position <= after) return;
+    if (range.upTo !== undefined && position > range.upTo) return;
+    if (count >= range.cap) capped = true;
+    else count++;
+  };
+  if ('stream' in source) {
+    const fromRevision = after === undefined ? START : after + 1n;
+    const maxCount = range.upTo === undefined ? range.cap + 1 : Number.MAX_SAFE_INTEGER;
+    await read(client.readStream(source.stream, { direction: FORWARDS, fromRevision, maxCount }), (resolved) => {
+      const event = resolved.link ?? resolved.event;
+      if (event) visit(event.revision);
+    });
+    return { count, capped };
+  }
+  // Positions in `$all` are byte offsets, so the range has to be read. Bounded when counting a backlog
+  // (the cap, plus the checkpointed event itself); a count up to a target reads to the end once.
+  const fromPosition = range.after?.position ?? START;
+  const maxCount = range.upTo === undefined ? range.cap + 2 : Number.MAX_SAFE_INTEGER;
+  let scanned = 0;
+  await read(client.readAll({ direction: FORWARDS, fromPosition, maxCount, ...allFilter(source) }), (resolved) => {
+    scanned++;
+    if (resolved.event && delivered(source, resolved.event)) visit(resolved.event.position?.commit);
+  });
+  // A read that stopped at its bound may have left matching events unread.
+  return { count, capped: capped || scanned >= maxCount };
+}
+
+/** The group's checkpoint and buffers as the server reports them. */
+export async function groupStanding(client: EventStoreDBClient, source: SubscriptionSource, group: string): Promise<GroupStanding> {
+  try {
+    if ('stream' in source) {
+      const info = await client.getPersistentSubscriptionToStreamInfo(source.stream, group);
+      return {
+        exists: true,
+        ...(info.stats.lastCheckpointedEventRevision === undefined ? {} : { checkpoint: { at: info.stats.lastCheckpointedEventRevision } }),
+        parked: Number(info.stats.parkedMessageCount),
+        inFlight: info.stats.totalInFlightMessages,
+        retryBuffer: info.stats.retryBufferCount,
+      };
+    }
+    const info = await client.getPersistentSubscriptionToAllInfo(group);
+    const position = info.stats.lastCheckpointedEventPosition;
+    const checkpoint = position === undefined ? undefined : { at: position.commit, position };
+    return {
+      exists: true,
+      ...(checkpoint === undefined ? {} : { checkpoint }),
+      parked: Number(info.stats.parkedMessageCount),
+      inFlight: info.stats.totalInFlightMessages,
+      retryBuffer: info.stats.retryBufferCount,
+    };
+  } catch (err) {
+    if (err instanceof PersistentSubscriptionDoesNotExistError) return { exists: false, parked: 0, inFlight: 0, retryBuffer: 0 };
+    throw new Error(`reading GetInfo of group '${group}'`, { cause: err });
+  }
+}
+
+/** Deletes a group; one that is already gone is fine. */
+export async function deleteGroup(client: EventStoreDBClient, source: SubscriptionSource, group: string): Promise<void> {
+  try {
+    if ('stream' in source) await client.deletePersistentSubscriptionToStream(source.stream, group);
+    else await client.deletePersistentSubscriptionToAll(group);
+  } catch (err) {
+    if (!(err instanceof PersistentSubscriptionDoesNotExistError)) throw new Error(`deleting group '${group}'`, { cause: err });
+  }
+}

@@ -1,0 +1,86 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Pool, type PoolClient } from 'pg';
+import type { SqlDatabase, SqlExecutor, SqlResult } from './sql-database';
+
+// A replica applies few events at once per version; small pools leave connections for the other replicas.
+const POOL_SIZE = 5;
+// Fail a start-up against an unreachable server in seconds, not after the OS TCP timeout.
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** Where a read model lives: PostgreSQL when a connection string is given, else PGlite in `dataDir` (in memory when unset). */
+export interface SqlLocation {
+  readonly databaseUrl?: string;
+  readonly dataDir?: string;
+}
+
+interface PgliteLike {
+  query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[]; affectedRows?: number }>;
+}
+
+function pgliteExecutor(db: PgliteLike): SqlExecutor {
+  return {
+    async query<R>(sql: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
+      const result = await db.query<R>(sql, [...params]);
+      return { rows: result.rows, affected: result.affectedRows ?? 0 };
+    },
+  };
+}
+
+function pgExecutor(client: Pool | PoolClient): SqlExecutor {
+  return {
+    async query<R>(sql: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
+      const result = await client.query(sql, params as unknown[]);
+      return { rows: result.rows as R[], affected: result.rowCount ?? 0 };
+    },
+  };
+}
+
+/** PostgreSQL through a `pg` pool; `searchPath` fixes the schema unqualified names resolve in, on every connection. */
+export function openPostgres(connectionString: string, searchPath?: string): SqlDatabase {
+  const pool = new Pool({
+    connectionString,
+    max: POOL_SIZE,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    ...(searchPath === undefined ? {} : { options: `-c search_path=${searchPath}` }),
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return {
+    kind: 'postgres',
+    ...pgExecutor(pool),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(pgExecutor(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** An embedded PostgreSQL (PGlite) in `dataDir`, or in memory when `dataDir` is undefined. */
+export async function openPglite(dataDir: string | undefined): Promise<SqlDatabase & { readonly pglite: PGlite }> {
+  const db = await PGlite.create(dataDir);
+  return {
+    kind: 'pglite',
+    pglite: db,
+    ...pgliteExecutor(db),
+    // PGlite has one connection and serialises transactions (and plain queries with them) itself.
+    transaction: (work) => db.transaction((tx) => work(pgliteExecutor(tx))),
+    close: () => db.close(),
+  };
+}
+
+/** PostgreSQL when a connection string is given, otherwise an embedded PGlite in `dataDir`. */
+export async function openSqlDatabase(location: SqlLocation): Promise<SqlDatabase> {
+  if (location.databaseUrl) return openPostgres(location.databaseUrl);
+  return openPglite(location.dataDir);
+}
