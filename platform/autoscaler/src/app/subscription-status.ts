@@ -17,7 +17,8 @@ export interface SubscriptionStatus {
  */
 export async function subscriptionStatuses(client: EventStoreDBClient): Promise<SubscriptionStatus[]> {
   const infos = await client.listAllPersistentSubscriptions();
-  const sources = eventStoreLagSources(client);
+  // One row per group: a read model's build groups have rows of their own.
+  const sources = eventStoreLagSources(client, { family: false });
   const rows = await Promise.all(
     infos.map(async (info): Promise<SubscriptionStatus> => {
       const subscription = `${info.eventSource}::${info.groupName}`;

@@ -209,4 +209,33 @@ describe('lag sources against the emulator (real client, real gRPC)', () => {
       await broken.dispose();
     }
   });
+  test('a read-model family: rebuild groups <group>-v<N> are measured with the declared group, which may be gone', async () => {
+    const stream = unique('family');
+    await append(stream, 10);
+    const declared = eventStoreLagSources(client)({ subscription: { kind: 'stream', stream, group: 'projector' } });
+    // Only the declared group, not created yet: everything from the start waits.
+    expect(await declared.getLag()).toMatchObject({ lag: 10, groupExists: false });
+    // A later version replaced it: its group starts after the ten events here, so only what comes next is lag.
+    await client.createPersistentSubscriptionToStream(
+      stream,
+      'projector-v1b',
+      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: BigInt(10), ...eager }),
+    );
+    await append(stream, 3);
+    expect(await declared.getLag()).toMatchObject({ lag: 3, groupExists: true });
+    // Beside a live declared group, the build's backlog adds to it.
+    await client.createPersistentSubscriptionToStream(
+      stream,
+      'projector',
+      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START, ...eager }),
+    );
+    expect((await declared.getLag()).lag).toBe(16);
+    // A group merely named like it is not family.
+    await client.createPersistentSubscriptionToStream(
+      stream,
+      'projector-views',
+      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START, ...eager }),
+    );
+    expect((await declared.getLag()).lag).toBe(16);
+  });
 });

@@ -36,7 +36,7 @@ const LAG_COUNT_CAP = 10_000;
 // Replicas stop consuming a dropped generation within a poll or two; sweeping its group for this long covers them.
 const RESWEEP_MS = 10_000;
 // A verify compares a moving live version with a rebuild a moment behind it: a difference must survive a few looks to count.
-const VERIFY_ATTEMPTS = 4;
+const VERIFY_ATTEMPTS = 10;
 const VERIFY_RETRY_MS = 1_000;
 
 /** What `POST /read-model/rebuild` asks for. */
@@ -434,7 +434,9 @@ export class ReadModelManager<D> {
 
   private async maybeFinish(g: Generation): Promise<void> {
     const { standing, passedTarget, lag } = await this.backlog(g);
-    if (!standing.exists || !passedTarget || lag.capped || lag.count > this.threshold) return;
+    // A verify compares with the live version, so it waits until nothing at all is left to apply.
+    const threshold = g.purpose === 'verify' ? 0 : this.threshold;
+    if (!standing.exists || !passedTarget || lag.capped || lag.count > threshold) return;
     if (standing.parked > 0 && !g.acceptParked) {
       const message = `${standing.parked} event(s) parked in group ${g.group}: the build does not switch (fix the projector and rebuild, or accept with --accept-parked)`;
       if (g.message !== message) {
