@@ -13,12 +13,13 @@ describe.each(['postgres', 'pglite'] as const)('order-projector on %s (real runt
   let scratch: ScratchDatabase;
   let shop: Harness;
 
+  // PGlite compiles its WebAssembly at start: tens of seconds on a loaded 2-core CI box.
   beforeAll(async () => {
     scratch = await scratchDatabase(kind);
     const env = scratch.databaseUrl ? { DATABASE_URL: scratch.databaseUrl } : { PGLITE_DATA_DIR: scratch.dataDir };
     // The harness starts its own in-memory emulator on a free port, and stops it on close.
     shop = await startHarness(orderProjector, { env, drainTimeoutMs: DRAIN_MS });
-  });
+  }, 90_000);
 
   afterAll(async () => {
     await shop?.close();
