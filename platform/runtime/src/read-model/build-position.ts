@@ -2,14 +2,11 @@ import {
   BACKWARDS,
   END,
   type EventStoreDBClient,
-  eventTypeFilter,
-  type Filter,
   FORWARDS,
   PersistentSubscriptionDoesNotExistError,
   type Position,
   START,
   StreamNotFoundError,
-  streamNameFilter,
 } from '@eventstore/db-client';
 import type { SubscriptionSource } from '../contract/define-function';
 
@@ -32,16 +29,9 @@ export interface GroupStanding {
   readonly retryBuffer: number;
 }
 
-function allFilter(source: Extract<SubscriptionSource, { all: unknown }>): { filter?: Filter } {
-  const { streamNamePrefixes, eventTypePrefixes } = source.all;
-  if (streamNamePrefixes && streamNamePrefixes.length > 0) return { filter: streamNameFilter({ prefixes: [...streamNamePrefixes] }) };
-  if (eventTypePrefixes && eventTypePrefixes.length > 0) return { filter: eventTypeFilter({ prefixes: [...eventTypePrefixes] }) };
-  return {};
-}
-
 /**
- * Does the group get this `$all` event? Checked here too, not only by the server's filter: the
- * emulator does not filter reads of `$all`, and system events never reach a function either way.
+ * Does the group get this `$all` event? The client's `readAll` takes no filter, so reads of `$all`
+ * are filtered here, as the server filters the group's deliveries; system events never reach a function.
  */
 function delivered(source: Extract<SubscriptionSource, { all: unknown }>, event: { streamId: string; type: string }): boolean {
   if (event.streamId.startsWith('$')) return false;
@@ -51,7 +41,7 @@ function delivered(source: Extract<SubscriptionSource, { all: unknown }>, event:
   return true;
 }
 
-// How far back to look for the last delivered event when the server does not filter for us.
+// How far back to look for the last delivered event (other streams' events and system links come after it).
 const LAST_EVENT_SCAN = 1_000;
 
 async function read<T>(iterable: AsyncIterable<T>, visit: (item: T) => void): Promise<void> {
@@ -72,7 +62,7 @@ export async function lastSourcePosition(client: EventStoreDBClient, source: Sub
     });
     return last;
   }
-  await read(client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: LAST_EVENT_SCAN, ...allFilter(source) }), (resolved) => {
+  await read(client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: LAST_EVENT_SCAN }), (resolved) => {
     if (last !== undefined || !resolved.event || !delivered(source, resolved.event)) return;
     last = resolved.event.position?.commit;
   });
@@ -112,12 +102,21 @@ export async function countSourceEvents(
   const fromPosition = range.after?.position ?? START;
   const maxCount = range.upTo === undefined ? range.cap + 2 : Number.MAX_SAFE_INTEGER;
   let scanned = 0;
-  await read(client.readAll({ direction: FORWARDS, fromPosition, maxCount, ...allFilter(source) }), (resolved) => {
+  await read(client.readAll({ direction: FORWARDS, fromPosition, maxCount }), (resolved) => {
     scanned++;
     if (resolved.event && delivered(source, resolved.event)) visit(resolved.event.position?.commit);
   });
   // A read that stopped at its bound may have left matching events unread.
   return { count, capped: capped || scanned >= maxCount };
+}
+
+/**
+ * A checkpoint past the last event the group has read cannot be one it processed: the emulator reports
+ * such a position for a fresh filtered `$all` group for a moment. Taken at its word, a build would
+ * look finished before it began, so it counts as no checkpoint yet.
+ */
+function trusted(checkpoint: bigint | undefined, lastKnown: bigint | undefined): boolean {
+  return checkpoint !== undefined && (lastKnown === undefined || checkpoint <= lastKnown);
 }
 
 /** The group's checkpoint and buffers as the server reports them. */
@@ -127,7 +126,9 @@ export async function groupStanding(client: EventStoreDBClient, source: Subscrip
       const info = await client.getPersistentSubscriptionToStreamInfo(source.stream, group);
       return {
         exists: true,
-        ...(info.stats.lastCheckpointedEventRevision === undefined ? {} : { checkpoint: { at: info.stats.lastCheckpointedEventRevision } }),
+        ...(trusted(info.stats.lastCheckpointedEventRevision, info.stats.lastKnownEventRevision)
+          ? { checkpoint: { at: info.stats.lastCheckpointedEventRevision as bigint } }
+          : {}),
         parked: Number(info.stats.parkedMessageCount),
         inFlight: info.stats.totalInFlightMessages,
         retryBuffer: info.stats.retryBufferCount,
@@ -135,7 +136,10 @@ export async function groupStanding(client: EventStoreDBClient, source: Subscrip
     }
     const info = await client.getPersistentSubscriptionToAllInfo(group);
     const position = info.stats.lastCheckpointedEventPosition;
-    const checkpoint = position === undefined ? undefined : { at: position.commit, position };
+    const checkpoint =
+      position === undefined || !trusted(position.commit, info.stats.lastKnownEventPosition?.commit)
+        ? undefined
+        : { at: position.commit, position };
     return {
       exists: true,
       ...(checkpoint === undefined ? {} : { checkpoint }),

@@ -31,8 +31,8 @@ import type { ReadModelDb, SqlExecutor } from './sql-database';
 export const DEFAULT_SWITCH_LAG_THRESHOLD = 100;
 // Every replica looks at the registry this often: it bounds how long a switch, an abort or a request takes to reach all replicas.
 const POLL_MS = 500;
-// The progress report counts the backlog after the checkpoint up to this many events; a larger one is estimated.
-const LAG_COUNT_CAP = 10_000;
+// Past the target, the progress report counts the backlog after the checkpoint up to this many events (a read of `$all`).
+const LAG_COUNT_CAP = 1_000;
 // Replicas stop consuming a dropped generation within a poll or two; sweeping its group for this long covers them.
 const RESWEEP_MS = 10_000;
 // A verify compares a moving live version with a rebuild a moment behind it: a difference must survive a few looks to count.
@@ -420,23 +420,29 @@ export class ReadModelManager<D> {
   }
 
   /** The build's backlog: events after its checkpoint, and whether it is past the position the live version had when it began. */
-  private async backlog(g: Generation) {
+  /**
+   * The build's backlog: events after its checkpoint (counted up to `cap`: the count reads `$all`, so
+   * it stays small), and whether it is past the position the live version had when it began.
+   */
+  private async backlog(g: Generation, cap: number) {
     const { client, subscription } = this.options;
     const standing = await groupStanding(client, subscription.source, g.group);
     const passedTarget = g.targetCommit === undefined || (standing.checkpoint !== undefined && standing.checkpoint.at >= g.targetCommit);
+    this.parked.set(g.label, standing.parked);
+    // Before the target nothing more is needed to decide, and a count would only load the event store.
+    if (!passedTarget) return { standing, passedTarget, lag: undefined };
     const lag = await countSourceEvents(client, subscription.source, {
       ...(standing.checkpoint ? { after: standing.checkpoint } : {}),
-      cap: Math.max(this.threshold, LAG_COUNT_CAP),
+      cap,
     });
-    this.parked.set(g.label, standing.parked);
     return { standing, passedTarget, lag };
   }
 
   private async maybeFinish(g: Generation): Promise<void> {
-    const { standing, passedTarget, lag } = await this.backlog(g);
     // A verify compares with the live version, so it waits until nothing at all is left to apply.
     const threshold = g.purpose === 'verify' ? 0 : this.threshold;
-    if (!standing.exists || !passedTarget || lag.capped || lag.count > threshold) return;
+    const { standing, passedTarget, lag } = await this.backlog(g, threshold + 1);
+    if (!standing.exists || !passedTarget || !lag || lag.capped || lag.count > threshold) return;
     if (standing.parked > 0 && !g.acceptParked) {
       const message = `${standing.parked} event(s) parked in group ${g.group}: the build does not switch (fix the projector and rebuild, or accept with --accept-parked)`;
       if (g.message !== message) {
@@ -603,12 +609,17 @@ export class ReadModelManager<D> {
     const rate = this.rates.get(g.label)?.perSecond() ?? 0;
     let lag: number | undefined;
     let parked = this.parked.get(g.label) ?? 0;
+    const untilTarget = g.targetEvents === undefined ? undefined : Math.max(0, g.targetEvents - g.replayed);
     try {
-      const measured = await this.backlog(g);
+      const measured = await this.backlog(g, LAG_COUNT_CAP);
       parked = measured.standing.parked;
-      lag = measured.lag.count;
-      // Past the count cap: what the log held at the start less what has been applied is the better guess.
-      if (measured.lag.capped && g.targetEvents !== undefined) lag = Math.max(lag, g.targetEvents - g.replayed);
+      // Short of the target the log is counted only once, at the start: what it held less what has been applied.
+      lag =
+        measured.lag === undefined
+          ? untilTarget
+          : measured.lag.capped
+            ? Math.max(measured.lag.count, untilTarget ?? 0)
+            : measured.lag.count;
     } catch (err) {
       this.log.debug({ err }, 'could not measure the build backlog');
     }
