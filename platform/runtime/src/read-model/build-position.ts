@@ -27,6 +27,12 @@ export interface GroupStanding {
   readonly parked: number;
   readonly inFlight: number;
   readonly retryBuffer: number;
+  /**
+   * The checkpoint lies past the last event the group has read. Legitimate once a filtered group has
+   * stepped over events it does not get; but the emulator also reports such a position for a fresh
+   * filtered `$all` group before it has processed anything.
+   */
+  readonly beyondRead?: boolean;
 }
 
 /**
@@ -41,6 +47,8 @@ function delivered(source: Extract<SubscriptionSource, { all: unknown }>, event:
   return true;
 }
 
+// Events of other streams (and system links) interleave with the group's: a bounded count reads this many more.
+const OTHER_EVENTS_ALLOWANCE = 1_000;
 // How far back to look for the last delivered event (other streams' events and system links come after it).
 const LAST_EVENT_SCAN = 1_000;
 
@@ -100,7 +108,7 @@ export async function countSourceEvents(
   // Positions in `$all` are byte offsets, so the range has to be read. Bounded when counting a backlog
   // (the cap, plus the checkpointed event itself); a count up to a target reads to the end once.
   const fromPosition = range.after?.position ?? START;
-  const maxCount = range.upTo === undefined ? range.cap + 2 : Number.MAX_SAFE_INTEGER;
+  const maxCount = range.upTo === undefined ? range.cap + 2 + OTHER_EVENTS_ALLOWANCE : Number.MAX_SAFE_INTEGER;
   let scanned = 0;
   await read(client.readAll({ direction: FORWARDS, fromPosition, maxCount }), (resolved) => {
     scanned++;
@@ -110,13 +118,8 @@ export async function countSourceEvents(
   return { count, capped: capped || scanned >= maxCount };
 }
 
-/**
- * A checkpoint past the last event the group has read cannot be one it processed: the emulator reports
- * such a position for a fresh filtered `$all` group for a moment. Taken at its word, a build would
- * look finished before it began, so it counts as no checkpoint yet.
- */
-function trusted(checkpoint: bigint | undefined, lastKnown: bigint | undefined): boolean {
-  return checkpoint !== undefined && (lastKnown === undefined || checkpoint <= lastKnown);
+function beyond(checkpoint: bigint | undefined, lastKnown: bigint | undefined): boolean {
+  return checkpoint !== undefined && lastKnown !== undefined && checkpoint > lastKnown;
 }
 
 /** The group's checkpoint and buffers as the server reports them. */
@@ -126,9 +129,8 @@ export async function groupStanding(client: EventStoreDBClient, source: Subscrip
       const info = await client.getPersistentSubscriptionToStreamInfo(source.stream, group);
       return {
         exists: true,
-        ...(trusted(info.stats.lastCheckpointedEventRevision, info.stats.lastKnownEventRevision)
-          ? { checkpoint: { at: info.stats.lastCheckpointedEventRevision as bigint } }
-          : {}),
+        ...(info.stats.lastCheckpointedEventRevision === undefined ? {} : { checkpoint: { at: info.stats.lastCheckpointedEventRevision } }),
+        beyondRead: beyond(info.stats.lastCheckpointedEventRevision, info.stats.lastKnownEventRevision),
         parked: Number(info.stats.parkedMessageCount),
         inFlight: info.stats.totalInFlightMessages,
         retryBuffer: info.stats.retryBufferCount,
@@ -136,13 +138,11 @@ export async function groupStanding(client: EventStoreDBClient, source: Subscrip
     }
     const info = await client.getPersistentSubscriptionToAllInfo(group);
     const position = info.stats.lastCheckpointedEventPosition;
-    const checkpoint =
-      position === undefined || !trusted(position.commit, info.stats.lastKnownEventPosition?.commit)
-        ? undefined
-        : { at: position.commit, position };
+    const checkpoint = position === undefined ? undefined : { at: position.commit, position };
     return {
       exists: true,
       ...(checkpoint === undefined ? {} : { checkpoint }),
+      beyondRead: beyond(position?.commit, info.stats.lastKnownEventPosition?.commit),
       parked: Number(info.stats.parkedMessageCount),
       inFlight: info.stats.totalInFlightMessages,
       retryBuffer: info.stats.retryBufferCount,
