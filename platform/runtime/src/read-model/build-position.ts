@@ -70,10 +70,14 @@ export async function lastSourcePosition(client: EventStoreDBClient, source: Sub
     });
     return last;
   }
+  let head: bigint | undefined;
   await read(client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: LAST_EVENT_SCAN }), (resolved) => {
+    head ??= resolved.event?.position?.commit;
     if (last !== undefined || !resolved.event || !delivered(source, resolved.event)) return;
     last = resolved.event.position?.commit;
   });
+  // None of ours among the latest events (system links can pile up after them): the head is a safe, later target.
+  if (last === undefined) return head;
   return last;
 }
 

@@ -430,7 +430,7 @@ export class ReadModelManager<D> {
     // A checkpoint past what the group has read is believed once the build has applied (or parked) as many events as the log held.
     const believable = !standing.beyondRead || (g.targetEvents !== undefined && g.replayed + standing.parked >= g.targetEvents);
     const passedTarget =
-      g.targetCommit === undefined || (believable && standing.checkpoint !== undefined && standing.checkpoint.at >= g.targetCommit);
+      believable && (g.targetCommit === undefined || (standing.checkpoint !== undefined && standing.checkpoint.at >= g.targetCommit));
     this.parked.set(g.label, standing.parked);
     // Before the target nothing more is needed to decide, and a count would only load the event store.
     if (!passedTarget) return { standing, passedTarget, lag: undefined };
