@@ -1,11 +1,18 @@
-import { PGlite } from '@electric-sql/pglite';
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { SqlDatabase, SqlExecutor, SqlResult } from './sql-database';
 
 // A replica applies few events at once per version; small pools leave connections for the other replicas.
 const POOL_SIZE = 5;
 // Fail a start-up against an unreachable server in seconds, not after the OS TCP timeout.
 const CONNECT_TIMEOUT_MS = 5_000;
+
+// The database drivers are not the runtime's dependencies but those of the function that declares a read model
+// (order-projector declares pg and @electric-sql/pglite), and they load only when a read model opens: so an
+// image of a function without one (order-create, stock-reservation) carries neither. npm installs even optional
+// peer dependencies into every workspace image, hence no peer declaration.
+function loadPg(): typeof import('pg') {
+  return require('pg') as typeof import('pg');
+}
 
 /** Where a read model lives: PostgreSQL when a connection string is given, else PGlite in `dataDir` (in memory when unset). */
 export interface SqlLocation {
@@ -37,6 +44,7 @@ function pgExecutor(client: Pool | PoolClient): SqlExecutor {
 
 /** PostgreSQL through a `pg` pool; `searchPath` fixes the schema unqualified names resolve in, on every connection. */
 export function openPostgres(connectionString: string, searchPath?: string): SqlDatabase {
+  const { Pool } = loadPg();
   const pool = new Pool({
     connectionString,
     max: POOL_SIZE,
@@ -67,11 +75,11 @@ export function openPostgres(connectionString: string, searchPath?: string): Sql
 }
 
 /** An embedded PostgreSQL (PGlite) in `dataDir`, or in memory when `dataDir` is undefined. */
-export async function openPglite(dataDir: string | undefined): Promise<SqlDatabase & { readonly pglite: PGlite }> {
+export async function openPglite(dataDir: string | undefined): Promise<SqlDatabase> {
+  const { PGlite } = await import('@electric-sql/pglite');
   const db = await PGlite.create(dataDir);
   return {
     kind: 'pglite',
-    pglite: db,
     ...pgliteExecutor(db),
     // PGlite has one connection and serialises transactions (and plain queries with them) itself.
     transaction: (work) => db.transaction((tx) => work(pgliteExecutor(tx))),
