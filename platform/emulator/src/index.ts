@@ -18,3 +18,5 @@ export type {
   Store,
   StreamState,
 } from './store/store';
+// Test support for TLS set-ups in other packages' tests.
+export { writeSelfSignedCert } from './testing/self-signed-cert';

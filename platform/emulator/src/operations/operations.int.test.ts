@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,6 +6,7 @@ import { ScavengeResp, StartScavengeReq, StopScavengeReq } from '@eventstore/db-
 import { Empty } from '@eventstore/db-client/generated/shared_pb';
 import * as grpc from '@grpc/grpc-js';
 import { type Emulator, startEmulator } from '../server/start-emulator';
+import { writeSelfSignedCert } from '../testing/self-signed-cert';
 
 type Call<Req, Res> = (
   request: Req,
@@ -86,29 +86,7 @@ describe('Operations with users need $ops or $admins', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spillway-ops-'));
     const key = path.join(dir, 'key.pem');
     const cert = path.join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    writeSelfSignedCert(key, cert);
     emulator = await startEmulator({
       port: 0,
       memory: true,

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,6 +20,7 @@ import {
 } from '@eventstore/db-client/generated/users_pb';
 import * as grpc from '@grpc/grpc-js';
 import { type Emulator, startEmulator } from '../server/start-emulator';
+import { writeSelfSignedCert } from '../testing/self-signed-cert';
 
 let dir: string;
 let cert: string;
@@ -68,29 +68,7 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spillway-acl-'));
   const key = path.join(dir, 'key.pem');
   cert = path.join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+  writeSelfSignedCert(key, cert);
   emulator = await startEmulator({
     port: 0,
     dataDir: path.join(dir, 'data'),

@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AccessDeniedError, EventStoreDBClient, jsonEvent, START } from '@eventstore/db-client';
-import { type Emulator, startEmulator } from '@spillway/emulator';
+import { type Emulator, startEmulator, writeSelfSignedCert } from '@spillway/emulator';
 import { z } from 'zod';
 import { defineFunction } from '../contract/define-function';
 import { type RunningFunction, startFunction } from '../process/start-function';
@@ -31,29 +30,7 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spillway-least-'));
   const key = path.join(dir, 'key.pem');
   cert = path.join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+  writeSelfSignedCert(key, cert);
   emulator = await startEmulator({
     port: 0,
     memory: true,
