@@ -29,14 +29,50 @@ export function matchesFilter(streamId: string, type: string, filter: AllFilter 
   return true;
 }
 
-const samePosition = (a: Position, b: Position) => a.commit === b.commit && a.prepare === b.prepare;
+const comparePositions = (a: Position, b: Position): number =>
+  a.commit !== b.commit ? (a.commit < b.commit ? -1 : 1) : a.prepare === b.prepare ? 0 : a.prepare < b.prepare ? -1 : 1;
+
+/** Where a count begins: the start of `$all`, or a position that is counted (`inclusive`) or was already processed. */
+type Cut = typeof START | { readonly position: Position; readonly inclusive: boolean };
+
+const inside = (position: Position, cut: Cut): boolean => {
+  if (cut === START) return true;
+  const order = comparePositions(position, cut.position);
+  return order > 0 || (order === 0 && cut.inclusive);
+};
+
+/** Does every event after `later` lie after `earlier` too, so a count from `earlier` can be narrowed to `later`? */
+const narrows = (earlier: Cut, later: Cut): boolean =>
+  later === START
+    ? earlier === START
+    : earlier === START ||
+      inside(later.position, earlier) ||
+      (comparePositions(later.position, earlier.position) === 0 && !later.inclusive);
+
+/**
+ * Most matching positions one source remembers. Past it the figure is reported as capped, and
+ * reading resumes as the checkpoint moves and the remembered backlog shrinks.
+ */
+const MAX_REMEMBERED = 10 * DEFAULT_SCAN_CAP;
+
+/**
+ * What earlier readings found: the positions of matching events from `cut` up to `end`, the last event read.
+ * The backlog is a function of the log alone, so a later reading keeps it, drops what the checkpoint has
+ * passed, and reads only what was appended since: a reading costs the new events, not the whole backlog.
+ */
+interface Remembered {
+  cut: Cut;
+  end: Position | undefined;
+  matched: Position[];
+}
 
 /**
  * Lag of a persistent subscription to `$all`: the events matching the group's filter after its
- * checkpoint position, counted with a bounded forwards read of `$all`.
+ * checkpoint position, counted with bounded forwards reads of `$all` that carry on from the previous reading.
  */
 export class AllLagSource implements LagSource {
   readonly subscription: string;
+  private remembered: Remembered | undefined;
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -55,25 +91,24 @@ export class AllLagSource implements LagSource {
       // its group. When it starts it reads every matching event from its start position, so all of those wait.
       if (this.startFrom === 'end')
         return { lag: 0, inFlight: 0, retryBuffer: 0, parked: 0, capped: false, groupExists: false, caughtUp: true };
-      const { matched, capped } = await this.count(START, undefined);
+      const { matched, capped } = await this.count(START);
       return { lag: matched, inFlight: 0, retryBuffer: 0, parked: 0, capped, groupExists: false, caughtUp: matched === 0 };
     }
     const { stats, settings } = info;
     const checkpoint = stats.lastCheckpointedEventPosition;
-    let from: Position | typeof START | undefined;
-    if (checkpoint !== undefined) from = checkpoint;
-    else if (settings.startFrom === START) from = START;
-    else if (settings.startFrom !== 'end') from = settings.startFrom;
-    // Started at the end and no checkpoint yet: what the group has not read lies past its last known event.
-    else from = stats.lastKnownEventPosition;
-    if (from === undefined) return groupMeasurement(info, { afterCheckpoint: 0, checkpointCaughtUp: true });
-    // A checkpoint or a last known event has been processed already; an explicit start position has not.
-    const skip = checkpoint ?? (from !== START && from === stats.lastKnownEventPosition ? from : undefined);
     const lastKnown = stats.lastKnownEventPosition;
-    const { matched, afterLastKnown, capped } = await this.count(from, skip, lastKnown);
+    // A checkpoint or a last known event has been processed already; an explicit start position has not.
+    let cut: Cut | undefined;
+    if (checkpoint !== undefined) cut = { position: checkpoint, inclusive: false };
+    else if (settings.startFrom === START) cut = START;
+    else if (settings.startFrom !== 'end') cut = { position: settings.startFrom, inclusive: true };
+    // Started at the end and no checkpoint yet: what the group has not read lies past its last known event.
+    else if (lastKnown !== undefined) cut = { position: lastKnown, inclusive: false };
+    if (cut === undefined) return groupMeasurement(info, { afterCheckpoint: 0, checkpointCaughtUp: true });
+    const { matched, afterLastKnown, capped } = await this.count(cut, lastKnown);
     return groupMeasurement(info, {
       afterCheckpoint: matched,
-      // A capped scan may stop before the last known event, so what lies after it is unknown.
+      // A capped count may stop before the last known event, so what lies after it is unknown.
       ...(lastKnown !== undefined && !capped ? { afterLastKnown } : {}),
       checkpointCaughtUp: matched === 0 && !capped,
       capped,
@@ -94,37 +129,64 @@ export class AllLagSource implements LagSource {
   }
 
   /**
-   * Counts matching events from `from` (inclusive, except the already-processed `skip`), scanning at
-   * most scanCap, and how many of them lie after `lastKnown`.
+   * Counts matching events after `cut`, reading at most scanCap events past what earlier readings saw,
+   * and how many of them lie after `lastKnown`.
    */
-  private async count(
-    from: Position | typeof START,
-    skip: Position | undefined,
-    lastKnown?: Position,
-  ): Promise<{ matched: number; afterLastKnown: number; capped: boolean }> {
-    let matched = 0;
-    let afterLastKnown = 0;
+  private async count(cut: Cut, lastKnown?: Position): Promise<{ matched: number; afterLastKnown: number; capped: boolean }> {
+    const memory = this.narrowed(cut);
+    const from = memory.end ?? (cut === START ? START : cut.position);
     let scanned = 0;
     let capped = false;
     try {
-      // One more than the cap (plus the skipped checkpoint event), so reaching it tells a full scan from a capped one.
+      // One more than the cap (plus the event read last time, or the processed one at the cut), so reaching it tells a full read from a capped one.
       for await (const resolved of this.client.readAll({ fromPosition: from, direction: FORWARDS, maxCount: this.scanCap + 2 })) {
         const event = resolved.event;
-        if (!event) continue;
-        if (skip && event.position && samePosition(event.position, skip)) continue;
+        if (!event?.position) continue;
         // Keep reading to the end of the bounded call rather than leave it: an abandoned read keeps client.dispose() waiting.
-        if (scanned === this.scanCap) {
+        if (capped) continue;
+        if (!inside(event.position, memory.cut) || (memory.end && comparePositions(event.position, memory.end) <= 0)) continue;
+        const matches = matchesFilter(event.streamId, event.type, this.filter);
+        if (scanned === this.scanCap || (matches && memory.matched.length === MAX_REMEMBERED)) {
           capped = true;
           continue;
         }
         scanned++;
-        if (!matchesFilter(event.streamId, event.type, this.filter)) continue;
-        matched++;
-        if (lastKnown !== undefined && event.position && event.position.commit > lastKnown.commit) afterLastKnown++;
+        memory.end = event.position;
+        if (matches) memory.matched.push(event.position);
       }
     } catch (cause) {
+      // What was read stays remembered only up to a complete reading: start afresh next time.
+      this.remembered = undefined;
       throw new Error(`counting $all events after the checkpoint of ${this.subscription}`, { cause });
     }
-    return { matched, afterLastKnown, capped };
+    const afterLastKnown =
+      lastKnown === undefined ? 0 : memory.matched.length - this.firstAfter(memory.matched, { position: lastKnown, inclusive: false });
+    return { matched: memory.matched.length, afterLastKnown, capped };
+  }
+
+  /** The remembered reading narrowed to `cut`, or a fresh one when the cut moved back (a group reset or recreated). */
+  private narrowed(cut: Cut): Remembered {
+    const memory = this.remembered;
+    if (memory === undefined || !narrows(memory.cut, cut)) {
+      this.remembered = { cut, end: undefined, matched: [] };
+      return this.remembered;
+    }
+    memory.matched.splice(0, this.firstAfter(memory.matched, cut));
+    memory.cut = cut;
+    // Nothing read yet beyond the new cut: read from the cut itself.
+    if (memory.end !== undefined && !inside(memory.end, cut)) memory.end = undefined;
+    return memory;
+  }
+
+  /** Index of the first of the sorted positions inside `cut`. */
+  private firstAfter(positions: readonly Position[], cut: Cut): number {
+    let low = 0;
+    let high = positions.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (inside(positions[mid]!, cut)) high = mid;
+      else low = mid + 1;
+    }
+    return low;
   }
 }
