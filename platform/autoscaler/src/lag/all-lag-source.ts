@@ -73,6 +73,7 @@ interface Remembered {
 export class AllLagSource implements LagSource {
   readonly subscription: string;
   private remembered: Remembered | undefined;
+  private previous: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -84,7 +85,14 @@ export class AllLagSource implements LagSource {
     this.subscription = `$all::${group}`;
   }
 
-  async getLag(): Promise<LagMeasurement> {
+  /** Readings one at a time: each carries on from the last, and a timed-out one may still be running. */
+  getLag(): Promise<LagMeasurement> {
+    const reading = this.previous.then(() => this.read());
+    this.previous = reading.catch(() => undefined);
+    return reading;
+  }
+
+  private async read(): Promise<LagMeasurement> {
     const info = await this.info();
     if (info === undefined) {
       // The group does not exist yet: the function never started, or it is at zero and never created
