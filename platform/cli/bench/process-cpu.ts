@@ -19,13 +19,23 @@ function stat(pid: number): Stat | undefined {
   }
 }
 
+/** The process's command line, arguments joined by spaces; empty when it is gone. */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
 /**
  * CPU time (user + system, ms) used so far by `root` and every process below it, from /proc; undefined
  * where there is no /proc. Processes that already exited are not counted (their time went to no one
  * still alive), so read it while the shop runs. On a shared machine this is the fair figure: it does
  * not grow with other jobs' load the way latency does.
+ * Summed per part: `partOf` names the part each process of the tree belongs to (e.g. its function).
  */
-export function treeCpuMs(root: number): number | undefined {
+export function treeCpuMsByPart(root: number, partOf: (pid: number) => string): Map<string, number> | undefined {
   let pids: number[];
   try {
     pids = readdirSync('/proc')
@@ -41,12 +51,16 @@ export function treeCpuMs(root: number): number | undefined {
   }
   const children = new Map<number, number[]>();
   for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
-  let ticks = 0;
+  const parts = new Map<string, number>();
   const queue = [root];
   while (queue.length > 0) {
     const pid = queue.pop() as number;
-    ticks += stats.get(pid)?.cpuTicks ?? 0;
+    const ticks = stats.get(pid)?.cpuTicks;
+    if (ticks !== undefined) {
+      const part = partOf(pid);
+      parts.set(part, (parts.get(part) ?? 0) + (ticks * 1000) / TICKS_PER_SECOND);
+    }
     queue.push(...(children.get(pid) ?? []));
   }
-  return (ticks * 1000) / TICKS_PER_SECOND;
+  return parts;
 }

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type OpenLoopSummary, runOpenLoad } from '../src/load/open-loop';
-import { treeCpuMs } from './process-cpu';
+import { commandLine, treeCpuMsByPart } from './process-cpu';
 
 const RATES = (process.env.BENCH_RATES ?? '50,100,200,400').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -60,6 +60,14 @@ async function startShop(dataDir: string): Promise<Shop> {
   return { child, urls, exited };
 }
 
+/**
+ * CPU used so far by the shop's processes, per hop: each function's replicas together, and `dev` for the
+ * dev process itself (emulator, autoscaler, gateway, console) and anything else it started.
+ */
+function cpuByPart(root: number): Map<string, number> | undefined {
+  return treeCpuMsByPart(root, (pid) => /functions\/([a-z0-9-]+)/.exec(commandLine(pid))?.[1] ?? 'dev');
+}
+
 async function stopShop(shop: Shop): Promise<void> {
   shop.child.kill('SIGTERM');
   const timer = setTimeout(() => shop.child.kill('SIGKILL'), STOP_GRACE_MS);
@@ -91,7 +99,7 @@ async function main(): Promise<void> {
   const pid = shop.child.pid as number;
   try {
     for (const rate of RATES) {
-      const cpuBefore = treeCpuMs(pid);
+      const cpuBefore = cpuByPart(pid);
       const loaded = await runOpenLoad({
         urls: { orders: shop.urls['order-create']!, stock: shop.urls['stock-reservation']!, readModel: shop.urls['order-projector']! },
         rate,
@@ -101,14 +109,19 @@ async function main(): Promise<void> {
         e2eEvery: E2E_EVERY,
         e2eWaitMs: E2E_WAIT_MS,
       });
-      const cpuAfter = treeCpuMs(pid);
+      const cpuAfter = cpuByPart(pid);
       // Read once the samples are final, so it includes the work the run queued, not only what kept up.
-      const cpuMsPerOrder =
-        cpuBefore === undefined || cpuAfter === undefined ? undefined : Math.round(((cpuAfter - cpuBefore) / loaded.sent) * 10) / 10;
+      const perPart =
+        cpuBefore === undefined || cpuAfter === undefined
+          ? undefined
+          : [...cpuAfter].map(([part, ms]) => [part, (ms - (cpuBefore.get(part) ?? 0)) / loaded.sent] as const);
+      const round = (ms: number) => Math.round(ms * 10) / 10;
+      const cpuMsPerOrder = perPart === undefined ? undefined : round(perPart.reduce((sum, [, ms]) => sum + ms, 0));
       const summary = { ...loaded, ...(cpuMsPerOrder === undefined ? {} : { cpuMsPerOrder }) };
       results.push(summary);
+      const split = perPart ? ` (${perPart.map(([part, ms]) => `${part} ${round(ms)}`).join(', ')})` : '';
       process.stdout.write(
-        `  ${rate}/s: POST p99 ${summary.postMs.p99} ms, e2e p99 ${summary.e2e.ms.p99} ms, accepted ${summary.accepted}/${summary.sent}, shop CPU ${cpuMsPerOrder ?? '?'} ms/order\n`,
+        `  ${rate}/s: POST p99 ${summary.postMs.p99} ms, e2e p99 ${summary.e2e.ms.p99} ms, accepted ${summary.accepted}/${summary.sent}, shop CPU ${cpuMsPerOrder ?? '?'} ms/order${split}\n`,
       );
       await new Promise((r) => setTimeout(r, PAUSE_MS));
     }
