@@ -66,14 +66,22 @@ interface Remembered {
   matched: Position[];
 }
 
+interface Shared {
+  remembered: Remembered | undefined;
+  previous: Promise<unknown>;
+}
+
+/** Per client, per group and filter: what the sources of that group remember. */
+const sharedReadings = new WeakMap<EventStoreDBClient, Map<string, Shared>>();
+
 /**
  * Lag of a persistent subscription to `$all`: the events matching the group's filter after its
  * checkpoint position, counted with bounded forwards reads of `$all` that carry on from the previous reading.
  */
 export class AllLagSource implements LagSource {
   readonly subscription: string;
-  private remembered: Remembered | undefined;
-  private previous: Promise<unknown> = Promise.resolve();
+  /** Shared by every source this client opens on the same group and filter, so short-lived sources (a status page's) carry on too. */
+  private readonly shared: Shared;
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -83,12 +91,18 @@ export class AllLagSource implements LagSource {
     private readonly scanCap: number = DEFAULT_SCAN_CAP,
   ) {
     this.subscription = `$all::${group}`;
+    const perClient = sharedReadings.get(client) ?? new Map<string, Shared>();
+    sharedReadings.set(client, perClient);
+    const key = JSON.stringify([group, filter ?? null, scanCap]);
+    const shared = perClient.get(key) ?? { remembered: undefined, previous: Promise.resolve() };
+    perClient.set(key, shared);
+    this.shared = shared;
   }
 
   /** Readings one at a time: each carries on from the last, and a timed-out one may still be running. */
   getLag(): Promise<LagMeasurement> {
-    const reading = this.previous.then(() => this.read());
-    this.previous = reading.catch(() => undefined);
+    const reading = this.shared.previous.then(() => this.read());
+    this.shared.previous = reading.catch(() => undefined);
     return reading;
   }
 
@@ -164,7 +178,7 @@ export class AllLagSource implements LagSource {
       }
     } catch (cause) {
       // What was read stays remembered only up to a complete reading: start afresh next time.
-      this.remembered = undefined;
+      this.shared.remembered = undefined;
       throw new Error(`counting $all events after the checkpoint of ${this.subscription}`, { cause });
     }
     const afterLastKnown =
@@ -174,10 +188,10 @@ export class AllLagSource implements LagSource {
 
   /** The remembered reading narrowed to `cut`, or a fresh one when the cut moved back (a group reset or recreated). */
   private narrowed(cut: Cut): Remembered {
-    const memory = this.remembered;
+    const memory = this.shared.remembered;
     if (memory === undefined || !narrows(memory.cut, cut)) {
-      this.remembered = { cut, end: undefined, matched: [] };
-      return this.remembered;
+      this.shared.remembered = { cut, end: undefined, matched: [] };
+      return this.shared.remembered;
     }
     memory.matched.splice(0, this.firstAfter(memory.matched, cut));
     memory.cut = cut;
