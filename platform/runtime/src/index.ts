@@ -31,7 +31,7 @@ export type { Problem } from './http/problem';
 export { uuidV5 } from './ids/uuid-v5';
 export type { FunctionProcess, FunctionProcessOptions } from './process/function-process';
 export { spawnFunctionProcess } from './process/function-process';
-export { loadFunction } from './process/load-function';
+export { findFunction, loadFunction } from './process/load-function';
 export type { RunningFunction, StartOptions } from './process/start-function';
 export { startFunction } from './process/start-function';
 export type { Comparison, TableDifference } from './read-model/compare-schemas';

@@ -1,17 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventStoreDBClient } from '@eventstore/db-client';
-import { formatAccess, type Gateway, type RunningConsole, startConsole, startGateway } from '@spillway/console';
+import { formatAccess, type Gateway, RouteConflictError, type RunningConsole, startConsole, startGateway } from '@spillway/console';
 import type { Command } from '../command';
 import { banner } from '../dev/banner';
 import { consoleFunctions } from '../dev/console-functions';
 import { lockDataDir } from '../dev/data-dir-lock';
-import { devOptions } from '../dev/dev-options';
-import type { ShopFunctionName } from '../dev/function-process';
+import { DEFAULT_PORTS_FROM, devOptions } from '../dev/dev-options';
+import { functionFolders } from '../dev/function-folders';
+import { functionPorts } from '../dev/function-ports';
 import { PidFiles, stopLeftovers } from '../dev/leftovers';
+import { type LocalFunctions, startLocalFunctions } from '../dev/local-functions';
 import { checkPortsFree } from '../dev/port-check';
+import { describeReadModels, runPlan } from '../dev/run-plan';
 import { DEV_LAG_PER_REPLICA, DEV_MAX_REPLICAS, DEV_SCALE_DOWN_SECONDS } from '../dev/scaling-plan';
-import { startShopProcesses } from '../dev/shop-processes';
 
 // The issue promises a ready shop within 15 s; PGlite's first initdb alone takes a few seconds on a slow machine.
 const READY_DEADLINE_MS = 60_000;
@@ -21,31 +23,35 @@ const STOP_GRACE_MS = FUNCTION_DRAIN_MS + 3_000;
 
 const USAGE = `Usage: spillway dev [flags]
 
-Runs the shop on this machine: the emulator (durable, in the data folder), the read model
-(PGlite in the data folder, or PostgreSQL when DATABASE_URL is set) and the three functions
-as separate processes. stock-reservation and order-projector run in local process pools that
-the autoscaler scales by their subscription's lag (${DEV_LAG_PER_REPLICA} events per replica, at least 1 replica,
-down after a ${DEV_SCALE_DOWN_SECONDS} s window); each decision is printed. The first replica keeps the
-documented port; further ones listen on ports the OS picks. The projector stays at 1 replica on
-PGlite. Once they are ready, a gateway on :8080 routes each request to the function that declares
-its method and path, balanced over that function's ready replicas, and serves the live console
-at /console (functions, subscriptions and parked events, streams, try it). A function that exits is
-started again, after 1 s, doubling up to 30 s while it keeps dying (each restart is printed);
-only a failure of the emulator stops dev. Ctrl-C stops everything; a second start resumes from
-the same data. Functions exit by themselves if dev is killed, and a start first stops anything
+Runs every function of the repository on this machine, beside the emulator (durable, in the data
+folder): each folder under functions/ whose module default-exports defineFunction({...}) (folders
+that export none, such as functions/contracts, are libraries and are passed over). A function with
+a subscription runs in a local process pool the autoscaler scales by its group's lag (${DEV_LAG_PER_REPLICA} events
+per replica, at least 1 replica, down after a ${DEV_SCALE_DOWN_SECONDS} s window, each decision printed); one without
+runs as one process. The first replica keeps the printed port; further ones listen on ports the OS
+picks. A function with a read model uses PGlite in the data folder (one replica), or PostgreSQL
+when DATABASE_URL is set. The shop's functions keep ports 8081-8083; others count up from 8084 in
+name order, skipping ports in use. Once they are ready, a gateway on :8080 routes each request to
+the function that declares its method and path (two functions declaring the same one is an error),
+balanced over that function's ready replicas, and serves the live console at /console. A function
+that exits is started again, after 1 s, doubling up to 30 s while it keeps dying (each restart is
+printed); only a failure of the emulator stops dev. Ctrl-C stops everything; a second start resumes
+from the same data. Functions exit by themselves if dev is killed, and a start first stops anything
 an earlier run left running (pids in <data-dir>/pids).
 
 Flags:
+  --dir <dir>                      the repository (default: the nearest folder upwards with functions/)
   --data-dir <dir>                 data folder (default .data)
   --emulator-port <port>           emulator gRPC port (default 2113)
   --gateway-port <port>            the gateway: every function's routes on one port (default 8080)
   --order-create-port <port>       default 8081
   --stock-reservation-port <port>  default 8082
   --order-projector-port <port>    default 8083
-  --database-url <url>             PostgreSQL for the read model (default: DATABASE_URL, else PGlite)
+  --ports-from <port>              first port for every other function (default ${DEFAULT_PORTS_FROM}; 0: free ports the OS picks)
+  --database-url <url>             PostgreSQL for the read models (default: DATABASE_URL, else PGlite)
   --log-level <level>              functions' log level (default warn)
   --no-autoscale                   one process per function, no scaling
-  --max-replicas <n>               most replicas per scaled function (default: one per core beyond the first, 1 to ${DEV_MAX_REPLICAS}; the projector: 1 on PGlite, 2 on PostgreSQL)
+  --max-replicas <n>               most replicas per scaled function (default: one per core beyond the first, 1 to ${DEV_MAX_REPLICAS}; a read model: 1 on PGlite, 2 on PostgreSQL)
   --scale-down-seconds <s>         scale-down window (default ${DEV_SCALE_DOWN_SECONDS})
 
 Port 0 picks a free port.`;
@@ -67,18 +73,29 @@ async function run(argv: string[]): Promise<number> {
   const options = await devOptions(argv);
   const { dataDir, databaseUrl } = options;
   const started = Date.now();
+  // Loaded before anything starts: a module that fails to load is named at once, not as a crash loop.
+  const found = functionFolders(options.root);
+  if (found.functions.length === 0) throw new Error(`no function under ${join(options.root, 'functions')} (see spillway new)`);
   mkdirSync(join(dataDir, 'emulator'), { recursive: true });
   const unlock = lockDataDir(dataDir);
   const pids = new PidFiles(dataDir);
+  let functions: ReturnType<typeof runPlan>;
   try {
     // The earlier dev is gone (the lock was free): what it left running goes before anything new starts.
     process.stdout.write(await stopLeftovers(pids));
+    const ports = await functionPorts(
+      found.functions.map((fn) => fn.name),
+      options.documentedPorts,
+      options.portsFrom,
+      [options.ports.emulator, options.ports.gateway],
+    );
+    functions = runPlan(found.functions, options, ports);
     await checkPortsFree([
       { what: 'the emulator', port: options.ports.emulator, flag: '--emulator-port' },
-      ...(['order-create', 'stock-reservation', 'order-projector'] as const).map((name) => ({
+      ...functions.map(({ name, port }) => ({
         what: name,
-        port: options.ports[name],
-        flag: `--${name}-port`,
+        port,
+        flag: options.documentedPorts.has(name) ? `--${name}-port` : '--ports-from',
       })),
       { what: 'the gateway', port: options.ports.gateway, flag: '--gateway-port' },
     ]);
@@ -94,11 +111,6 @@ async function run(argv: string[]): Promise<number> {
       cause: err,
     });
   });
-  const env: Record<ShopFunctionName, Record<string, string>> = {
-    'order-create': {},
-    'stock-reservation': {},
-    'order-projector': databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: '', PGLITE_DATA_DIR: join(dataDir, 'read-model') },
-  };
   const base = {
     ESDB_CONNECTION_STRING: emulator.connectionString,
     LOG_LEVEL: options.logLevel,
@@ -106,11 +118,10 @@ async function run(argv: string[]): Promise<number> {
     // The gateway reads every resource a function creates, whichever function serves it.
     PUBLIC_BASE_URL: `http://127.0.0.1:${options.ports.gateway}`,
   };
-  let shop: ReturnType<typeof startShopProcesses>;
+  let local: LocalFunctions;
   try {
-    shop = startShopProcesses({
-      ...options,
-      env,
+    local = startLocalFunctions({
+      functions,
       base,
       esdbConnectionString: emulator.connectionString,
       stopGraceMs: STOP_GRACE_MS,
@@ -122,7 +133,7 @@ async function run(argv: string[]): Promise<number> {
     throw err;
   }
   // Backstop if dev itself dies: detached children would otherwise outlive it.
-  process.once('exit', shop.kill);
+  process.once('exit', local.kill);
   let gateway: Gateway | undefined;
   let liveConsole: RunningConsole | undefined;
   const consoleClient = EventStoreDBClient.connectionString(emulator.connectionString);
@@ -130,10 +141,10 @@ async function run(argv: string[]): Promise<number> {
     await liveConsole?.close();
     await gateway?.close();
     await consoleClient.dispose();
-    await shop.stop();
+    await local.stop();
     await emulator.close();
     unlock();
-    process.off('exit', shop.kill);
+    process.off('exit', local.kill);
   };
   const failed = new Promise<Error>((resolveFailure) => {
     process.once('uncaughtException', (err) => resolveFailure(err));
@@ -145,7 +156,7 @@ async function run(argv: string[]): Promise<number> {
   });
 
   const startUp = await Promise.race([
-    shop.ready(Date.now() + READY_DEADLINE_MS).then(
+    local.ready(Date.now() + READY_DEADLINE_MS).then(
       (urls) => ({ urls }),
       (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
     ),
@@ -159,7 +170,7 @@ async function run(argv: string[]): Promise<number> {
   if ('urls' in startUp) {
     try {
       gateway = await startGateway({
-        functions: shop.gatewayFunctions(),
+        functions: local.gatewayFunctions(),
         port: options.ports.gateway,
         onAccess: (entry) => {
           // The console's own API and assets would drown the functions' requests.
@@ -169,18 +180,17 @@ async function run(argv: string[]): Promise<number> {
       liveConsole = await startConsole({
         gateway,
         client: consoleClient,
-        functions: consoleFunctions([...startUp.urls.keys()], shop, options.scaling),
+        functions: consoleFunctions(functions, local),
       });
     } catch (err) {
-      process.stderr.write(`spillway dev: starting the gateway on port ${options.ports.gateway}: ${(err as Error).message}\n`);
+      // Two functions declaring one route is the user's to fix in a definition, not a gateway failure.
+      const context = err instanceof RouteConflictError ? '' : `starting the gateway on port ${options.ports.gateway}: `;
+      process.stderr.write(`spillway dev: ${context}${(err as Error).message}\n`);
       await stopAll();
       return 1;
     }
-    const readModel = databaseUrl
-      ? `PostgreSQL ${databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`
-      : `PGlite in ${join(dataDir, 'read-model')}`;
     const seconds = (Date.now() - started) / 1000;
-    const scaling = await shop.scalingLines();
+    const scaling = await local.scalingLines();
     process.stdout.write(
       banner({
         dataDir,
@@ -188,8 +198,10 @@ async function run(argv: string[]): Promise<number> {
         gateway: gateway.url,
         console: liveConsole.url,
         urls: startUp.urls,
-        readModel,
+        skipped: found.skipped,
+        readModel: describeReadModels(functions, databaseUrl),
         seconds,
+        autoscale: options.scaling !== undefined,
         scaling,
       }),
     );
@@ -211,7 +223,7 @@ async function run(argv: string[]): Promise<number> {
 
 export const command: Command = {
   name: 'dev',
-  summary: 'run the whole shop on this machine (emulator, read model, functions scaled by lag)',
+  summary: 'run every function on this machine (emulator, read models, functions scaled by lag, gateway)',
   usage: USAGE,
   run,
 };

@@ -7,8 +7,10 @@ import { UsageError } from '../usage-error';
 
 const USAGE = `Usage: spillway new <name> [--dir <repository root>]
 
-Scaffolds functions/<name>/: package.json, src/index.ts (defineFunction), src/decider.ts and
-its given/when/then unit test. <name> is lower-case kebab-case (it becomes a Kubernetes name).`;
+Scaffolds functions/<name>/: package.json, src/index.ts (defineFunction: POST /<name>/notes and a
+subscription), src/decider.ts and its given/when/then unit test. <name> is lower-case kebab-case (it
+becomes a Kubernetes name). The next \`npm start\` (spillway dev) runs it beside the shop; the lines
+to add for skaffold and the umbrella chart are printed.`;
 
 // Kubernetes object names derive from it (Deployment, Service, chart release): DNS-label rules, with room for suffixes.
 const NAME_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -114,7 +116,7 @@ export default defineFunction({
   routes: [
     {
       method: 'POST',
-      path: '/notes',
+      path: '/${name}/notes',
       summary: 'Add a note to a board',
       body: AddNote,
       async handle(request, ctx) {
@@ -137,6 +139,24 @@ export default defineFunction({
 });
 `,
   };
+}
+
+/** What `spillway new` prints once the folder is written: the way from here to a deployed function. */
+export function nextSteps(folder: string, name: string): string {
+  const body = `'{"board":"b-1","text":"hello"}'`;
+  return [
+    `created ${folder}`,
+    '',
+    'Next:',
+    '  1. npm install                 (links the new workspace)',
+    `  2. npx jest ${join('functions', name)}`,
+    `  3. npm start                   (restart it if it runs: ${name} runs beside the shop, on the port the banner prints,`,
+    `                                  its routes on the gateway, scaled by its subscription's lag)`,
+    `     curl -X POST http://127.0.0.1:8080/${name}/notes -H 'content-type: application/json' -d ${body}`,
+    '  4. to deploy with skaffold dev / the umbrella chart, add these lines:',
+    '',
+    formatDeployEdits(deployEdits(name)),
+  ].join('\n');
 }
 
 // parseFlags rejects positionals; `new` takes its name as one, so it parses for itself.
@@ -176,19 +196,7 @@ export const command: Command = {
       mkdirSync(join(folder, path, '..'), { recursive: true });
       writeFileSync(join(folder, path), text, { flag: 'wx' });
     }
-    process.stdout.write(
-      [
-        `created ${folder}`,
-        '',
-        'Next:',
-        '  1. npm install                 (links the new workspace)',
-        `  2. npx jest ${join('functions', name)}`,
-        `  3. with npm start running: PORT=8090 AUTH=none npx spillway-function ${join('functions', name)}   (beside the shop, on its emulator)`,
-        '  4. to deploy with skaffold dev / the umbrella chart, add these lines:',
-        '',
-        formatDeployEdits(deployEdits(name)),
-      ].join('\n'),
-    );
+    process.stdout.write(nextSteps(folder, name));
     return 0;
   },
 };

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deployEdits, formatDeployEdits } from '../new/deploy-lines';
 import { UsageError } from '../usage-error';
 import { command } from './new';
 
@@ -36,13 +37,25 @@ describe('spillway new', () => {
     symlinkSync(repoNodeModules, join(root, 'node_modules'), 'dir');
     const fn = require(join(folder, 'src', 'index.ts')).default;
     expect(fn.name).toBe('gift-cards');
-    expect(fn.routes.map((r: { method: string; path: string }) => `${r.method} ${r.path}`)).toEqual(['POST /notes']);
+    // Under its own name, so a second scaffolded function does not clash with the first at the gateway.
+    expect(fn.routes.map((r: { method: string; path: string }) => `${r.method} ${r.path}`)).toEqual(['POST /gift-cards/notes']);
     expect(fn.subscription.group).toBe('gift-cards');
     const decider = require(join(folder, 'src', 'decider.ts'));
     const now = new Date('2026-01-01T00:00:00.000Z');
     expect(decider.decide({ type: 'AddNote', text: 'hi', now }, decider.initialState())).toEqual([
       { type: 'NoteAdded', data: { text: 'hi', addedAt: now.toISOString() } },
     ]);
+  });
+
+  test('the next steps say the function runs on the next npm start, and print the deploy lines', async () => {
+    expect(await command.run(['gift-cards', '--dir', root])).toBe(0);
+    const printed = stdout.mock.calls.map(([text]) => String(text)).join('');
+    expect(printed).toContain('npx jest functions/gift-cards');
+    expect(printed).toMatch(/npm start .*gift-cards runs beside the shop/);
+    expect(printed).toContain('curl -X POST http://127.0.0.1:8080/gift-cards/notes');
+    expect(printed).toContain(formatDeployEdits(deployEdits('gift-cards')));
+    // No longer a hand-started process beside dev: dev runs it.
+    expect(printed).not.toContain('PORT=');
   });
 
   test('refuses to overwrite an existing folder', async () => {

@@ -6,8 +6,10 @@ const input: BannerInput = {
   gateway: 'http://127.0.0.1:8080',
   console: 'http://127.0.0.1:8080/console',
   urls: new Map([['order-create', 'http://127.0.0.1:8081']]),
+  skipped: [],
   readModel: 'PGlite in /data/read-model',
   seconds: 1.5,
+  autoscale: true,
   scaling: [],
 };
 
@@ -19,10 +21,40 @@ describe('the dev banner', () => {
       says: 'watch stock-reservation scale up',
       never: 'nothing scales',
     },
-    { name: 'with --no-autoscale', scaling: [], says: 'one process each, nothing scales', never: 'watch' },
-  ])('$name the load hint says what will happen', ({ scaling, says, never }) => {
-    const text = banner({ ...input, scaling });
+    { name: 'with --no-autoscale', autoscale: false, scaling: [], says: 'one process each, nothing scales', never: 'watch' },
+  ])('$name the load hint says what will happen', ({ autoscale = true, scaling, says, never }) => {
+    const text = banner({ ...input, autoscale, scaling });
     expect(text).toContain(says);
     expect(text).not.toContain(never);
+  });
+
+  test.each([
+    { name: '--no-autoscale', autoscale: false, says: 'Replicas: one process each (--no-autoscale).' },
+    {
+      name: 'no subscriptions to scale by',
+      autoscale: true,
+      says: 'Replicas: one process each (no function has a subscription to scale by).',
+    },
+  ])('without scaled functions the replicas line says why: $name', ({ autoscale, says }) => {
+    expect(banner({ ...input, autoscale, scaling: [] })).toContain(says);
+  });
+
+  test('every function is listed with its URL, and folders that are no function are named', () => {
+    const text = banner({
+      ...input,
+      urls: new Map([
+        ['order-create', 'http://127.0.0.1:8081'],
+        ['gift-cards', 'http://127.0.0.1:8084'],
+      ]),
+      skipped: ['functions/contracts'],
+    });
+    expect(text).toMatch(/^ {2}gift-cards +http:\/\/127\.0\.0\.1:8084$/m);
+    expect(text).toMatch(/^ {2}not functions +functions\/contracts /m);
+  });
+
+  test('without the shop, the walk-through gives way to the route list', () => {
+    const text = banner({ ...input, urls: new Map([['gift-cards', 'http://127.0.0.1:8084']]) });
+    expect(text).toContain('curl http://127.0.0.1:8080/openapi.json');
+    expect(text).not.toContain('/orders');
   });
 });

@@ -1,29 +1,22 @@
-import { dirname } from 'node:path';
 import { type FunctionProcess, spawnFunctionProcess } from '@spillway/runtime';
+import type { DevFunction } from './function-folders';
 import type { PidFiles } from './leftovers';
 
 export type { FunctionProcess } from '@spillway/runtime';
-
-/** The shop's functions, as `spillway dev` runs them. */
-export type ShopFunctionName = 'order-create' | 'stock-reservation' | 'order-projector';
-
-export function packageFolder(name: string): string {
-  return dirname(require.resolve(`${name}/package.json`));
-}
 
 /**
  * Starts one process of a function on `port` (0: the OS picks one), its output prefixed with `label`.
  * `env` is added to dev's own environment. Its pid is recorded in `pids` until it exits.
  */
 export function spawnFunction(
-  name: ShopFunctionName,
+  fn: Pick<DevFunction, 'name' | 'folder'>,
   label: string,
   port: number,
   env: Record<string, string>,
   pids: PidFiles,
 ): FunctionProcess {
-  const running = spawnFunctionProcess(packageFolder(`@spillway/${name}`), {
-    name,
+  const running = spawnFunctionProcess(fn.folder, {
+    name: fn.name,
     port,
     // Local functions sit behind dev's gateway on loopback and run without tokens: said explicitly, as the
     // runtime requires (set API_TOKENS and AUTH=bearer in dev's environment to try them with tokens).

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 
-function isFree(port: number, host: string): Promise<boolean> {
+/** Whether `port` can be listened on now. */
+export function isFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));

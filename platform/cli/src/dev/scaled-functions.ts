@@ -7,49 +7,45 @@ import {
   startLocalAutoscaler,
   subscriptionFromSource,
 } from '@spillway/autoscaler';
-import { loadFunction } from '@spillway/runtime';
+import type { SubscriptionSource } from '@spillway/runtime';
 import { createDecisionLogger } from './decision-log';
-import { type FunctionProcess, packageFolder, spawnFunction, waitReady } from './function-process';
+import { type FunctionProcess, spawnFunction, waitReady } from './function-process';
 import type { PidFiles } from './leftovers';
-import type { DevScaling, ScaledFunctionName } from './scaling-plan';
+import type { DevScaling } from './scaling-plan';
 
 // Lag on the emulator is cheap to measure; a one-second loop makes a burst visible at once.
 const DEV_INTERVAL_MS = 1_000;
 const FIRST_REPLICA_POLL_MS = 100;
 
-/** One function the local autoscaler runs: its documented port, its environment and its scaling. */
+/** One function the local autoscaler runs: its folder, its first replica's port, its environment, its subscription and its scaling. */
 export interface ScaledFunction {
-  readonly name: ScaledFunctionName;
+  readonly name: string;
+  readonly folder: string;
   readonly port: number;
   readonly env: Record<string, string>;
+  /** As its definition declares it (one source of truth): the group and `$all` filter whose lag is measured. */
+  readonly subscription: { readonly source: SubscriptionSource; readonly group: string };
   readonly scaling: DevScaling;
 }
 
 /** The subscription-driven functions in local process pools, each scaled by its group's lag. */
 export interface ScaledFunctions {
-  /** The first replica (slot 0, on the documented port) of each function, once it answers /readyz. */
+  /** The first replica (slot 0, on the printed port) of each function, once it answers /readyz. */
   firstReplicas(deadline: number): Promise<FunctionProcess[]>;
-  replicas(name: ScaledFunctionName): Promise<number>;
+  replicas(name: string): Promise<number>;
   /** Where each running replica of `name` listens (the gateway balances over them). */
-  replicaUrls(name: ScaledFunctionName): string[];
+  replicaUrls(name: string): string[];
   /** The autoscaler's last tick for `name`: its measurement and decision. */
-  latest(name: ScaledFunctionName): Outcome | undefined;
+  latest(name: string): Outcome | undefined;
   /** Stops the loop, then every replica (SIGTERM, SIGKILL after the grace), then the lag client. */
   stop(): Promise<void>;
   /** Backstop when dev itself dies: detached replicas would otherwise outlive it. */
   killAll(): void;
 }
 
-/** The group and `$all` filter a function declares, read from its own definition (one source of truth). */
-function declaredSubscription(name: ScaledFunctionName) {
-  const { subscription } = loadFunction(packageFolder(`@spillway/${name}`));
-  if (!subscription) throw new Error(`${name} declares no subscription, so it cannot be scaled by lag`);
-  return subscriptionFromSource(subscription.source, subscription.group);
-}
-
 /**
- * Starts the local autoscaler over `functions`. The first replica of each keeps the documented port,
- * so the walk-through's URLs always answer; further replicas listen on a port the OS picks (PORT=0):
+ * Starts the local autoscaler over `functions`. The first replica of each keeps the port the banner
+ * prints, so the walk-through's URLs always answer; further replicas listen on a port the OS picks (PORT=0):
  * they are there to share the subscription's work, and nothing has to be reserved for them, so they
  * never clash with each other or with anything else on the machine.
  */
@@ -63,14 +59,14 @@ export function startScaledFunctions(options: {
 }): ScaledFunctions {
   const client = EventStoreDBClient.connectionString(options.esdbConnectionString);
   const spawned = new Set<FunctionProcess>();
-  const firstSlot = new Map<ScaledFunctionName, FunctionProcess>();
+  const firstSlot = new Map<string, FunctionProcess>();
   let local: LocalAutoscaler;
   try {
     local = startLocalAutoscaler({
       functions: options.functions.map((fn) => ({
         name: fn.name,
         scaling: {
-          ...declaredSubscription(fn.name),
+          ...subscriptionFromSource(fn.subscription.source, fn.subscription.group),
           policy: 'lag',
           ...fn.scaling,
           // Measurements failing three times in a row still leave the walk-through's replica running.
@@ -79,7 +75,7 @@ export function startScaledFunctions(options: {
         stopTimeoutMs: options.stopGraceMs,
         spawn: (slot) => {
           const running = spawnFunction(
-            fn.name,
+            fn,
             slot === 0 ? fn.name : `${fn.name}#${slot}`,
             slot === 0 ? fn.port : 0,
             {

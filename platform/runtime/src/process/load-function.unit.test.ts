@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadFunction } from './load-function';
+import { findFunction, loadFunction } from './load-function';
 
 let dir: string;
 beforeEach(() => {
@@ -38,5 +38,27 @@ describe('loadFunction', () => {
     expect(() => loadFunction(join(dir, 'empty'))).toThrow('no function module in');
     write('bad.js', 'module.exports = { default: 42 };');
     expect(() => loadFunction(join(dir, 'bad.js'))).toThrow('does not default-export defineFunction');
+  });
+});
+
+describe('findFunction', () => {
+  test('a folder that default-exports a definition is a function', () => {
+    write('fn/src/index.js', "module.exports = { default: { name: 'found' } };");
+    expect(findFunction(join(dir, 'fn'))?.name).toBe('found');
+  });
+
+  test.each([
+    { name: 'an empty folder', files: {} },
+    { name: 'a library with named exports only', files: { 'src/index.js': 'module.exports = { Sku: 1, parse() {} };' } },
+    { name: 'a default export that is no definition', files: { 'src/index.js': 'module.exports = { default: 42 };' } },
+  ])('$name is passed over', ({ files }) => {
+    mkdirSync(join(dir, 'lib'));
+    for (const [path, text] of Object.entries(files)) write(join('lib', path), text);
+    expect(findFunction(join(dir, 'lib'))).toBeUndefined();
+  });
+
+  test('a module that fails to load is an error, not a folder to pass over', () => {
+    write('broken/src/index.js', "throw new Error('typo in the handler');");
+    expect(() => findFunction(join(dir, 'broken'))).toThrow('typo in the handler');
   });
 });

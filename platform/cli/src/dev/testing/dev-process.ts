@@ -23,9 +23,14 @@ export interface Dev {
 
 /** Runs `spillway dev` on `dataDir` with every port free and PGlite as the read model, and waits for its banner. */
 export async function startDev(dataDir: string, flags: readonly string[] = []): Promise<Dev> {
-  const ports = ['--emulator-port', '--gateway-port', '--order-create-port', '--stock-reservation-port', '--order-projector-port'].flatMap(
-    (flag) => [flag, '0'],
-  );
+  const ports = [
+    '--emulator-port',
+    '--gateway-port',
+    '--order-create-port',
+    '--stock-reservation-port',
+    '--order-projector-port',
+    '--ports-from',
+  ].flatMap((flag) => [flag, '0']);
   const child = spawn(process.execPath, [spillwayBin, 'dev', '--data-dir', dataDir, ...ports, ...flags], {
     cwd: repoRoot,
     // No DATABASE_URL: the default read model is PGlite in the data folder.
@@ -48,7 +53,7 @@ export async function startDev(dataDir: string, flags: readonly string[] = []): 
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const urls = Object.fromEntries([...out.matchAll(/^ {2}([a-z-]+) +(http:\/\/\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+  const urls = Object.fromEntries([...out.matchAll(/^ {2}([a-z][a-z0-9-]*) +(http:\/\/\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
   const gateway = /^ {2}gateway +(http:\/\/\S+)/m.exec(out)?.[1] ?? '';
   return { child, urls, gateway, exited, output: () => out };
 }
