@@ -203,6 +203,7 @@ async function run(argv: string[]): Promise<number> {
         seconds,
         autoscale: options.scaling !== undefined,
         scaling,
+        reservationMax: functions.find((fn) => fn.name === 'stock-reservation')?.scaling?.maxReplicas,
       }),
     );
   }

@@ -17,9 +17,18 @@ export interface BannerInput {
   readonly autoscale: boolean;
   /** One line per scaled function (empty when autoscaling is off or no function has a subscription). */
   readonly scaling: readonly string[];
+  /** The most stock-reservation may run: whether the load hint's burst can make it scale (undefined: not scaled). */
+  readonly reservationMax?: number;
 }
 
 const SAMPLE_ORDER = '{"customerId":"c-1","items":[{"sku":"apple","quantity":2,"unitPrice":0.5}],"currency":"EUR"}';
+
+function burstHint(input: BannerInput): string {
+  if (!input.autoscale) return '; one process each, nothing scales';
+  // On 2 cores the default ceiling is 1: promising to watch it scale would send the user looking for nothing.
+  if ((input.reservationMax ?? 1) <= 1) return '; stock-reservation is fixed at 1 here: start with --max-replicas 3 to watch it scale';
+  return ', then watch stock-reservation scale up, then down';
+}
 
 function replicaLines(input: BannerInput): string[] {
   if (!input.autoscale) return ['Replicas: one process each (--no-autoscale).'];
@@ -37,11 +46,7 @@ export function banner(input: BannerInput): string {
         `  curl -X POST ${input.gateway}/inventory/apple/restock -H 'content-type: application/json' -d '{"quantity":10}'`,
         `  curl -X POST ${input.gateway}/orders -H 'content-type: application/json' -H 'idempotency-key: first-order' -d '${SAMPLE_ORDER}'`,
         `  curl ${input.gateway}/orders/<orderId from the previous answer>`,
-        `  npx spillway load --url ${url('order-create')} --orders 500   (${
-          input.scaling.length > 0
-            ? 'a burst of one-apple orders: restock apple by 500 first, then watch stock-reservation scale up, then down'
-            : 'a burst of one-apple orders (restock apple by 500 first); one process each, nothing scales'
-        })`,
+        `  npx spillway load --url ${url('order-create')} --orders 500   (a burst of one-apple orders: restock apple by 500 first${burstHint(input)})`,
       ]
     : [`  curl ${input.gateway}/openapi.json   (every function's routes)`];
   return [

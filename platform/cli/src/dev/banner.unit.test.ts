@@ -16,14 +16,22 @@ const input: BannerInput = {
 describe('the dev banner', () => {
   test.each([
     {
-      name: 'with autoscaling',
-      scaling: ['  stock-reservation  1 running, 1-3 by lag'],
-      says: 'watch stock-reservation scale up',
+      name: 'with autoscaling up to 3',
+      autoscale: true,
+      reservationMax: 3,
+      says: 'then watch stock-reservation scale up, then down',
       never: 'nothing scales',
     },
-    { name: 'with --no-autoscale', autoscale: false, scaling: [], says: 'one process each, nothing scales', never: 'watch' },
-  ])('$name the load hint says what will happen', ({ autoscale = true, scaling, says, never }) => {
-    const text = banner({ ...input, autoscale, scaling });
+    {
+      name: 'with autoscaling fixed at 1 by the cores',
+      autoscale: true,
+      reservationMax: 1,
+      says: 'stock-reservation is fixed at 1 here: start with --max-replicas 3 to watch it scale',
+      never: 'scale up',
+    },
+    { name: 'with --no-autoscale', autoscale: false, reservationMax: undefined, says: 'one process each, nothing scales', never: 'watch' },
+  ])('$name the load hint says what will happen', ({ autoscale, reservationMax, says, never }) => {
+    const text = banner({ ...input, autoscale, scaling: autoscale ? ['  stock-reservation  1 running'] : [], reservationMax });
     expect(text).toContain(says);
     expect(text).not.toContain(never);
   });
