@@ -41,7 +41,7 @@ an earlier run left running (pids in <data-dir>/pids).
 
 Flags:
   --dir <dir>                      the repository (default: the nearest folder upwards with functions/)
-  --data-dir <dir>                 data folder (default .data)
+  --data-dir <dir>                 data folder (default: .data in the repository)
   --emulator-port <port>           emulator gRPC port (default 2113)
   --gateway-port <port>            the gateway: every function's routes on one port (default 8080)
   --order-create-port <port>       default 8081

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { portFlag } from '../flag-values';
 import { parseFlags } from '../parse-flags';
 import { freePort } from './free-port';
@@ -67,9 +67,12 @@ export async function devOptions(argv: string[]): Promise<DevOptions> {
   for (const [name, fallback] of Object.entries(DOCUMENTED_PORTS)) {
     documentedPorts.set(name, await portOf(port(`${name}-port`, flag(`${name}-port`), fallback)));
   }
+  const root = repositoryRoot(flag('dir'));
+  const dataDir = flag('data-dir');
   return {
-    root: repositoryRoot(flag('dir')),
-    dataDir: resolve(flag('data-dir') ?? '.data'),
+    root,
+    // The repository's own .data, wherever in it dev was started; a given folder is taken as the shell would.
+    dataDir: dataDir === undefined ? join(root, '.data') : resolve(dataDir),
     databaseUrl,
     logLevel: flag('log-level') ?? 'warn',
     ports: {
