@@ -5,7 +5,7 @@ import type { LocalFunction } from './local-functions';
 import { devScaling } from './scaling-plan';
 
 // The shop's projector keeps the folder earlier runs (and the README) use; any other read model gets its own,
-// since one PGlite process owns a folder.
+// beside it in the data folder, since one PGlite process owns a folder (and PGlite makes the folder, not its parents).
 const SHOP_READ_MODEL = 'order-projector';
 
 /** Where a function's read model keeps its data, and the environment that tells the function so. */
@@ -13,7 +13,7 @@ function readModelPlace(options: DevOptions, name: string): { readonly where: st
   if (options.databaseUrl) {
     return { where: `PostgreSQL ${options.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`, env: { DATABASE_URL: options.databaseUrl } };
   }
-  const folder = name === SHOP_READ_MODEL ? join(options.dataDir, 'read-model') : join(options.dataDir, 'read-models', name);
+  const folder = name === SHOP_READ_MODEL ? join(options.dataDir, 'read-model') : join(options.dataDir, `read-model-${name}`);
   return { where: folder, env: { DATABASE_URL: '', PGLITE_DATA_DIR: folder } };
 }
 

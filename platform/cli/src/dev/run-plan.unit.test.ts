@@ -73,9 +73,9 @@ describe('how spillway dev runs what it found', () => {
   test('each read model on PGlite gets its own folder, the shop keeping read-model; PostgreSQL holds them all', () => {
     const pglite = runPlan(found, options(), ports);
     expect(pglite.find((f) => f.name === 'order-projector')?.env).toEqual({ DATABASE_URL: '', PGLITE_DATA_DIR: '/data/read-model' });
-    expect(pglite.find((f) => f.name === 'audit')?.env).toEqual({ DATABASE_URL: '', PGLITE_DATA_DIR: '/data/read-models/audit' });
+    expect(pglite.find((f) => f.name === 'audit')?.env).toEqual({ DATABASE_URL: '', PGLITE_DATA_DIR: '/data/read-model-audit' });
     expect(pglite.find((f) => f.name === 'order-create')?.env).toEqual({});
-    expect(describeReadModels(pglite, '')).toBe('PGlite in /data/read-model (order-projector), /data/read-models/audit (audit)');
+    expect(describeReadModels(pglite, '')).toBe('PGlite in /data/read-model (order-projector), /data/read-model-audit (audit)');
     expect(
       describeReadModels(
         pglite.filter((f) => f.name !== 'audit'),
