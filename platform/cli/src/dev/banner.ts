@@ -36,7 +36,7 @@ function replicaLines(input: BannerInput): string[] {
   return ['Replicas (local process pools, scaled by subscription lag; --no-autoscale turns this off):', ...input.scaling];
 }
 
-/** The lines `spillway dev` prints once the shop is ready. */
+/** The lines `spillway dev` prints once every function is ready. */
 export function banner(input: BannerInput): string {
   const url = (name: string) => input.urls.get(name) ?? '';
   const scaling = ['', ...replicaLines(input)];
@@ -50,7 +50,7 @@ export function banner(input: BannerInput): string {
       ]
     : [`  curl ${input.gateway}/openapi.json   (every function's routes)`];
   return [
-    `Spillway shop ready in ${input.seconds.toFixed(1)} s (data in ${input.dataDir})`,
+    `Spillway ready in ${input.seconds.toFixed(1)} s: ${input.urls.size} function${input.urls.size === 1 ? '' : 's'} (data in ${input.dataDir})`,
     `  emulator           ${input.emulator}`,
     `  gateway            ${input.gateway}   (every route below, one URL; GET /openapi.json)`,
     `  console            ${input.console}   (functions, subscriptions, streams, try it: live)`,
