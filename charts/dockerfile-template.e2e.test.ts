@@ -2,7 +2,7 @@
 // COPY and RUN steps in folders (test-kit/dockerfile-runner): the real `npm ci` (offline,
 // from the npm cache the repository's install filled), the real pruning, then the image's
 // command as a process. What this cannot check is the base image itself.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -73,9 +73,8 @@ describe('the function image (FUNCTION=order-create)', () => {
     expect(existsSync(join(image.dir, 'platform', 'runtime', 'src', 'process', 'main.js'))).toBe(true);
     expect(existsSync(join(image.dir, 'functions', 'order-create', 'src', 'index.js'))).toBe(true);
     expect(existsSync(join(image.dir, 'platform', 'runtime', 'src', 'process', 'main.ts'))).toBe(false);
-    // (esbuild still comes along: npm ci installs it, a production dependency of platform/console,
-    // although `npm ls --omit=dev --workspace functions/order-create` does not list it.)
-    for (const dev of ['typescript', 'jest', '@biomejs', 'kubernetes-models', 'tsx', '@electric-sql', 'pg']) {
+    // esbuild, Preact and uPlot bundle the console's app at build time: development dependencies, in no image's closure.
+    for (const dev of ['typescript', 'jest', '@biomejs', 'kubernetes-models', 'tsx', '@electric-sql', 'pg', 'esbuild', 'preact', 'uplot']) {
       expect({ dev, installed: existsSync(join(image.dir, 'node_modules', dev)) }).toEqual({ dev, installed: false });
     }
     expect(image.user).toBe('1000:1000');
@@ -120,12 +119,35 @@ describe('the function image (FUNCTION=order-create)', () => {
 
 describe('the autoscaler image', () => {
   test(
-    'holds the autoscaler alone, compiled, and its entrypoint runs the autoscaler command',
+    'holds the autoscaler and its console, compiled, and its entrypoint runs the autoscaler command',
     async () => {
       const image = build('autoscaler', {});
-      expect(readdirSync(join(image.dir, 'platform')).sort()).toEqual(['autoscaler']);
+      // The console it serves at /console comes along, with its app bundled in the image's build.
+      expect(readdirSync(join(image.dir, 'platform')).sort()).toEqual(['autoscaler', 'console']);
       expect(existsSync(join(image.dir, 'functions'))).toBe(false);
-      for (const absent of ['tsx', '@spillway/emulator', '@spillway/cli', '@spillway/runtime', '@electric-sql']) {
+      expect(readdirSync(join(image.dir, 'platform', 'console', 'app-bundle')).sort()).toEqual(['index.html', 'main.css', 'main.js']);
+      expect(existsSync(join(image.dir, 'platform', 'console', 'src', 'console', 'console-app.js'))).toBe(true);
+      // The compiled console finds that bundle where it runs (through its package).
+      const assets = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          "require('./platform/console/src/console/app-assets.js').loadAppAssets().then((a) => process.stdout.write([...a.keys()].join(' ')))",
+        ],
+        { cwd: image.dir, encoding: 'utf8' },
+      );
+      expect(assets.stdout.split(' ').sort()).toEqual(['/', '/assets/main.css', '/assets/main.js']);
+      for (const absent of [
+        'tsx',
+        '@spillway/emulator',
+        '@spillway/cli',
+        '@spillway/runtime',
+        '@electric-sql',
+        'pg',
+        'esbuild',
+        'preact',
+        'uplot',
+      ]) {
         expect({ absent, installed: existsSync(join(image.dir, 'node_modules', absent)) }).toEqual({ absent, installed: false });
       }
       // The external scaler's .proto is not TypeScript: it stays beside the compiled code that loads it.

@@ -47,6 +47,7 @@ test('has the function image as its last, default, stage and the autoscaler as a
   expect(stages.map((s) => s.name)).toEqual([
     'manifests',
     'build',
+    'console-app',
     'autoscaler-deps',
     'autoscaler-app',
     'autoscaler',
@@ -98,6 +99,16 @@ test('compiles TypeScript once in a build stage and copies only its output into 
   for (const app of ['function-app', 'autoscaler-app']) {
     expect(args(stage(app), 'COPY')).toContain('--from=build /build/dist ./dist');
   }
+});
+
+test("bundles the console's app in a stage of its own, which only the autoscaler image copies from", () => {
+  const [install] = args(stage('console-app'), 'RUN').filter((run) => run.includes('npm ci'));
+  // With development dependencies: esbuild, Preact and uPlot are the console's, for the bundle alone.
+  expect(install).not.toContain('--omit=dev');
+  expect(install).toContain('--workspace platform/console');
+  expect(args(stage('console-app'), 'RUN')).toContain('npm run build --workspace platform/console');
+  const users = stages.filter((s) => s.instructions.some((i) => i.keyword === 'COPY' && parseCopy(i.args).flags['from'] === 'console-app'));
+  expect(users.map((s) => s.name)).toEqual(['autoscaler-app']);
 });
 
 test('takes every COPY source from the build context that exists and that .dockerignore keeps', () => {
@@ -164,5 +175,5 @@ test("the autoscaler image runs the autoscaler's own bin, from its workspace alo
 });
 
 test('.dockerignore keeps dependencies, VCS, data, tools and tests out of the build context', () => {
-  expect(dockerignore).toEqual(expect.arrayContaining(['**/node_modules', '.git', '**/.data', '.tools', '**/*.test.ts']));
+  expect(dockerignore).toEqual(expect.arrayContaining(['**/node_modules', '.git', '**/.data', '.tools', '**/*.test.ts', '**/app-bundle']));
 });

@@ -219,6 +219,24 @@ describe('the autoscaler', () => {
     const dry = firstContainer(only<IDeployment>(render({ autoscaler: { dryRun: true } }), 'Deployment', 'spillway-autoscaler'));
     expect(dry.args).toContain('--dry-run');
   });
+
+  test.each([
+    { name: 'by default, a read-only console', console: undefined, added: [], absent: ['--no-console', '--console-allow-replay'] },
+    { name: 'console.allowReplay', console: { allowReplay: true }, added: ['--console-allow-replay'], absent: ['--no-console'] },
+    { name: 'console.enabled false', console: { enabled: false }, added: ['--no-console'], absent: ['--console-allow-replay'] },
+  ])('serves the console: $name', ({ console: values, added, absent }) => {
+    const args = firstContainer(
+      only<IDeployment>(render(values ? { autoscaler: { console: values } } : {}), 'Deployment', 'spillway-autoscaler'),
+    ).args;
+    expect(args).toEqual(expect.arrayContaining(added));
+    for (const flag of absent) expect(args).not.toContain(flag);
+  });
+
+  test('console.allowReplay without the console fails to render', () => {
+    expect(renderChartError(UMBRELLA_CHART, { autoscaler: { console: { enabled: false, allowReplay: true } } })).toContain(
+      'autoscaler.console.allowReplay needs autoscaler.console.enabled',
+    );
+  });
 });
 
 describe('KEDA, for clusters that run it', () => {

@@ -1,7 +1,13 @@
-export type { ConsoleApiOptions } from './api/console-api';
+export type { ConsoleAbout, ConsoleApiOptions } from './api/console-api';
 export { consoleApi } from './api/console-api';
-export type { ConsoleFunction, FunctionView, HistoryPoint } from './api/function-sampler';
+export type { ConsoleFunction, GroupMeasurement, ScalingTick } from './api/console-function';
+export type { FunctionView, HistoryPoint } from './api/function-sampler';
 export { FunctionSampler } from './api/function-sampler';
+export type { Quarantine, QuarantinedView } from './api/quarantine';
+export { QUARANTINE_STREAM } from './api/quarantine';
+export type { BuildView, ReadModelSummary } from './api/read-models';
+export type { ConsoleApp, ConsoleAppOptions } from './console/console-app';
+export { createConsoleApp } from './console/console-app';
 export type { ConsoleOptions, RunningConsole } from './console/start-console';
 export { startConsole } from './console/start-console';
 export type { AccessEntry } from './gateway/access-log';

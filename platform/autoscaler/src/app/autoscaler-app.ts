@@ -1,5 +1,6 @@
 import { EventStoreDBClient } from '@eventstore/db-client';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { type ConsoleApp, createConsoleApp } from '@spillway/console';
 import type { Logger } from 'pino';
 import { type ExternalScalerServer, startExternalScaler } from '../keda/external-scaler';
 import { type HttpApi, startHttpApi } from '../keda/http-api';
@@ -8,6 +9,7 @@ import { LeaseElector } from '../leader/lease-elector';
 import { Scaler } from '../loop/scaler';
 import { AutoscalerMetrics } from '../metrics/autoscaler-metrics';
 import { KubernetesWorkloads } from '../targets/kubernetes/kubernetes-workloads';
+import { clusterConsoleFunctions } from './cluster-console';
 
 export interface AutoscalerAppOptions {
   readonly esdbConnectionString: string;
@@ -15,8 +17,13 @@ export interface AutoscalerAppOptions {
   readonly namespace: string;
   readonly intervalMs: number;
   readonly dryRun: boolean;
-  /** HTTP: /metrics, /healthz, /keda/lag. */
+  /** HTTP: /metrics, /healthz, /keda/lag, and the console at /console. */
   readonly port: number;
+  /**
+   * The console on the HTTP port, from what the loop measures (`kubectl port-forward` shows the system).
+   * Read-only unless `allowReplay`: replaying parked messages changes what the functions receive. Absent: no console.
+   */
+  readonly console?: { readonly allowReplay: boolean };
   /** KEDA external scaler gRPC service. */
   readonly grpcPort: number;
   readonly host?: string;
@@ -75,9 +82,18 @@ export async function startAutoscalerApp(options: AutoscalerAppOptions): Promise
   );
   let http: HttpApi | undefined;
   let grpc: ExternalScalerServer | undefined;
+  let consoleApp: ConsoleApp | undefined;
   let ready = false;
   try {
     const readiness = () => ready;
+    consoleApp = options.console
+      ? await createConsoleApp({
+          client,
+          functions: clusterConsoleFunctions(scaler),
+          allowReplay: options.console.allowReplay,
+          host: 'autoscaler',
+        })
+      : undefined;
     http = await startHttpApi({
       scaler,
       metrics,
@@ -86,11 +102,13 @@ export async function startAutoscalerApp(options: AutoscalerAppOptions): Promise
       host: options.host,
       port: options.port,
       ready: readiness,
+      ...(consoleApp ? { console: consoleApp.handle } : {}),
     });
     grpc = await startExternalScaler({ scaler, log, host: options.host, port: options.grpcPort });
     await workloads.start();
   } catch (err) {
-    await Promise.allSettled([workloads.stop(), http?.close(), grpc?.close(), client.dispose()]);
+    await Promise.allSettled([workloads.stop(), http?.close(), grpc?.close(), consoleApp?.close()]);
+    await client.dispose();
     throw err;
   }
   elector?.start();
@@ -102,6 +120,7 @@ export async function startAutoscalerApp(options: AutoscalerAppOptions): Promise
       intervalMs: options.intervalMs,
       dryRun: options.dryRun,
       httpPort: http.port,
+      console: options.console ? (options.console.allowReplay ? 'replay allowed' : 'read-only') : 'off',
       grpcPort: grpc.port,
       ...(election ? { identity: election.identity, lease: `${election.namespace}/${election.leaseName}` } : {}),
     },
@@ -117,7 +136,7 @@ export async function startAutoscalerApp(options: AutoscalerAppOptions): Promise
       await scaler.stop();
       // After the loop stopped, so no write follows the release.
       await elector?.stop();
-      await Promise.allSettled([http?.close(), grpc?.close()]);
+      await Promise.allSettled([http?.close(), grpc?.close(), consoleApp?.close()]);
       await client.dispose();
     },
   };

@@ -12,18 +12,22 @@ export class AutoscalerUsageError extends Error {
 
 export const AUTOSCALER_USAGE = [
   'Usage: spillway autoscaler [--namespace NS] [--interval 2s] [--dry-run] [--port 9090] [--grpc-port 9091] [--leader-elect]',
+  '                           [--no-console | --console-allow-replay]',
   '',
   'Watches the Deployments of a namespace annotated with spillway.dev/subscription, measures each',
-  "subscription's lag in EventStoreDB and patches the Deployment's /scale. Serves /metrics and",
-  "GET /keda/lag on --port, and KEDA's external scaler gRPC service on --grpc-port.",
+  "subscription's lag in EventStoreDB and patches the Deployment's /scale. Serves /metrics,",
+  "GET /keda/lag and the console (/console, read-only) on --port, and KEDA's external scaler gRPC",
+  'service on --grpc-port.',
   '',
   'Flags:',
   '  --namespace NS    namespace to watch (default: POD_NAMESPACE, the in-cluster namespace, or default)',
   '  --interval D      time between measurements, e.g. 2s, 500ms, 1m (default 2s)',
   '  --dry-run         decide and log, never patch (use this when KEDA applies the scaling)',
-  '  --port N          HTTP port for /metrics, /healthz and /keda/lag (default 9090)',
+  '  --port N          HTTP port for /metrics, /healthz, /keda/lag and /console (default 9090)',
   '  --grpc-port N     KEDA external scaler gRPC port (default KEDA_GRPC_PORT, else 9091)',
   '  --connection URL  EventStoreDB connection string (default: ESDB_CONNECTION_STRING, else esdb://127.0.0.1:2113?tls=false)',
+  '  --no-console      do not serve the console at /console on --port',
+  '  --console-allow-replay   let the console replay parked messages (it answers 403 otherwise)',
   '  --leader-elect    run several replicas: only the holder of a Lease applies; all measure and serve KEDA',
   '  --leader-elect-resource-name NAME   the Lease, in POD_NAMESPACE (default spillway-autoscaler)',
   '  --leader-elect-lease-duration D     followers take over after this without a renewal (default 15s)',
@@ -77,6 +81,10 @@ export interface AutoscalerArgs {
   readonly leaseDurationMs: number;
   readonly renewDeadlineMs: number;
   readonly retryPeriodMs: number;
+  /** Serve the console on --port (default); `--no-console` turns it off. */
+  readonly console: boolean;
+  /** `--console-allow-replay`: the console may replay parked messages. */
+  readonly consoleAllowReplay: boolean;
 }
 
 /** Parses the autoscaler's flags strictly; throws an AutoscalerUsageError naming the flag. */
@@ -100,6 +108,8 @@ export function parseAutoscalerArgs(argv: readonly string[]): AutoscalerArgs {
         'leader-elect-lease-duration': { type: 'string' },
         'leader-elect-renew-deadline': { type: 'string' },
         'leader-elect-retry-period': { type: 'string' },
+        'no-console': { type: 'boolean' },
+        'console-allow-replay': { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -119,6 +129,8 @@ export function parseAutoscalerArgs(argv: readonly string[]): AutoscalerArgs {
   const grpc = text('grpc-port');
   const lease = text('leader-elect-resource-name');
   const connection = text('connection');
+  if (values['no-console'] === true && values['console-allow-replay'] === true)
+    throw usage('--console-allow-replay needs the console: it cannot go with --no-console');
   if (connection !== undefined && !ESDB_URL.test(connection))
     throw usage(`--connection must be an esdb:// connection string, got '${connection}'`);
   return {
@@ -134,6 +146,8 @@ export function parseAutoscalerArgs(argv: readonly string[]): AutoscalerArgs {
     leaseDurationMs,
     renewDeadlineMs,
     retryPeriodMs,
+    console: values['no-console'] !== true,
+    consoleAllowReplay: values['console-allow-replay'] === true,
   };
 }
 
@@ -167,6 +181,7 @@ export async function runAutoscalerCommand(argv: readonly string[]): Promise<num
     port: args.port,
     grpcPort: args.grpcPort ?? config.kedaGrpcPort,
     failureThreshold: config.failureThreshold,
+    ...(args.console ? { console: { allowReplay: args.consoleAllowReplay } } : {}),
     ...(config.scanCap !== undefined ? { scanCap: config.scanCap } : {}),
     ...(args.leaderElect
       ? {

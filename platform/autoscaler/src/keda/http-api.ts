@@ -15,6 +15,8 @@ export interface HttpApiOptions {
   readonly port: number;
   /** Readiness for /readyz: true once the Deployment watch has started. */
   readonly ready?: () => boolean;
+  /** Answers `/console` and everything under it (the console's page and API), any method. */
+  readonly console?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 export interface HttpApi {
@@ -29,13 +31,15 @@ function problem(res: ServerResponse, status: number, title: string, detail: str
 
 /**
  * The autoscaler's HTTP side: `GET /keda/lag?namespace=&deployment=` for KEDA's metrics-api scaler
- * (valueLocation `lag`), `GET /metrics` for Prometheus, `GET /livez` (or `/healthz`) and `GET /readyz`.
+ * (valueLocation `lag`), `GET /metrics` for Prometheus, `GET /livez` (or `/healthz`) and `GET /readyz`;
+ * and, when given, the console under `/console`.
  */
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     // A request target such as `//host:99999/x` does not parse: the client's mistake, not a 500.
     const url = URL.parse(req.url ?? '/', 'http://autoscaler');
     if (!url) return problem(res, 400, 'Bad Request', 'the request target is not a valid URL path');
+    if (options.console && (url.pathname === '/console' || url.pathname.startsWith('/console/'))) return options.console(req, res);
     if (req.method !== 'GET') return problem(res, 405, 'Method Not Allowed', `${req.method} is not supported`);
     switch (url.pathname) {
       case '/healthz':

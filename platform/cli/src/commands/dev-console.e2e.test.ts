@@ -65,6 +65,12 @@ describe('the console of spillway dev, in a real browser', () => {
       await functions.getByTestId(`function-${name}`).getByTestId('ready').getByText('ready', { exact: true }).waitFor();
     }
     await functions.getByTestId('function-stock-reservation').getByTestId('lag').waitFor();
+    // The projector's read model: the version serving reads (and any build in progress).
+    await functions
+      .getByTestId('function-order-projector')
+      .getByTestId('read-model-serving')
+      .getByText(/^serving v\d+/)
+      .waitFor();
     await functions.screenshot({ path: join(SHOTS, 'functions.png'), fullPage: true });
 
     // Try it: restock, then place an order, through the gateway.
@@ -115,6 +121,7 @@ describe('the console of spillway dev, in a real browser', () => {
     // A poison event: an OrderCreated that fails its schema, parked by stock-reservation; replayed from the UI.
     await client!.appendToStream(`order-poison-${Date.now()}`, jsonEvent({ type: 'OrderCreated', data: { not: 'an order' } }));
     const subscriptions = await open('#/subscriptions');
+    await subscriptions.getByTestId('quarantine').getByRole('heading', { name: 'quarantined events' }).waitFor();
     const group = subscriptions.getByTestId('parked-stock-reservation');
     const row = group.getByTestId('parked-row').filter({ hasText: 'order-poison-' });
     await eventually(

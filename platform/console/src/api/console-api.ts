@@ -3,11 +3,14 @@ import { PersistentSubscriptionDoesNotExistError } from '@eventstore/db-client';
 import express, { type ErrorRequestHandler, type Request, type Router } from 'express';
 import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE, problem } from '../gateway/problem';
+import type { ConsoleFunction } from './console-function';
 import { findCorrelation, NoSuchStreamError, readAllNewest, readStreamPage } from './event-queries';
 import type { FunctionSampler } from './function-sampler';
 import { jsonSafe } from './json-safe';
 import type { LiveFeed } from './live-feed';
 import { AmbiguousGroupError, findGroup, listParked, NoSuchGroupError, replayParked } from './parked';
+import { listQuarantine } from './quarantine';
+import { fetchReadModel } from './read-models';
 
 // A page a browser shows at once; more is a `from=` away.
 const DEFAULT_LIMIT = 20;
@@ -42,21 +45,60 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
 
 const query = (req: Request) => req.query as Record<string, unknown>;
 
+/** What the page adapts to: a read-only console has no Replay button, one without a gateway no Try it. */
+export interface ConsoleAbout {
+  /** Who serves it: `spillway dev`, or `autoscaler` in a cluster. */
+  readonly host: string;
+  readonly allowReplay: boolean;
+  /** A gateway in front of the functions serves the merged `/openapi.json` that Try it sends requests through. */
+  readonly gateway: boolean;
+}
+
 export interface ConsoleApiOptions {
   readonly client: EventStoreDBClient;
+  readonly functions: () => readonly ConsoleFunction[];
   readonly sampler: FunctionSampler;
   readonly live: LiveFeed;
   /** Replaying parked messages changes what consumers receive; a read-only console refuses it. */
   readonly allowReplay: boolean;
+  readonly about: ConsoleAbout;
 }
 
-/** The console's JSON API (also for scripts): functions, subscriptions, parked messages, streams, correlations, live SSE. */
+async function readModelsOf(functions: readonly ConsoleFunction[]): Promise<Record<string, unknown>[]> {
+  return Promise.all(
+    functions
+      .filter((fn) => fn.readModel)
+      .map(async (fn) => {
+        const replica = fn.replicas?.().find((r) => r.ready);
+        if (!replica) return { function: fn.name, error: 'no ready replica to ask' };
+        try {
+          return { function: fn.name, replica: replica.url, status: await fetchReadModel(replica.url) };
+        } catch (err) {
+          return { function: fn.name, replica: replica.url, error: (err as Error).message };
+        }
+      }),
+  );
+}
+
+/**
+ * The console's JSON API (also for scripts): functions, read models, subscriptions, parked messages and
+ * quarantined events, streams, correlations, live SSE.
+ */
 export function consoleApi(options: ConsoleApiOptions): Router {
   const { client, sampler } = options;
   const api = express.Router();
 
+  api.get('/about', (_req, res) => {
+    res.json(options.about);
+  });
+
   api.get('/functions', async (_req, res) => {
     res.json({ functions: await sampler.current() });
+  });
+
+  // Each projector's full `GET /read-model` (serving version, builds with progress, generations), asked now.
+  api.get('/read-models', async (_req, res) => {
+    res.json({ readModels: await readModelsOf(options.functions()) });
   });
 
   api.get('/subscriptions', async (_req, res) => {
@@ -71,6 +113,11 @@ export function consoleApi(options: ConsoleApiOptions): Router {
     const { stream, limit } = parse(z.object({ stream: Name.optional(), limit: Limit }), query(req), 'query');
     const info = await findGroup(client, group, stream);
     res.json({ group, source: info.eventSource, parked: await listParked(client, info.eventSource, group, limit) });
+  });
+
+  api.get('/quarantine', async (req, res) => {
+    const { limit } = parse(z.object({ limit: Limit }), query(req), 'query');
+    res.json(await listQuarantine(client, limit));
   });
 
   api.post('/parked/:group/replay', async (req, res) => {

@@ -1,19 +1,9 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
-import { type Outcome, type SubscriptionStatus, subscriptionStatuses } from '@spillway/autoscaler';
-import type { ReplicaState, ReplicaTracker } from '../gateway/replica-tracker';
+import type { ReplicaState } from '../gateway/replica-tracker';
 import type { DeclaredRoute } from '../gateway/route-table';
+import type { ConsoleFunction, GroupMeasurement, ScalingTick } from './console-function';
 import { addBuckets, type Buckets, bucketDelta, parsePrometheus, quantile } from './prometheus';
-
-/** A function as the console knows it, beyond its replicas (which the gateway's tracker knows). */
-export interface ConsoleFunction {
-  readonly name: string;
-  /** The group it consumes, when it has a subscription. */
-  readonly subscription?: { readonly source: string; readonly group: string };
-  /** Its scaling range, when the autoscaler scales it. */
-  readonly scaling?: { readonly minReplicas: number; readonly maxReplicas: number };
-  /** The autoscaler's last tick for it. */
-  latest?(): Outcome | undefined;
-}
+import { fetchReadModel, type ReadModelSummary, summarizeReadModel } from './read-models';
 
 export interface HistoryPoint {
   readonly at: number;
@@ -34,13 +24,15 @@ export interface ScalingView {
 export interface FunctionView {
   readonly name: string;
   readonly routes: readonly { readonly method: string; readonly path: string }[];
+  /** Its replicas one by one where the host knows them (`spillway dev`); empty in a cluster, where they are counted. */
   readonly replicas: readonly ReplicaState[];
+  readonly replicaCount: number;
+  /** Ready replicas; in a cluster, the replicas consuming its group (a replica is ready once its subscription is live). */
   readonly readyReplicas: number;
   readonly ready: boolean;
   readonly subscription?: {
     readonly source: string;
     readonly group: string;
-    readonly status?: string;
     readonly lag?: number;
     readonly capped?: boolean;
     readonly inFlight?: number;
@@ -53,6 +45,8 @@ export interface FunctionView {
   /** Handler duration p99 (bucket upper bound), over the last minute, or since start when nothing ran in it. */
   readonly handlerP99Seconds: number | null;
   readonly scaling?: ScalingView;
+  /** Its read model (a projector's `GET /read-model`): the version serving, and the builds in progress. */
+  readonly readModel?: ReadModelSummary;
   readonly history: readonly HistoryPoint[];
 }
 
@@ -71,7 +65,8 @@ const DURATION = 'spillway_handler_duration_seconds';
 
 interface Scrape {
   readonly at: number;
-  readonly processed: number;
+  /** Events processed so far: the replicas' counters summed, or the group's own count where replicas are not reached. */
+  readonly processed?: number;
   readonly buckets: Buckets;
   readonly replicas: string;
 }
@@ -103,9 +98,11 @@ async function scrape(urls: readonly string[]): Promise<{ processed: number; buc
 }
 
 /**
- * Samples every function on an interval: its replicas and their readiness (the gateway's tracker),
- * its group's lag and parked count (the autoscaler's own measurement), events/s and handler p99
- * (each ready replica's /metrics), and the autoscaler's decisions; keeps a few minutes of history.
+ * Samples every function on an interval: its replicas and their readiness (the gateway's tracker, or
+ * the autoscaler's count in a cluster), its group's lag and parked count (the autoscaler's own
+ * measurement), events/s and handler p99 (each ready replica's /metrics; in a cluster, events/s from
+ * the group's processed count), its read model's builds, and the autoscaler's decisions; keeps a few
+ * minutes of history.
  */
 export class FunctionSampler {
   private readonly state = new Map<string, FunctionState>();
@@ -120,9 +117,9 @@ export class FunctionSampler {
   constructor(
     private readonly options: {
       readonly client: EventStoreDBClient;
-      readonly functions: readonly ConsoleFunction[];
-      readonly tracker: ReplicaTracker;
-      readonly routes: readonly DeclaredRoute[];
+      /** Read on every sample: a cluster's functions come and go with their Deployments. */
+      readonly functions: () => readonly ConsoleFunction[];
+      readonly routes?: readonly DeclaredRoute[];
       readonly intervalMs?: number;
     },
   ) {}
@@ -181,49 +178,56 @@ export class FunctionSampler {
   }
 
   async sample(): Promise<void> {
-    // A scaled function's lag is what the autoscaler measured on its last tick; the group's own reading
-    // (GetInfo plus a bounded $all count) is taken only for functions it does not scale, so a watched
-    // console does not double the load of lag measuring on the event store.
-    const unmeasured = this.options.functions.some((fn) => fn.subscription && !fn.latest?.()?.measurement);
-    const statuses = unmeasured ? await subscriptionStatuses(this.options.client).catch((): SubscriptionStatus[] => []) : [];
+    const functions = this.options.functions();
+    for (const name of this.state.keys()) if (!functions.some((fn) => fn.name === name)) this.state.delete(name);
     const now = Date.now();
-    this.views = await Promise.all(this.options.functions.map((fn) => this.view(fn, statuses, now)));
+    this.views = await Promise.all(functions.map((fn) => this.view(fn, now)));
     this.sampledAt = now;
     for (const listener of this.listeners) listener(this.views);
   }
 
-  private async view(fn: ConsoleFunction, statuses: readonly SubscriptionStatus[], now: number): Promise<FunctionView> {
+  private async view(fn: ConsoleFunction, now: number): Promise<FunctionView> {
     let state = this.state.get(fn.name);
     if (!state) {
       state = { scrapes: [], history: [] };
       this.state.set(fn.name, state);
     }
-    const replicas = this.options.tracker.replicas(fn.name);
-    const ready = replicas.filter((r) => r.ready).map((r) => r.url);
-    const { processed, buckets } = await scrape(ready);
-    const scrapeNow: Scrape = { at: now, processed, buckets, replicas: ready.join(',') };
+    const outcome = fn.latest?.();
+    // A scaled function's lag is what the autoscaler measured on its last tick; the group is measured here
+    // only for functions it does not scale, so a watched console does not double the load of lag measuring.
+    let measured: { measurement?: GroupMeasurement; error?: string } = outcome?.measurement ? { measurement: outcome.measurement } : {};
+    if (!outcome?.measurement && fn.subscription && fn.measure) {
+      measured = await fn.measure(this.options.client).then(
+        (measurement) => ({ measurement }),
+        (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
+      );
+    }
+    const { measurement } = measured;
+
+    const known = fn.replicas?.();
+    const ready = known?.filter((r) => r.ready).map((r) => r.url) ?? [];
+    const scraped = known ? await scrape(ready) : { processed: measurement?.processedTotal, buckets: new Map() as Buckets };
+    const scrapeNow: Scrape = { at: now, ...scraped, replicas: ready.join(',') };
     const previous = state.scrapes.at(-1);
     state.scrapes.push(scrapeNow);
     while (state.scrapes.length > 0 && now - state.scrapes[0]!.at > P99_WINDOW_MS) state.scrapes.shift();
 
-    // Counters restart with a replica: a drop means the set changed, so this interval has no rate.
+    // Counters restart with a replica (or the server): a drop means the set changed, so this interval has no rate.
     const eventsPerSecond =
-      previous && processed >= previous.processed && now > previous.at && now - previous.at <= RATE_WINDOW_MS
-        ? ((processed - previous.processed) * 1000) / (now - previous.at)
+      previous?.processed !== undefined &&
+      scrapeNow.processed !== undefined &&
+      scrapeNow.processed >= previous.processed &&
+      now > previous.at &&
+      now - previous.at <= RATE_WINDOW_MS
+        ? ((scrapeNow.processed - previous.processed) * 1000) / (now - previous.at)
         : null;
     const oldest = state.scrapes[0]!;
-    const window = bucketDelta(buckets, oldest.buckets);
-    const p99 = (window && quantile(window, 0.99)) ?? quantile(buckets, 0.99) ?? null;
+    const window = bucketDelta(scrapeNow.buckets, oldest.buckets);
+    const p99 = (window && quantile(window, 0.99)) ?? quantile(scrapeNow.buckets, 0.99) ?? null;
 
-    const outcome = fn.latest?.();
-    const status = fn.subscription
-      ? statuses.find((s) => s.subscription === `${fn.subscription!.source}::${fn.subscription!.group}`)
-      : undefined;
-    const measurement = outcome?.measurement ?? status?.measurement;
     const subscription = fn.subscription
       ? {
           ...fn.subscription,
-          ...(status ? { status: status.status } : {}),
           ...(measurement
             ? {
                 lag: measurement.lag,
@@ -233,7 +237,7 @@ export class FunctionSampler {
                 consumers: measurement.consumers ?? 0,
               }
             : {}),
-          ...(status?.error ? { error: status.error } : outcome?.error ? { error: outcome.error.message } : {}),
+          ...(measured.error ? { error: measured.error } : outcome?.error ? { error: outcome.error.message } : {}),
         }
       : undefined;
 
@@ -245,36 +249,60 @@ export class FunctionSampler {
         reason: outcome.decision.reason,
       };
     }
-    const scaling: ScalingView | undefined = fn.scaling
-      ? {
-          ...fn.scaling,
-          ...(outcome
-            ? {
-                latest: {
-                  at: new Date(outcome.at).toISOString(),
-                  replicas: outcome.decision?.replicas ?? outcome.currentReplicas,
-                  reason: outcome.decision?.reason ?? 'no decision yet',
-                  ...(outcome.error ? { error: outcome.error.message } : {}),
-                },
-              }
-            : {}),
-          ...(state.lastChange ? { lastChange: state.lastChange } : {}),
-        }
-      : undefined;
+    const scaling = fn.scaling ? scalingView(fn.scaling, outcome, state.lastChange) : undefined;
+    const replicaCount = known ? known.length : outcome ? replicasAfter(outcome) : 0;
+    const readyReplicas = known ? ready.length : (measurement?.consumers ?? 0);
+    const readModel = fn.readModel && ready[0] ? await readModelOf(ready[0]) : undefined;
 
-    state.history.push({ at: now, lag: subscription?.lag ?? null, replicas: replicas.length, eventsPerSecond });
+    state.history.push({ at: now, lag: subscription?.lag ?? null, replicas: replicaCount, eventsPerSecond });
     if (state.history.length > HISTORY_POINTS) state.history.shift();
     return {
       name: fn.name,
-      routes: this.options.routes.filter((r) => r.fn === fn.name).map(({ method, path }) => ({ method, path })),
-      replicas,
-      readyReplicas: ready.length,
-      ready: ready.length > 0,
+      routes: (this.options.routes ?? []).filter((r) => r.fn === fn.name).map(({ method, path }) => ({ method, path })),
+      replicas: known ?? [],
+      replicaCount,
+      readyReplicas,
+      ready: readyReplicas > 0,
       ...(subscription ? { subscription } : {}),
       eventsPerSecond,
       handlerP99Seconds: p99,
       ...(scaling ? { scaling } : {}),
+      ...(readModel ? { readModel } : {}),
       history: [...state.history],
     };
+  }
+}
+
+/** The replica count a tick left: what it applied, else what it found. */
+function replicasAfter(outcome: ScalingTick): number {
+  return outcome.applied && outcome.decision ? outcome.decision.replicas : outcome.currentReplicas;
+}
+
+function scalingView(
+  range: { readonly minReplicas: number; readonly maxReplicas: number },
+  outcome: ScalingTick | undefined,
+  lastChange: ScalingView['lastChange'],
+): ScalingView {
+  return {
+    ...range,
+    ...(outcome
+      ? {
+          latest: {
+            at: new Date(outcome.at).toISOString(),
+            replicas: outcome.decision?.replicas ?? outcome.currentReplicas,
+            reason: outcome.decision?.reason ?? 'no decision yet',
+            ...(outcome.error ? { error: outcome.error.message } : {}),
+          },
+        }
+      : {}),
+    ...(lastChange ? { lastChange } : {}),
+  };
+}
+
+async function readModelOf(replicaUrl: string): Promise<ReadModelSummary> {
+  try {
+    return summarizeReadModel(await fetchReadModel(replicaUrl));
+  } catch (err) {
+    return { builds: [], error: `reading ${replicaUrl}/read-model: ${err instanceof Error ? err.message : String(err)}` };
   }
 }

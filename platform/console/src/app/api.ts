@@ -39,16 +39,39 @@ export interface HistoryPoint {
   eventsPerSecond: number | null;
 }
 
+export interface BuildView {
+  label: string;
+  version: number;
+  purpose: string;
+  state: string;
+  startedAt: string;
+  replayed: number;
+  total?: number;
+  lag?: number;
+  ratePerSecond: number;
+  etaSeconds?: number;
+  parked: number;
+  message?: string;
+  progress?: number;
+}
+
+export interface ReadModelSummary {
+  declaredVersion?: number;
+  serving?: { label: string; version: number };
+  builds: BuildView[];
+  error?: string;
+}
+
 export interface FunctionView {
   name: string;
   routes: { method: string; path: string }[];
   replicas: ReplicaState[];
+  replicaCount: number;
   readyReplicas: number;
   ready: boolean;
   subscription?: {
     source: string;
     group: string;
-    status?: string;
     lag?: number;
     capped?: boolean;
     inFlight?: number;
@@ -64,7 +87,26 @@ export interface FunctionView {
     latest?: { at: string; replicas: number; reason: string; error?: string };
     lastChange?: { at: string; from: number; to: number; reason: string };
   };
+  readModel?: ReadModelSummary;
   history: HistoryPoint[];
+}
+
+/** What the page adapts to: a read-only console has no Replay, one without a gateway no Try it. */
+export interface About {
+  host: string;
+  allowReplay: boolean;
+  gateway: boolean;
+}
+
+export interface QuarantinedView {
+  revision: string;
+  stream: string;
+  streamRevision: string;
+  eventId: string;
+  type: string;
+  reason: string;
+  fn: string;
+  quarantinedAt: string;
 }
 
 export const API = '/console/api';

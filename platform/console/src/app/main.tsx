@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { API, type EventView, type FunctionView } from './api';
+import { type About, API, type EventView, type FunctionView, getJson } from './api';
 import { FunctionsPage } from './pages/functions';
 import { StreamsPage } from './pages/streams';
 import { SubscriptionsPage } from './pages/subscriptions';
@@ -49,14 +49,27 @@ function useLive(): { functions: FunctionView[]; events: EventView[]; tick: numb
   return { functions, events, tick, connected };
 }
 
+/** Who serves the console and what it allows; until it is known, the page offers only what every console has. */
+function useAbout(): About {
+  const [about, setAbout] = useState<About>({ host: '', allowReplay: false, gateway: false });
+  useEffect(() => {
+    getJson<About>(`${API}/about`).then(setAbout, () => undefined);
+  }, []);
+  return about;
+}
+
 function App() {
   const hash = useHash();
   const live = useLive();
+  const about = useAbout();
+  // Try it sends requests through the gateway: a console served elsewhere (the autoscaler) has none.
+  const pages = PAGES.filter((p) => p.hash !== '#/try' || about.gateway);
   return (
     <>
       <nav>
         <strong>Spillway</strong>
-        {PAGES.map((p) => (
+        {about.host && <span class="muted">{about.host}</span>}
+        {pages.map((p) => (
           <a key={p.hash} href={p.hash} class={hash === p.hash ? 'active' : ''}>
             {p.title}
           </a>
@@ -67,7 +80,7 @@ function App() {
       </nav>
       <main>
         {hash === '#/functions' && <FunctionsPage functions={live.functions} />}
-        {hash === '#/subscriptions' && <SubscriptionsPage tick={live.tick} />}
+        {hash === '#/subscriptions' && <SubscriptionsPage tick={live.tick} allowReplay={about.allowReplay} />}
         {hash === '#/streams' && <StreamsPage live={live.events} />}
         {hash === '#/try' && <TryItPage />}
       </main>

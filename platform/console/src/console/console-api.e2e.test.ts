@@ -1,14 +1,44 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { type Emulator, startEmulator } from '@spillway/emulator';
 import { type FunctionProcess, spawnFunctionProcess } from '@spillway/runtime';
+import { QUARANTINE_STREAM as RUNTIME_QUARANTINE_STREAM } from '@spillway/runtime/streams';
+import { Client } from 'pg';
+import type { ConsoleFunction, GroupMeasurement } from '../api/console-function';
+import { QUARANTINE_STREAM } from '../api/quarantine';
 import { type Gateway, startGateway } from '../gateway/start-gateway';
 import { type RunningConsole, startConsole } from './start-console';
 
 // A function process and an emulator on a loaded machine: bounded, not quick.
 jest.setTimeout(120_000);
 
-const fixture = join(__dirname, '..', '..', 'test', 'fixtures', 'gamma');
+const fixture = (name: string) => join(__dirname, '..', '..', 'test', 'fixtures', name);
+// The PostgreSQL the tests use (its `test` database exists); delta's read model gets a scratch database of its own.
+const TEST_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+async function admin(sql: string): Promise<void> {
+  const pg = new Client({ connectionString: TEST_POSTGRES_URL });
+  await pg.connect();
+  try {
+    await pg.query(sql);
+  } finally {
+    await pg.end();
+  }
+}
+
+/** Where the host has no autoscaler tick, the console asks the function to measure: here, from GetInfo alone. */
+async function measureFromGetInfo(client: EventStoreDBClient, group: string): Promise<GroupMeasurement> {
+  const { stats, connections } = await client.getPersistentSubscriptionToAllInfo(group);
+  return {
+    lag: 0,
+    capped: false,
+    inFlight: stats.totalInFlightMessages,
+    parked: Number(stats.parkedMessageCount),
+    consumers: connections.length,
+    processedTotal: Number(stats.totalItems),
+  };
+}
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -30,6 +60,8 @@ describe('the console API over a real function, gateway and emulator', () => {
   let emulator: Emulator;
   let client: EventStoreDBClient;
   let gamma: FunctionProcess;
+  let delta: FunctionProcess;
+  let database: string;
   let gateway: Gateway;
   let running: RunningConsole;
   let api: string;
@@ -42,19 +74,34 @@ describe('the console API over a real function, gateway and emulator', () => {
   beforeAll(async () => {
     emulator = await startEmulator({ host: '127.0.0.1', port: 0, memory: true });
     client = EventStoreDBClient.connectionString(emulator.connectionString);
-    gamma = spawnFunctionProcess(fixture, {
-      name: 'gamma',
+    database = `spillway_console_${randomBytes(6).toString('hex')}`;
+    await admin(`CREATE DATABASE ${database}`);
+    const env = { ESDB_CONNECTION_STRING: emulator.connectionString, LOG_LEVEL: 'info', AUTH: 'none' };
+    gamma = spawnFunctionProcess(fixture('gamma'), { name: 'gamma', port: 0, env });
+    delta = spawnFunctionProcess(fixture('delta'), {
+      name: 'delta',
       port: 0,
-      env: { ESDB_CONNECTION_STRING: emulator.connectionString, LOG_LEVEL: 'info', AUTH: 'none' },
+      env: { ...env, DATABASE_URL: TEST_POSTGRES_URL.replace(/\/test$/, `/${database}`) },
     });
-    await gamma.ready(Date.now() + 60_000);
-    gateway = await startGateway({ port: 0, functions: [{ name: 'gamma', replicaUrls: () => (gamma.isRunning() ? [gamma.url()!] : []) }] });
-    running = await startConsole({
-      gateway,
-      client,
-      functions: [{ name: 'gamma', subscription: { source: '$all', group: 'gamma' }, scaling: { minReplicas: 1, maxReplicas: 1 } }],
-      sampleIntervalMs: 500,
+    await Promise.all([gamma.ready(Date.now() + 60_000), delta.ready(Date.now() + 60_000)]);
+    const urls = (fn: FunctionProcess) => () => (fn.isRunning() ? [fn.url()!] : []);
+    gateway = await startGateway({
+      port: 0,
+      functions: [
+        { name: 'gamma', replicaUrls: urls(gamma) },
+        { name: 'delta', replicaUrls: urls(delta) },
+      ],
     });
+    const functions: ConsoleFunction[] = [
+      {
+        name: 'gamma',
+        subscription: { source: '$all', group: 'gamma' },
+        scaling: { minReplicas: 1, maxReplicas: 1 },
+        measure: (c) => measureFromGetInfo(c, 'gamma'),
+      },
+      { name: 'delta', subscription: { source: '$all', group: 'delta' }, readModel: true, measure: (c) => measureFromGetInfo(c, 'delta') },
+    ];
+    running = await startConsole({ gateway, client, functions, sampleIntervalMs: 500 });
     api = `${gateway.url}/console/api`;
   });
 
@@ -62,32 +109,111 @@ describe('the console API over a real function, gateway and emulator', () => {
     await running?.close();
     await gateway?.close();
     await gamma?.stop({ graceMs: 5_000 });
+    await delta?.stop({ graceMs: 5_000 });
     await client?.dispose();
     await emulator?.close();
+    if (database) await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   });
 
   test('GET /functions: each function with its replicas, readiness, routes and its group lag', async () => {
     const fn = await eventually('gamma sampled with its group', async () => {
       const { body } = await get<{ functions: Record<string, unknown>[] }>('/functions');
-      const found = body.functions[0] as { subscription?: { lag?: number } } | undefined;
-      return found?.subscription?.lag !== undefined ? found : undefined;
+      const found = body.functions[0] as { subscription?: { lag?: number; consumers?: number } } | undefined;
+      return found?.subscription?.consumers === 1 ? found : undefined;
     });
     expect(fn).toMatchObject({
       name: 'gamma',
       ready: true,
       readyReplicas: 1,
+      replicaCount: 1,
       replicas: [{ url: gamma.url(), ready: true }],
-      routes: [{ method: 'POST', path: '/gammas' }],
-      subscription: { source: '$all', group: 'gamma', lag: 0, parked: 0 },
+      routes: [
+        { method: 'POST', path: '/gammas' },
+        { method: 'GET', path: '/gammas/{id}' },
+      ],
+      subscription: { source: '$all', group: 'gamma', lag: 0, parked: 0, consumers: 1 },
       scaling: { minReplicas: 1, maxReplicas: 1 },
     });
+    expect(fn).not.toHaveProperty('readModel');
     expect(Array.isArray((fn as { history: unknown[] }).history)).toBe(true);
   });
 
-  test('GET /subscriptions: every group with its GetInfo fields', async () => {
-    const { status, body } = await get<{ subscriptions: Record<string, unknown>[] }>('/subscriptions');
+  test("read models: the projector's serving version in GET /functions, its full status (and a rebuild's) in GET /read-models", async () => {
+    const projector = await eventually('delta sampled with its read model', async () => {
+      const { body } = await get<{ functions: { name: string; readModel?: { serving?: { label: string } } }[] }>('/functions');
+      const found = body.functions.find((f) => f.name === 'delta');
+      return found?.readModel?.serving ? found : undefined;
+    });
+    expect(projector.readModel).toEqual({ declaredVersion: 1, serving: { label: 'v1', version: 1 }, builds: [] });
+
+    // A rebuild beside the live version: the console follows it until it has switched.
+    const rebuild = await fetch(`${delta.url()}/read-model/rebuild`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(rebuild.status).toBe(202);
+    type Answer = {
+      readModels: {
+        function: string;
+        replica?: string;
+        status?: { serving?: { label: string }; generations: { label: string; state: string }[] };
+      }[];
+    };
+    const rebuilt = await eventually('the rebuild to switch', async () => {
+      const { body } = await get<Answer>('/read-models');
+      const status = body.readModels[0]?.status;
+      return status?.serving?.label === 'v1b' ? body : undefined;
+    });
+    expect(rebuilt.readModels).toEqual([
+      {
+        function: 'delta',
+        replica: delta.url(),
+        status: expect.objectContaining({
+          function: 'delta',
+          generations: expect.arrayContaining([
+            expect.objectContaining({ label: 'v1', state: 'retired' }),
+            expect.objectContaining({ label: 'v1b', state: 'live' }),
+          ]),
+        }),
+      },
+    ]);
+  });
+
+  test('GET /quarantine: an invalid event a fold skipped, with its stream, reason and the function that found it', async () => {
+    expect(QUARANTINE_STREAM).toBe(RUNTIME_QUARANTINE_STREAM);
+    const none = await get<{ total: number; quarantined: unknown[] }>('/quarantine');
+    expect(none.body).toEqual({ total: 0, quarantined: [] });
+
+    await client.appendToStream('gamma-q-1', [
+      jsonEvent({ type: 'GammaCreated', data: { id: 'q-1' } }),
+      jsonEvent({ type: 'GammaCreated', data: { id: 42 } }),
+    ]);
+    const read = await fetch(`${gateway.url}/gammas/q-1`);
+    expect(await read.json()).toEqual({ created: 1 });
+    const { status, body } = await get<{ total: number; quarantined: Record<string, string>[] }>('/quarantine?limit=5');
     expect(status).toBe(200);
-    expect(body.subscriptions).toEqual([
+    expect(body.total).toBe(1);
+    expect(body.quarantined).toEqual([
+      expect.objectContaining({
+        stream: 'gamma-q-1',
+        streamRevision: '1',
+        type: 'GammaCreated',
+        fn: 'gamma',
+        reason: expect.stringContaining('id'),
+      }),
+    ]);
+  });
+
+  test('GET /about: what the page adapts to', async () => {
+    const { body } = await get<Record<string, unknown>>('/about');
+    expect(body).toEqual({ host: 'spillway dev', allowReplay: true, gateway: true });
+  });
+
+  test('GET /subscriptions: every group with its GetInfo fields', async () => {
+    const { status, body } = await get<{ subscriptions: { eventSource: string; groupName: string }[] }>('/subscriptions');
+    expect(status).toBe(200);
+    expect(body.subscriptions).toContainEqual(
       expect.objectContaining({
         eventSource: '$all',
         groupName: 'gamma',
@@ -95,7 +221,9 @@ describe('the console API over a real function, gateway and emulator', () => {
         settings: expect.objectContaining({ maxRetryCount: expect.any(Number) }),
         stats: expect.objectContaining({ parkedMessageCount: expect.any(String), totalItems: expect.any(String) }),
       }),
-    ]);
+    );
+    const names = body.subscriptions.map((s) => `${s.eventSource}::${s.groupName}`);
+    expect(names).toEqual([...names].sort());
   });
 
   test('a command through the gateway: its stream paged, $all newest first, and its correlation across two streams', async () => {
@@ -141,7 +269,7 @@ describe('the console API over a real function, gateway and emulator', () => {
     type Parked = { parked: { parkedRevision: string; reason?: string; event?: { type: string; stream: string } }[] };
     const parked = await eventually('the poison event to be parked', async () => {
       const { body } = await get<Parked>('/parked/gamma');
-      return body.parked.length === 1 ? body.parked[0] : undefined;
+      return body.parked.find((p) => p.event?.stream === 'gamma-poison');
     });
     expect(parked).toMatchObject({
       reason: expect.stringContaining('poison cannot be handled'),
@@ -194,6 +322,7 @@ describe('the console API over a real function, gateway and emulator', () => {
     { name: 'a stream that does not exist', path: '/streams/gamma-nothing', status: 404 },
     { name: 'a group that does not exist', path: '/parked/nobody', status: 404 },
     { name: 'a parked limit that is not a number', path: '/parked/gamma?limit=x', status: 400 },
+    { name: 'a quarantine limit over 500', path: '/quarantine?limit=501', status: 400 },
     { name: 'an unknown API path', path: '/nothing', status: 404 },
   ])('$name is a $status problem', async ({ path, status }) => {
     const answer = await get<Problem>(path);

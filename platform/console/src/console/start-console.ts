@@ -1,14 +1,12 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
-import express from 'express';
-import { consoleApi } from '../api/console-api';
-import { type ConsoleFunction, FunctionSampler } from '../api/function-sampler';
-import { LiveFeed } from '../api/live-feed';
-import { buildApp } from '../app/build-app';
+import type { ConsoleFunction } from '../api/console-function';
 import type { Gateway } from '../gateway/start-gateway';
+import { createConsoleApp } from './console-app';
 
 export interface ConsoleOptions {
   readonly gateway: Gateway;
   readonly client: EventStoreDBClient;
+  /** The functions behind the gateway; their replicas come from the gateway's tracker. */
   readonly functions: readonly ConsoleFunction[];
   /** Replaying parked messages from the console (default true); a read-only console answers 403. */
   readonly allowReplay?: boolean;
@@ -22,36 +20,16 @@ export interface RunningConsole {
 
 /** Serves the console at `/console` on the gateway: the single-page app and its JSON/SSE API under `/console/api`. */
 export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
-  const assets = await buildApp();
-  const sampler = new FunctionSampler({
+  const { gateway } = options;
+  const functions = options.functions.map((fn): ConsoleFunction => ({ ...fn, replicas: () => gateway.tracker.replicas(fn.name) }));
+  const app = await createConsoleApp({
     client: options.client,
-    functions: options.functions,
-    tracker: options.gateway.tracker,
-    routes: options.gateway.routes.routes(),
-    ...(options.sampleIntervalMs ? { intervalMs: options.sampleIntervalMs } : {}),
+    functions: () => functions,
+    routes: gateway.routes.routes(),
+    allowReplay: options.allowReplay ?? true,
+    host: 'spillway dev',
+    ...(options.sampleIntervalMs ? { sampleIntervalMs: options.sampleIntervalMs } : {}),
   });
-  const live = new LiveFeed(options.client, sampler);
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use('/console/api', consoleApi({ client: options.client, sampler, live, allowReplay: options.allowReplay ?? true }));
-  app.get(['/console', '/console/', '/console/assets/:file'], (req, res) => {
-    const key = req.path === '/console' || req.path === '/console/' ? '/' : req.path.slice('/console'.length);
-    const asset = assets.get(key);
-    if (!asset) {
-      res.status(404).type('text/plain').send('not found');
-      return;
-    }
-    res.setHeader('cache-control', 'no-cache');
-    res.type(asset.contentType).send(asset.body);
-  });
-  sampler.start();
-  options.gateway.mount('/console', app);
-  return {
-    url: `${options.gateway.url}/console`,
-    async close() {
-      await live.close();
-      await sampler.stop();
-    },
-  };
+  gateway.mount('/console', app.handle);
+  return { url: `${gateway.url}/console`, close: () => app.close() };
 }

@@ -1,7 +1,34 @@
-import type { FunctionView } from '../api';
+import type { FunctionView, ReadModelSummary } from '../api';
 import { LagChart } from '../lag-chart';
 
 const fmt = (value: number | null | undefined, digits = 1) => (value === null || value === undefined ? '–' : value.toFixed(digits));
+
+/** The version serving reads, and each build in progress with how far it is. */
+function ReadModel({ model }: { model: ReadModelSummary }) {
+  return (
+    <div class="read-model" data-testid="read-model">
+      <h3>read model</h3>
+      {model.error && <p class="error">{model.error}</p>}
+      <p data-testid="read-model-serving">
+        {model.serving ? `serving ${model.serving.label}` : 'no version serving yet'}
+        {model.declaredVersion !== undefined ? <span class="muted"> (declared v{model.declaredVersion})</span> : ''}
+      </p>
+      {model.builds.map((b) => (
+        <div key={b.label} class="build" data-testid="read-model-build">
+          <span>
+            {b.purpose === 'verify' ? 'verifying' : 'building'} {b.label}: {b.replayed}
+            {b.total !== undefined ? ` of ${b.total}` : ''} events
+            {b.ratePerSecond > 0 ? `, ${Math.round(b.ratePerSecond)}/s` : ''}
+            {b.etaSeconds !== undefined ? `, ~${Math.ceil(b.etaSeconds)} s left` : ''}
+            {b.parked > 0 ? `, ${b.parked} parked` : ''}
+          </span>
+          {b.progress !== undefined && <progress max={1} value={b.progress} />}
+          {b.message && <p class="muted">{b.message}</p>}
+        </div>
+      ))}
+    </div>
+  );
+}
 
 function FunctionCard({ fn }: { fn: FunctionView }) {
   const sub = fn.subscription;
@@ -16,14 +43,14 @@ function FunctionCard({ fn }: { fn: FunctionView }) {
       <dl class="figures">
         <dt>replicas</dt>
         <dd data-testid="replicas">
-          {fn.readyReplicas} ready / {fn.replicas.length}
+          {fn.readyReplicas} ready / {fn.replicaCount}
           {fn.scaling ? ` (${fn.scaling.minReplicas}–${fn.scaling.maxReplicas})` : ''}
         </dd>
         {sub && (
           <>
             <dt>group</dt>
             <dd>
-              {sub.source}::{sub.group} {sub.status ? `(${sub.status})` : ''}
+              {sub.source}::{sub.group}
             </dd>
             <dt>lag</dt>
             <dd data-testid="lag">
@@ -59,6 +86,7 @@ function FunctionCard({ fn }: { fn: FunctionView }) {
           )}
         </p>
       )}
+      {fn.readModel && <ReadModel model={fn.readModel} />}
       {sub && <LagChart history={fn.history} />}
     </section>
   );

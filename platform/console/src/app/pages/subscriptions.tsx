@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { API, type EventView, getJson, postJson } from '../api';
+import { API, type EventView, getJson, postJson, type QuarantinedView } from '../api';
 import { JsonView } from '../json-view';
 
 interface Info {
@@ -19,7 +19,7 @@ interface Parked {
   target: string;
 }
 
-function ParkedList({ info }: { info: Info }) {
+function ParkedList({ info, allowReplay }: { info: Info; allowReplay: boolean }) {
   const [parked, setParked] = useState<Parked[] | null>(null);
   const [message, setMessage] = useState('');
   const query = `?stream=${encodeURIComponent(info.eventSource)}`;
@@ -47,9 +47,13 @@ function ParkedList({ info }: { info: Info }) {
         <button type="button" onClick={() => void load()}>
           refresh
         </button>{' '}
-        <button type="button" data-testid="replay" onClick={() => void replay()} disabled={!parked || parked.length === 0}>
-          Replay parked
-        </button>
+        {allowReplay ? (
+          <button type="button" data-testid="replay" onClick={() => void replay()} disabled={!parked || parked.length === 0}>
+            Replay parked
+          </button>
+        ) : (
+          <span class="muted">read-only: no replay here</span>
+        )}
       </h3>
       {message && (
         <p class="muted" data-testid="replay-message">
@@ -87,8 +91,60 @@ function ParkedList({ info }: { info: Info }) {
   );
 }
 
-/** Every persistent subscription group with its GetInfo fields, and each group's parked messages with Replay. */
-export function SubscriptionsPage({ tick }: { tick: number }) {
+/** The invalid events folds skip (the runtime's quarantine stream), newest first; they stay in their streams. */
+function QuarantineList({ tick }: { tick: number }) {
+  const [quarantine, setQuarantine] = useState<{ total: number; quarantined: QuarantinedView[] } | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    getJson<{ total: number; quarantined: QuarantinedView[] }>(`${API}/quarantine?limit=50`).then(setQuarantine, (err: Error) =>
+      setError(err.message),
+    );
+  }, [tick]);
+  return (
+    <section class="card wide" data-testid="quarantine">
+      <header>
+        <h2>quarantined events</h2>
+        <span class="badge">{quarantine ? quarantine.total : '…'}</span>
+      </header>
+      <p class="muted">Events of a known type that fail their schema: folds skip them; they stay in their streams until corrected.</p>
+      {error && <p class="error">{error}</p>}
+      {quarantine && quarantine.quarantined.length === 0 && (
+        <p class="muted" data-testid="no-quarantined">
+          none
+        </p>
+      )}
+      {quarantine && quarantine.quarantined.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th>type</th>
+              <th>event</th>
+              <th>found by</th>
+              <th>reason</th>
+              <th>when</th>
+            </tr>
+          </thead>
+          <tbody>
+            {quarantine.quarantined.map((q) => (
+              <tr key={q.revision} data-testid="quarantined-row">
+                <td>{q.type}</td>
+                <td>
+                  {q.stream}@{q.streamRevision}
+                </td>
+                <td>{q.fn}</td>
+                <td>{q.reason}</td>
+                <td>{new Date(q.quarantinedAt).toLocaleTimeString()}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** Every persistent subscription group with its GetInfo fields and parked messages (with Replay), and the quarantine. */
+export function SubscriptionsPage({ tick, allowReplay }: { tick: number; allowReplay: boolean }) {
   const [infos, setInfos] = useState<Info[]>([]);
   const [error, setError] = useState('');
   useEffect(() => {
@@ -100,6 +156,7 @@ export function SubscriptionsPage({ tick }: { tick: number }) {
   return (
     <div>
       {error && <p class="error">{error}</p>}
+      <QuarantineList tick={tick} />
       {infos.map((info) => (
         <section class="card wide" key={`${info.eventSource}::${info.groupName}`} data-testid={`subscription-${info.groupName}`}>
           <header>
@@ -122,7 +179,7 @@ export function SubscriptionsPage({ tick }: { tick: number }) {
               <JsonView value={info.connections} />
             </div>
           </div>
-          <ParkedList info={info} />
+          <ParkedList info={info} allowReplay={allowReplay} />
         </section>
       ))}
     </div>
