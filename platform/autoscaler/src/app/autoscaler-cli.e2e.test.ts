@@ -109,6 +109,12 @@ describe('spillway autoscaler and spillway status (whole processes)', () => {
     expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(
       /spillway_autoscaler_lag_events\{[^}]*workload="order-projector"[^}]*\} 250/,
     );
+    // The console on the same port, read-only without --console-allow-replay.
+    expect(await (await fetch(`http://127.0.0.1:${port}/console/api/about`)).json()).toEqual({
+      host: 'autoscaler',
+      allowReplay: false,
+      gateway: false,
+    });
 
     // EventStoreDB goes away: hold 3, then the fallback of 1 after 2 failed readings.
     await client.dispose();
@@ -148,6 +154,19 @@ describe('spillway autoscaler and spillway status (whole processes)', () => {
     expect(code).toBe(0);
     expect(output).toMatch(/^SUBSCRIPTION\s+STATUS\s+LAG\s+IN-FLIGHT\s+RETRY\s+PARKED\s+CONSUMERS$/m);
     expect(output).toMatch(/^payments::ledger\s+no consumers\s+7\s+0\s+0\s+0\s+0$/m);
+  }, 60_000);
+
+  test('--console-allow-replay: the console on the metrics port may replay parked messages', async () => {
+    child = run(['autoscaler', '--namespace', NS, '--port', '0', '--grpc-port', '0', '--console-allow-replay'], {
+      KUBECONFIG: writeKubeconfig(dir, kube.url),
+      ESDB_CONNECTION_STRING: emulator!.connectionString,
+      LOG_LEVEL: 'info',
+    });
+    await waitFor(() => logLines().some((l) => l['msg'] === 'autoscaler started'), 'the autoscaler to start');
+    const started = logLines().find((l) => l['msg'] === 'autoscaler started');
+    expect(started?.['console']).toBe('replay allowed');
+    const about = (await (await fetch(`http://127.0.0.1:${started?.['httpPort']}/console/api/about`)).json()) as { allowReplay: boolean };
+    expect(about.allowReplay).toBe(true);
   }, 60_000);
 
   test('bad flags exit 2 with the command named', async () => {
