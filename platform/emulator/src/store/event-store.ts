@@ -23,6 +23,8 @@ import {
  */
 const RECENT_IDS_BYTES = 8 * 1024 * 1024;
 const recentIdCost = (streamId: string) => 28 + 2 * streamId.length;
+/** The remembered-ids queue drops its evicted front in one splice once it is this long (amortised O(1) per id). */
+const RECENT_QUEUE_COMPACT_AT = 65_536;
 const TICKS_PER_MS = 10_000n;
 const METADATA_TYPE = '$metadata';
 const TOMBSTONE_TYPE = '$streamDeleted';
@@ -76,10 +78,18 @@ export class EventStore implements Store {
   private durableCount = 0;
   private durableHead: number = FILE_HEADER_SIZE;
   private nextPosition: number = FILE_HEADER_SIZE;
-  /** Event id -> [`$all` index, cost]; insertion order is age. */
-  private readonly recentIds = new Map<string, [number, number]>();
+  /** Event id -> `$all` index, for the ids in `recentQueue`. */
+  private readonly recentIds = new Map<string, number>();
+  /**
+   * What `recentIds` remembers, oldest first from `recentHead`: id, `$all` index and cost, in
+   * three plain arrays (no object per event: a million appends otherwise keep the young
+   * generation busy copying them). An id remembered twice is dropped with its newer entry.
+   */
+  private recentQueue: string[] = [];
+  private recentIndices: number[] = [];
+  private recentCosts: number[] = [];
+  private recentHead = 0;
   private recentIdsBytes = 0;
-  private oldestId: MapIterator<[string, [number, number]]> = this.recentIds.entries();
   private readonly listeners = new Set<(events: readonly RecordedEvent[]) => void>();
   private waiters: PendingWaiter[] = [];
   private failure: Error | undefined;
@@ -151,6 +161,25 @@ export class EventStore implements Store {
       nextRevision: BigInt(current + events.length),
       position: last ? last.position : BigInt(this.durableHead),
     };
+  }
+
+  async appendEmitted(writes: ReadonlyMap<string, readonly ProposedEvent[]>): Promise<void> {
+    this.assertWritable();
+    const created = this.createdNow();
+    const batch = this.startBatch();
+    for (const [streamId, events] of writes) {
+      if (events.length === 0) continue;
+      const stream = this.streams.get(streamId);
+      if (stream?.tombstone !== undefined) throw new Error(`writing ${streamId}: stream_deleted`);
+      const current = stream ? stream.indices.length - 1 : -1;
+      for (let i = 0; i < events.length; i++) batch.addEvent(streamId, BigInt(current + 1 + i), events[i]!, created);
+      // `any` on a soft-deleted stream recreates it, as an append does (checkCommit's ok with softDeleted).
+      if (this.limitsOf(streamId, false).truncateBefore === Number.POSITIVE_INFINITY) {
+        this.writeTruncateBefore(batch, streamId, BigInt(current + 1), created);
+      }
+    }
+    if (batch.events.length === 0) return;
+    await this.commit(batch, false);
   }
 
   async delete(streamId: string, expected: ExpectedState): Promise<DeleteOutcome> {
@@ -291,7 +320,7 @@ export class EventStore implements Store {
       eventAt: (revision) => (stream && revision >= 0 && revision < stream.indices.length ? this.eventAt(stream, revision) : undefined),
       recentEvent: (id) => {
         const recent = this.recentIds.get(id);
-        return recent ? this.bodies.get(recent[0]) : undefined;
+        return recent === undefined ? undefined : this.bodies.get(recent);
       },
     };
   }
@@ -383,10 +412,14 @@ export class EventStore implements Store {
     return stream.pinned ? stream.pinned[revision]! : this.bodies.get(stream.indices[revision]!);
   }
 
-  /** Adds events to every index; `restoring` when they were read back from the log (already durable). */
-  private index(events: readonly RecordedEvent[], restoring = false): void {
+  /**
+   * Adds events to every index; `restoring` when they were read back from the log (already
+   * durable). `remember`: whether their ids go to the idempotency check's memory.
+   */
+  private index(events: readonly RecordedEvent[], restoring = false, remember = true): void {
     let stream: StreamRecord | undefined;
     let streamId: string | undefined;
+    let cost = 0;
     for (const event of events) {
       const index = this.logPositions.length;
       this.logPositions.push(Number(event.position));
@@ -395,6 +428,7 @@ export class EventStore implements Store {
       if (event.streamId !== streamId) {
         streamId = event.streamId;
         stream = this.streamRecord(streamId);
+        cost = recentIdCost(streamId);
       }
       if (event.revision === DELETED_STREAM) {
         stream!.tombstone = index;
@@ -402,29 +436,35 @@ export class EventStore implements Store {
         stream!.indices.push(index);
         stream!.pinned?.push(event);
       }
-      this.rememberId(event.id, index, recentIdCost(streamId));
+      if (remember) this.rememberId(event.id, index, cost);
     }
-    while (this.recentIdsBytes > RECENT_IDS_BYTES) {
-      // A long-lived iterator: a fresh `entries().next()` rescans the deleted slots at the front every time.
-      const oldest = this.oldestId.next();
-      if (oldest.done) {
-        this.oldestId = this.recentIds.entries();
-        if (this.recentIds.size === 0) break;
-        continue;
-      }
-      this.recentIds.delete(oldest.value[0]);
-      this.recentIdsBytes -= oldest.value[1][1];
-    }
+    this.forgetOldIds();
   }
 
   private rememberId(id: string, index: number, cost: number): void {
-    const previous = this.recentIds.get(id);
-    if (previous) {
-      this.recentIds.delete(id);
-      this.recentIdsBytes -= previous[1];
-    }
-    this.recentIds.set(id, [index, cost]);
+    this.recentIds.set(id, index);
+    this.recentQueue.push(id);
+    this.recentIndices.push(index);
+    this.recentCosts.push(cost);
     this.recentIdsBytes += cost;
+  }
+
+  private forgetOldIds(): void {
+    let head = this.recentHead;
+    while (this.recentIdsBytes > RECENT_IDS_BYTES && head < this.recentQueue.length) {
+      const id = this.recentQueue[head]!;
+      // The same id remembered again later belongs to that newer entry.
+      if (this.recentIds.get(id) === this.recentIndices[head]) this.recentIds.delete(id);
+      this.recentIdsBytes -= this.recentCosts[head]!;
+      head++;
+    }
+    if (head >= RECENT_QUEUE_COMPACT_AT && head * 2 >= this.recentQueue.length) {
+      this.recentQueue = this.recentQueue.slice(head);
+      this.recentIndices = this.recentIndices.slice(head);
+      this.recentCosts = this.recentCosts.slice(head);
+      head = 0;
+    }
+    this.recentHead = head;
   }
 
   private markDurable(events: readonly RecordedEvent[]): void {
@@ -440,15 +480,18 @@ export class EventStore implements Store {
     }
   }
 
-  /** Indexes the batch (visible to later commit checks), then waits until the journal has it on disk. */
-  private commit(batch: Batch): Promise<void> {
+  /**
+   * Indexes the batch (visible to later commit checks), then waits until the journal has it
+   * on disk. `remember`: whether its ids go to the idempotency check's memory.
+   */
+  private commit(batch: Batch, remember = true): Promise<void> {
     const events = batch.events;
     const start = this.nextPosition;
     const end = batch.end;
     // Encoded before anything changes: a batch the log cannot hold fails its own request only.
     const journal = this.journal!;
     const record = journal.prepare(events, start, end);
-    this.index(events);
+    this.index(events, false, remember);
     this.nextPosition = end;
     return new Promise<void>((resolve, reject) => {
       journal.write(record, (error) => {

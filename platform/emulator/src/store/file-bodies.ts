@@ -19,7 +19,9 @@ const estimate = (e: RecordedEvent) =>
   EVENT_OVERHEAD_BYTES + 2 * (e.streamId.length + e.type.length + e.contentType.length) + e.data.byteLength + e.metadata.byteLength;
 
 export class FileBodies implements EventBodies {
-  private readonly pending = new Map<number, RecordedEvent>();
+  /** Events `pendingStart`, `pendingStart + 1`, ... written but not yet durable (always the newest). */
+  private pending: RecordedEvent[] = [];
+  private pendingStart = 0;
   /** Insertion order is recency: a hit moves the entry to the end, eviction takes from the front. */
   private readonly cache = new Map<number, RecordedEvent>();
   private cacheBytes = 0;
@@ -43,21 +45,22 @@ export class FileBodies implements EventBodies {
   ) {}
 
   add(index: number, event: RecordedEvent): void {
-    this.pending.set(index, event);
+    if (this.pending.length === 0) this.pendingStart = index;
+    this.pending.push(event);
   }
 
   restored(): void {}
 
   durable(count: number): void {
-    for (const [index, event] of this.pending) {
-      if (index >= count) break;
-      this.pending.delete(index);
-      this.remember(index, event);
-    }
+    const n = Math.min(count - this.pendingStart, this.pending.length);
+    if (n <= 0) return;
+    for (let i = 0; i < n; i++) this.remember(this.pendingStart + i, this.pending[i]!);
+    this.pending = n === this.pending.length ? [] : this.pending.slice(n);
+    this.pendingStart += n;
   }
 
   get(index: number): RecordedEvent {
-    const pending = this.pending.get(index);
+    const pending = index >= this.pendingStart ? this.pending[index - this.pendingStart] : undefined;
     if (pending) return pending;
     const cached = this.cache.get(index);
     if (cached) {
@@ -74,7 +77,7 @@ export class FileBodies implements EventBodies {
     if (this.fd !== undefined) fs.closeSync(this.fd);
     this.fd = undefined;
     this.cache.clear();
-    this.pending.clear();
+    this.pending = [];
   }
 
   private remember(index: number, event: RecordedEvent): void {

@@ -61,6 +61,14 @@ export interface StreamState {
 export interface Store {
   append(streamId: string, expected: ExpectedState, events: readonly ProposedEvent[]): Promise<AppendOutcome>;
   /**
+   * Writes events the emulator makes itself (the system projections' links and checkpoints)
+   * to several streams in one log record, so one encode and one group commit carry them all:
+   * each stream's events go after its last one (expected revision `any`). Their ids are fresh,
+   * so the idempotency check does not remember them. Rejects, writing nothing, when one of
+   * the streams is tombstoned.
+   */
+  appendEmitted(writes: ReadonlyMap<string, readonly ProposedEvent[]>): Promise<void>;
+  /**
    * Soft delete: the stream reads as not found until written again, and its numbering then
    * continues (EventStoreDB writes `$tb` = 2^63 - 1 to `$$<stream>`).
    */

@@ -6,6 +6,8 @@ import { errors, type RpcError } from '../server/errors';
 import type { ExpectedState, RecordedEvent } from '../store/store';
 
 const UUID_PATTERN = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+/** Already lower-case and hyphenated, as the clients send ids: kept as it is (one flat string). */
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_UINT64 = 18446744073709551615n;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -59,6 +61,7 @@ export function readUuid(uuid: UUID | undefined, field: string): string {
 
 export function canonicalUuid(text: string | undefined, field: string): string {
   if (text === undefined) throw bad(`Required field ${field} is not set.`);
+  if (CANONICAL_UUID.test(text)) return text;
   if (!UUID_PATTERN.test(text)) throw bad(`${field} '${text}' is not a valid UUID.`);
   const h = text.replace(/-/g, '').toLowerCase();
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
