@@ -75,8 +75,8 @@ describe("the autoscaler's console, on its metrics port, over a real emulator an
     await kube.close();
   });
 
-  async function consume(answer: (event: { event?: { type: string } }) => 'ack' | 'park'): Promise<void> {
-    const subscription = client.subscribeToPersistentSubscriptionToStream('orders', 'order-projector');
+  async function consume(answer: (event: { event?: { type: string } }) => 'ack' | 'park', group = 'order-projector'): Promise<void> {
+    const subscription = client.subscribeToPersistentSubscriptionToStream('orders', group);
     consumer = subscription;
     subscription.on('data', (event) => {
       void (answer(event) === 'park' ? subscription.nack('park', 'poison cannot be handled', event) : subscription.ack(event));
@@ -182,6 +182,104 @@ describe("the autoscaler's console, on its metrics port, over a real emulator an
       return 'ack';
     });
     await eventually(() => (received.includes('Poison') ? true : undefined), WAIT_MS, 'the replayed event to be delivered');
+  });
+
+  test("a rebuild's group: the declared group and the build with lag, events processed, rate and ETA, from the loop's readings", async () => {
+    // A build of v2 under `order-projector-v2` that has worked through the first three events, then five more arrive.
+    await client.createPersistentSubscriptionToStream(
+      'orders',
+      'order-projector-v2',
+      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START, checkPointLowerBound: 1, checkPointUpperBound: 1 }),
+    );
+    await consume(() => 'ack', 'order-projector-v2');
+    await eventually(
+      async () => {
+        const info = await client.getPersistentSubscriptionToStreamInfo('orders', 'order-projector-v2');
+        return info.stats.lastCheckpointedEventRevision === 2n ? true : undefined;
+      },
+      WAIT_MS,
+      'the build to acknowledge the first three events',
+    );
+    await stopConsuming();
+    await client.appendToStream(
+      'orders',
+      Array.from({ length: 5 }, (_, i) => jsonEvent({ type: 'OrderCreated', data: { i: 3 + i } })),
+    );
+    const base = await start({ allowReplay: false });
+
+    type Summary = {
+      measuredFrom?: string;
+      declaredGroup?: string;
+      serving?: unknown;
+      unknown?: string[];
+      builds: {
+        label?: string;
+        group?: string;
+        declared?: boolean;
+        replayed?: number;
+        lag?: number;
+        ratePerSecond?: number;
+        etaSeconds?: number;
+      }[];
+    };
+    const buildOf = (summary: Summary | undefined) => summary?.builds.find((b) => b.group === 'order-projector-v2');
+    const readModels = async () =>
+      (await json<{ readModels: { function: string; summary?: Summary }[] }>(`${base}/console/api/read-models`)).body;
+    const measured = await eventually(
+      async () => {
+        const body = await readModels();
+        return buildOf(body.readModels[0]?.summary)?.lag === 5 ? body : undefined;
+      },
+      WAIT_MS,
+      "the build's group measured with its backlog",
+    );
+    expect(measured.readModels).toEqual([
+      {
+        function: 'order-projector',
+        summary: {
+          measuredFrom: 'groups',
+          declaredGroup: 'order-projector',
+          // Two groups: which one serves is known to the pods' registry only.
+          unknown: expect.arrayContaining(['serving', 'declaredVersion']),
+          builds: [
+            expect.objectContaining({ group: 'order-projector', declared: true, replayed: 3, lag: 5, parked: 1 }),
+            expect.objectContaining({
+              label: 'v2',
+              version: 2,
+              purpose: 'serve',
+              group: 'order-projector-v2',
+              replayed: 3,
+              lag: 5,
+              parked: 0,
+            }),
+          ],
+        },
+      },
+    ]);
+    expect(measured.readModels[0]?.summary).not.toHaveProperty('serving');
+
+    const fn = await eventually(
+      async () => {
+        const { body } = await json<{ functions: (FunctionView & { readModel?: Summary })[] }>(`${base}/console/api/functions`);
+        return buildOf(body.functions[0]?.readModel)?.lag === 5 ? body.functions[0] : undefined;
+      },
+      WAIT_MS,
+      'the Functions view with the read model',
+    );
+    // The function's lag is the family's: both groups' backlogs.
+    expect(fn?.subscription).toMatchObject({ group: 'order-projector', lag: 10 });
+
+    // The build works through its backlog: every event processed, caught up, and a rate from the ticks between.
+    await consume(() => 'ack', 'order-projector-v2');
+    const done = await eventually(
+      async () => {
+        const build = buildOf((await readModels()).readModels[0]?.summary);
+        return build?.lag === 0 && build.replayed === 8 && (build.ratePerSecond ?? 0) > 0 ? build : undefined;
+      },
+      WAIT_MS,
+      'the build caught up, with a rate',
+    );
+    expect(done).toMatchObject({ label: 'v2', etaSeconds: 0, progress: 1 });
   });
 
   test('without the console option, /console is not served', async () => {

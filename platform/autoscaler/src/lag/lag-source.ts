@@ -20,6 +20,17 @@ export interface LagMeasurement {
   readonly consumers?: number;
   /** The server's running count of events the group processed; it restarts at zero with the server. */
   readonly processedTotal?: number;
+  /**
+   * A read-model family's groups one by one (the declared group when it exists, and each build group),
+   * when the family has build groups; the figures above are their sum. The cluster console shows builds from them.
+   */
+  readonly groups?: readonly GroupReading[];
+}
+
+/** One group of a read-model family, as measured within the family's reading. */
+export interface GroupReading {
+  readonly group: string;
+  readonly measurement: LagMeasurement;
 }
 
 /** Measures one subscription group. One file per kind of source; the loop only sees this. */

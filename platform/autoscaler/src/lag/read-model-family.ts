@@ -1,5 +1,5 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
-import type { LagMeasurement, LagSource } from './lag-source';
+import type { GroupReading, LagMeasurement, LagSource } from './lag-source';
 
 /**
  * A function with a versioned read model (the runtime's `readModel`) consumes its declared group
@@ -11,7 +11,8 @@ export function isFamilyMember(declared: string, group: string): boolean {
   return group.startsWith(`${declared}-v`) && /^\d+[a-z0-9_-]*$/.test(group.slice(declared.length + 2));
 }
 
-function combine(parts: readonly LagMeasurement[]): LagMeasurement {
+function combine(groups: readonly GroupReading[]): LagMeasurement {
+  const parts = groups.map((g) => g.measurement);
   const sum = (pick: (m: LagMeasurement) => number | undefined) => parts.reduce((total, m) => total + (pick(m) ?? 0), 0);
   const limits = parts.map((m) => m.maxSubscriberCount).filter((n): n is number => n !== undefined);
   return {
@@ -26,6 +27,7 @@ function combine(parts: readonly LagMeasurement[]): LagMeasurement {
     // Every replica consumes each group of the family: the busiest group has them all.
     consumers: Math.max(0, ...parts.map((m) => m.consumers ?? 0)),
     processedTotal: sum((m) => m.processedTotal),
+    groups,
   };
 }
 
@@ -49,10 +51,11 @@ export class ReadModelFamilyLagSource implements LagSource {
   async getLag(): Promise<LagMeasurement> {
     const members = await this.members();
     if (members.length === 0) return this.measure(this.group);
-    const parts = [...members.map((g) => this.measure(g))];
-    const declared = await this.measure(this.group);
-    if (declared.groupExists) parts.push(Promise.resolve(declared));
-    return combine(await Promise.all(parts));
+    const [declared, builds] = await Promise.all([
+      this.measure(this.group),
+      Promise.all(members.map(async (group): Promise<GroupReading> => ({ group, measurement: await this.measure(group) }))),
+    ]);
+    return combine(declared.groupExists ? [{ group: this.group, measurement: declared }, ...builds] : builds);
   }
 
   async close(): Promise<void> {

@@ -65,11 +65,16 @@ export interface ConsoleApiOptions {
 }
 
 async function readModelsOf(functions: readonly ConsoleFunction[]): Promise<Record<string, unknown>[]> {
-  return Promise.all(
+  const answers = await Promise.all(
     functions
-      .filter((fn) => fn.readModel)
-      .map(async (fn) => {
+      .filter((fn) => fn.readModel || fn.readModelFromGroups)
+      .map(async (fn): Promise<Record<string, unknown> | undefined> => {
         const replica = fn.replicas?.().find((r) => r.ready);
+        if (!replica && fn.readModelFromGroups) {
+          // A host that does not call pods: the summary of the groups it measures, or nothing while no build shows a read model.
+          const summary = fn.readModelFromGroups();
+          return summary ? { function: fn.name, summary } : undefined;
+        }
         if (!replica) return { function: fn.name, error: 'no ready replica to ask' };
         try {
           return { function: fn.name, replica: replica.url, status: await fetchReadModel(replica.url) };
@@ -78,6 +83,7 @@ async function readModelsOf(functions: readonly ConsoleFunction[]): Promise<Reco
         }
       }),
   );
+  return answers.filter((answer) => answer !== undefined);
 }
 
 /**
@@ -96,7 +102,8 @@ export function consoleApi(options: ConsoleApiOptions): Router {
     res.json({ functions: await sampler.current() });
   });
 
-  // Each projector's full `GET /read-model` (serving version, builds with progress, generations), asked now.
+  // Each projector's full `GET /read-model` (serving version, builds with progress, generations), asked now;
+  // in a cluster, each read model's `summary` from the groups the autoscaler measures.
   api.get('/read-models', async (_req, res) => {
     res.json({ readModels: await readModelsOf(options.functions()) });
   });

@@ -1,5 +1,6 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import type { ReplicaState } from '../gateway/replica-tracker';
+import type { ReadModelSummary } from './read-models';
 
 /** A group's backlog as the autoscaler measures it (its `LagMeasurement` fits). Counts are events. */
 export interface GroupMeasurement {
@@ -36,6 +37,12 @@ export interface ConsoleFunction {
   readonly scaling?: { readonly minReplicas: number; readonly maxReplicas: number };
   /** It declares a versioned read model: each of its replicas answers `GET /read-model`. */
   readonly readModel?: boolean;
+  /**
+   * Its read model from the groups the host measures, for a host that does not call replicas (the
+   * in-cluster autoscaler: the read-model family's groups on its last tick). Undefined while nothing
+   * shows a read model (no build group exists). Asked when `readModel` has no replica to ask.
+   */
+  readModelFromGroups?(): ReadModelSummary | undefined;
   /**
    * Its replicas one by one, where the host knows where they listen (the gateway does). Without it the
    * replicas are counted from the autoscaler's last tick, and nothing is asked of them.

@@ -45,7 +45,7 @@ export interface FunctionView {
   /** Handler duration p99 (bucket upper bound), over the last minute, or since start when nothing ran in it. */
   readonly handlerP99Seconds: number | null;
   readonly scaling?: ScalingView;
-  /** Its read model (a projector's `GET /read-model`): the version serving, and the builds in progress. */
+  /** Its read model (a projector's `GET /read-model`, or in a cluster its groups): the version serving, and the builds in progress. */
   readonly readModel?: ReadModelSummary;
   readonly history: readonly HistoryPoint[];
 }
@@ -252,7 +252,7 @@ export class FunctionSampler {
     const scaling = fn.scaling ? scalingView(fn.scaling, outcome, state.lastChange) : undefined;
     const replicaCount = known ? known.length : outcome ? replicasAfter(outcome) : 0;
     const readyReplicas = known ? ready.length : (measurement?.consumers ?? 0);
-    const readModel = fn.readModel && ready[0] ? await readModelOf(ready[0]) : undefined;
+    const readModel = fn.readModel && ready[0] ? await readModelOf(ready[0]) : fn.readModelFromGroups?.();
 
     state.history.push({ at: now, lag: subscription?.lag ?? null, replicas: replicaCount, eventsPerSecond });
     if (state.history.length > HISTORY_POINTS) state.history.shift();

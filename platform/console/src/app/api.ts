@@ -39,26 +39,33 @@ export interface HistoryPoint {
   eventsPerSecond: number | null;
 }
 
+/** A read-model build; in a cluster (`measuredFrom: 'groups'`) only what a group's figures say (see the API's BuildView). */
 export interface BuildView {
-  label: string;
-  version: number;
-  purpose: string;
-  state: string;
-  startedAt: string;
-  replayed: number;
+  label?: string;
+  group?: string;
+  declared?: boolean;
+  version?: number;
+  purpose?: string;
+  state?: string;
+  startedAt?: string;
+  replayed?: number;
   total?: number;
   lag?: number;
-  ratePerSecond: number;
+  capped?: boolean;
+  ratePerSecond?: number;
   etaSeconds?: number;
-  parked: number;
+  parked?: number;
   message?: string;
   progress?: number;
 }
 
 export interface ReadModelSummary {
+  measuredFrom?: 'groups';
+  declaredGroup?: string;
   declaredVersion?: number;
-  serving?: { label: string; version: number };
+  serving?: { label?: string; version?: number; group?: string };
   builds: BuildView[];
+  unknown?: string[];
   error?: string;
 }
 

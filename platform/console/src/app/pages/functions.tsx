@@ -1,31 +1,70 @@
-import type { FunctionView, ReadModelSummary } from '../api';
+import type { BuildView, FunctionView, ReadModelSummary } from '../api';
 import { LagChart } from '../lag-chart';
 
 const fmt = (value: number | null | undefined, digits = 1) => (value === null || value === undefined ? '–' : value.toFixed(digits));
 
-/** The version serving reads, and each build in progress with how far it is. */
+// What a cluster's read-model view leaves out (the API's `unknown`), in words.
+const UNKNOWN_TEXT: Record<string, string> = {
+  serving: 'which version serves',
+  declaredVersion: 'the declared version',
+  'builds.state': "each build's state",
+  'builds.startedAt': 'when it started',
+  'builds.total': 'the size of the log at its start',
+};
+
+/** A replica says whether a build builds or verifies; a group alone does not, so the label stands by itself. */
+function buildName(b: BuildView): string {
+  if (b.declared) return `${b.group} (declared group)`;
+  const verb = b.state === undefined ? '' : b.purpose === 'verify' ? 'verifying ' : 'building ';
+  return `${verb}${b.label ?? b.group ?? '?'}${b.state === undefined && b.group ? ` (${b.group})` : ''}`;
+}
+
+function buildFigures(b: BuildView): string {
+  return [
+    b.replayed !== undefined ? `${b.replayed}${b.total !== undefined ? ` of ${b.total}` : ''} events` : undefined,
+    b.lag !== undefined ? `lag ${b.lag}${b.capped ? '+' : ''}` : undefined,
+    b.ratePerSecond !== undefined && b.ratePerSecond > 0 ? `${Math.round(b.ratePerSecond)}/s` : undefined,
+    b.etaSeconds === undefined ? undefined : b.etaSeconds === 0 ? 'caught up' : `~${Math.ceil(b.etaSeconds)} s left`,
+    b.parked ? `${b.parked} parked` : undefined,
+  ]
+    .filter((part) => part !== undefined)
+    .join(', ');
+}
+
+function servingText(model: ReadModelSummary): string {
+  const { serving } = model;
+  if (serving) return `serving ${serving.label ?? serving.group ?? '?'}${model.measuredFrom && serving.group ? ` (${serving.group})` : ''}`;
+  return model.unknown?.includes('serving') ? 'serving: not known here' : 'no version serving yet';
+}
+
+/**
+ * The version serving reads, and each build with how far it is: all of it from a replica (`spillway dev`),
+ * or in a cluster what the autoscaler measures of the read model's groups, saying what that leaves out.
+ */
 function ReadModel({ model }: { model: ReadModelSummary }) {
   return (
     <div class="read-model" data-testid="read-model">
       <h3>read model</h3>
       {model.error && <p class="error">{model.error}</p>}
       <p data-testid="read-model-serving">
-        {model.serving ? `serving ${model.serving.label}` : 'no version serving yet'}
+        {servingText(model)}
         {model.declaredVersion !== undefined ? <span class="muted"> (declared v{model.declaredVersion})</span> : ''}
       </p>
       {model.builds.map((b) => (
-        <div key={b.label} class="build" data-testid="read-model-build">
+        <div key={b.group ?? b.label} class="build" data-testid="read-model-build">
           <span>
-            {b.purpose === 'verify' ? 'verifying' : 'building'} {b.label}: {b.replayed}
-            {b.total !== undefined ? ` of ${b.total}` : ''} events
-            {b.ratePerSecond > 0 ? `, ${Math.round(b.ratePerSecond)}/s` : ''}
-            {b.etaSeconds !== undefined ? `, ~${Math.ceil(b.etaSeconds)} s left` : ''}
-            {b.parked > 0 ? `, ${b.parked} parked` : ''}
+            {buildName(b)}: {buildFigures(b)}
           </span>
           {b.progress !== undefined && <progress max={1} value={b.progress} />}
           {b.message && <p class="muted">{b.message}</p>}
         </div>
       ))}
+      {model.measuredFrom === 'groups' && (
+        <p class="muted" data-testid="read-model-unknown">
+          measured by the autoscaler from the read model's groups (events: handed to each group since the server started); not known without
+          asking a pod: {(model.unknown ?? []).map((field) => UNKNOWN_TEXT[field] ?? field).join(', ')}
+        </p>
+      )}
     </div>
   );
 }
