@@ -1,5 +1,5 @@
 import { type BuildView, progressOf, type ReadModelSummary, type UnknownField } from '@spillway/console';
-import type { GroupReading } from '../lag/lag-source';
+import type { GroupReading, LagMeasurement } from '../lag/lag-source';
 import { isFamilyMember } from '../lag/read-model-family';
 
 /**
@@ -26,6 +26,14 @@ export function generationOf(declaredGroup: string, group: string): GenerationNa
   if (!isFamilyMember(declaredGroup, group)) return undefined;
   const label = group.slice(declaredGroup.length + 1);
   return { label, version: Number.parseInt(label.slice(1), 10), purpose: /-verify\d+$/.test(label) ? 'verify' : 'serve' };
+}
+
+/**
+ * Events the group has processed: GetInfo's `totalItems` counts every delivery, so what is delivered and
+ * not yet acknowledged (in flight, or waiting for a retry) is taken off. Undefined when the server did not say.
+ */
+export function processedOf(m: LagMeasurement): number | undefined {
+  return m.processedTotal === undefined ? undefined : Math.max(0, m.processedTotal - m.inFlight - m.retryBuffer);
 }
 
 interface Reading {
@@ -63,13 +71,14 @@ export class GroupRates {
   record(at: number, groups: readonly GroupReading[]): void {
     for (const group of this.readings.keys()) if (!groups.some((g) => g.group === group)) this.readings.delete(group);
     for (const { group, measurement } of groups) {
-      if (measurement.processedTotal === undefined) continue;
+      const processed = processedOf(measurement);
+      if (processed === undefined) continue;
       const readings = this.readings.get(group) ?? [];
       const last = readings.at(-1);
       if (last && at <= last.at) continue;
       // The count restarts with the server: what came before says nothing about the rate since.
-      if (last && measurement.processedTotal < last.processed) readings.length = 0;
-      readings.push({ at, processed: measurement.processedTotal });
+      if (last && processed < last.processed) readings.length = 0;
+      readings.push({ at, processed });
       // Keep the window, and always the reading before the newest.
       while (readings.length > 2 && at - readings[1]!.at > RATE_WINDOW_MS) readings.shift();
       this.readings.set(group, readings);
@@ -83,7 +92,7 @@ export class GroupRates {
 
 function buildOf(declaredGroup: string, { group, measurement: m }: GroupReading, ratePerSecond: number | undefined): BuildView {
   const generation = generationOf(declaredGroup, group);
-  const replayed = m.processedTotal;
+  const replayed = processedOf(m);
   const eta = etaOf(m.lag, ratePerSecond);
   return {
     ...(generation ? { label: generation.label, version: generation.version, purpose: generation.purpose } : {}),

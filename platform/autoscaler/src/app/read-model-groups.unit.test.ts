@@ -1,5 +1,5 @@
 import type { GroupReading, LagMeasurement } from '../lag/lag-source';
-import { etaOf, GroupRates, generationOf, RATE_WINDOW_MS, rateOf, readModelFromGroups } from './read-model-groups';
+import { etaOf, GroupRates, generationOf, processedOf, RATE_WINDOW_MS, rateOf, readModelFromGroups } from './read-model-groups';
 
 const measured = (fields: Partial<LagMeasurement>): LagMeasurement => ({
   lag: 0,
@@ -70,6 +70,18 @@ describe('rate and ETA from processed counts', () => {
   });
 
   test.each([
+    { name: 'every delivery acknowledged', fields: { processedTotal: 100 }, processed: 100 },
+    {
+      name: 'delivered, not yet acknowledged or waiting for a retry',
+      fields: { processedTotal: 100, inFlight: 30, retryBuffer: 5 },
+      processed: 65,
+    },
+    { name: 'the server did not say', fields: { processedTotal: undefined }, processed: undefined },
+  ])('processed: $name', ({ fields, processed }) => {
+    expect(processedOf(measured(fields))).toBe(processed);
+  });
+
+  test.each([
     { name: 'lag over rate', lag: 1_000, rate: 250, eta: 4 },
     { name: 'nothing left: now, whatever the rate', lag: 0, rate: undefined, eta: 0 },
     { name: 'not moving: no ETA', lag: 10, rate: 0, eta: undefined },
@@ -104,7 +116,7 @@ describe("a read model from its family's groups", () => {
   test('a build beside the declared group: both listed with their figures, which one serves not known', () => {
     const summary = readModelFromGroups(
       'p',
-      [reading('p-v2', { lag: 300, processedTotal: 100, parked: 1 }), reading('p', { lag: 0, processedTotal: 4_000 })],
+      [reading('p-v2', { lag: 300, processedTotal: 120, inFlight: 20, parked: 1 }), reading('p', { lag: 0, processedTotal: 4_000 })],
       rate,
     );
     expect(summary).toEqual({

@@ -44,7 +44,7 @@ export interface BuildView {
   /** The registry's state (`building`, ...): known to the replicas only. */
   readonly state?: string;
   readonly startedAt?: string;
-  /** Events applied; in a cluster, the events the server handed to the group since it started (GetInfo totalItems). */
+  /** Events applied; in a cluster, the events the group processed since the server started (GetInfo totalItems less those in flight). */
   readonly replayed?: number;
   readonly total?: number;
   /** Events still to apply. */

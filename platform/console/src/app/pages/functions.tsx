@@ -61,8 +61,8 @@ function ReadModel({ model }: { model: ReadModelSummary }) {
       ))}
       {model.measuredFrom === 'groups' && (
         <p class="muted" data-testid="read-model-unknown">
-          measured by the autoscaler from the read model's groups (events: handed to each group since the server started); not known without
-          asking a pod: {(model.unknown ?? []).map((field) => UNKNOWN_TEXT[field] ?? field).join(', ')}
+          measured by the autoscaler from the read model's groups (events: processed by each group since the server started); not known
+          without asking a pod: {(model.unknown ?? []).map((field) => UNKNOWN_TEXT[field] ?? field).join(', ')}
         </p>
       )}
     </div>
