@@ -25,6 +25,8 @@ const RECENT_IDS_BYTES = 8 * 1024 * 1024;
 const recentIdCost = (streamId: string) => 28 + 2 * streamId.length;
 /** The remembered-ids queue drops its evicted front in one splice once it is this long (amortised O(1) per id). */
 const RECENT_QUEUE_COMPACT_AT = 65_536;
+/** Above any id's cost (28 + 2 * 65,535 for the longest stream name). */
+const COST_SPAN = 2 ** 18;
 const TICKS_PER_MS = 10_000n;
 const METADATA_TYPE = '$metadata';
 const TOMBSTONE_TYPE = '$streamDeleted';
@@ -81,13 +83,14 @@ export class EventStore implements Store {
   /** Event id -> `$all` index, for the ids in `recentQueue`. */
   private readonly recentIds = new Map<string, number>();
   /**
-   * What `recentIds` remembers, oldest first from `recentHead`: id, `$all` index and cost, in
-   * three plain arrays (no object per event: a million appends otherwise keep the young
-   * generation busy copying them). An id remembered twice is dropped with its newer entry.
+   * What `recentIds` remembers, oldest first from `recentHead`: the ids, and beside each its
+   * `$all` index and cost packed in one number (index * 2^18 + cost; a cost is below 2^18, an
+   * index below 2^35), in plain arrays: no object per event, as a million appends otherwise
+   * keep the young generation busy copying them. An id remembered twice is dropped with its
+   * newer entry.
    */
   private recentQueue: string[] = [];
-  private recentIndices: number[] = [];
-  private recentCosts: number[] = [];
+  private recentSlots: number[] = [];
   private recentHead = 0;
   private recentIdsBytes = 0;
   private readonly listeners = new Set<(events: readonly RecordedEvent[]) => void>();
@@ -444,8 +447,7 @@ export class EventStore implements Store {
   private rememberId(id: string, index: number, cost: number): void {
     this.recentIds.set(id, index);
     this.recentQueue.push(id);
-    this.recentIndices.push(index);
-    this.recentCosts.push(cost);
+    this.recentSlots.push(index * COST_SPAN + cost);
     this.recentIdsBytes += cost;
   }
 
@@ -453,15 +455,16 @@ export class EventStore implements Store {
     let head = this.recentHead;
     while (this.recentIdsBytes > RECENT_IDS_BYTES && head < this.recentQueue.length) {
       const id = this.recentQueue[head]!;
+      const slot = this.recentSlots[head]!;
+      const cost = slot % COST_SPAN;
       // The same id remembered again later belongs to that newer entry.
-      if (this.recentIds.get(id) === this.recentIndices[head]) this.recentIds.delete(id);
-      this.recentIdsBytes -= this.recentCosts[head]!;
+      if (this.recentIds.get(id) === (slot - cost) / COST_SPAN) this.recentIds.delete(id);
+      this.recentIdsBytes -= cost;
       head++;
     }
     if (head >= RECENT_QUEUE_COMPACT_AT && head * 2 >= this.recentQueue.length) {
       this.recentQueue = this.recentQueue.slice(head);
-      this.recentIndices = this.recentIndices.slice(head);
-      this.recentCosts = this.recentCosts.slice(head);
+      this.recentSlots = this.recentSlots.slice(head);
       head = 0;
     }
     this.recentHead = head;

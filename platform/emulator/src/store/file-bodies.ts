@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import type { EventBodies } from './event-bodies';
+import { Interner } from './interner';
 import { decodeEntry, ENTRY_FIXED_SIZE, entryEnd } from './log-format';
 import type { RecordedEvent } from './store';
 
@@ -12,11 +13,14 @@ import type { RecordedEvent } from './store';
 export const CACHE_BYTES = 32 * 1024 * 1024;
 /** One read brings this much of the file, so a forward scan of old events costs one syscall per window. */
 const READ_WINDOW_BYTES = 64 * 1024;
-/** Object, strings and bigints of a RecordedEvent besides its data and metadata (measured roughly with V8 heap snapshots). */
-const EVENT_OVERHEAD_BYTES = 300;
+/**
+ * Object, id string, bigints and data/metadata views of a RecordedEvent besides the bytes
+ * they hold, plus its cache entry (measured with V8 heap snapshots after 300,000 appends:
+ * names interned, payload copies out of Buffer's pool).
+ */
+const EVENT_OVERHEAD_BYTES = 400;
 
-const estimate = (e: RecordedEvent) =>
-  EVENT_OVERHEAD_BYTES + 2 * (e.streamId.length + e.type.length + e.contentType.length) + e.data.byteLength + e.metadata.byteLength;
+const estimate = (e: RecordedEvent) => EVENT_OVERHEAD_BYTES + e.data.byteLength + e.metadata.byteLength;
 
 export class FileBodies implements EventBodies {
   /** Events `pendingStart`, `pendingStart + 1`, ... written but not yet durable (always the newest). */
@@ -31,7 +35,10 @@ export class FileBodies implements EventBodies {
    * again (quadratic: it made a million appends crawl).
    */
   private oldest: MapIterator<[number, RecordedEvent]> = this.cache.entries();
-  private window = Buffer.alloc(0);
+  private window: Buffer = Buffer.alloc(0);
+  private windowBuffer: Buffer | undefined;
+  private readonly names = new Interner();
+  private readonly name = (value: string) => this.names.intern(value);
   private windowStart = 0;
 
   private fd: number | undefined;
@@ -109,7 +116,7 @@ export class FileBodies implements EventBodies {
         if (end === undefined) throw new Error(`the event log has no whole entry at position ${position}`);
       }
     }
-    return decodeEntry(this.window, o, BigInt(position));
+    return decodeEntry(this.window, o, BigInt(position), this.name);
   }
 
   /** Size of the entry at the start of the window, from its header. */
@@ -121,7 +128,10 @@ export class FileBodies implements EventBodies {
 
   private fill(position: number, length: number): void {
     this.fd ??= fs.openSync(this.file, 'r');
-    const buf = Buffer.allocUnsafe(length);
+    // Events decoded from the window are copies, so one window buffer serves every read (no
+    // 64 KiB allocation per window for malloc to fragment); a larger entry gets its own.
+    if (length <= READ_WINDOW_BYTES) this.windowBuffer ??= Buffer.allocUnsafe(READ_WINDOW_BYTES);
+    const buf = length <= READ_WINDOW_BYTES ? this.windowBuffer! : Buffer.allocUnsafe(length);
     let read = 0;
     while (read < length) {
       const n = fs.readSync(this.fd, buf, read, length - read, position + read);

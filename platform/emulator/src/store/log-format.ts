@@ -229,24 +229,41 @@ export function entryEnd(buf: Buffer, o: number): number | undefined {
   return end > buf.length ? undefined : end;
 }
 
-/** Decodes the entry at `o` of `buf` (its end checked with entryEnd); data and metadata are copies. */
-export function decodeEntry(buf: Buffer, o: number, position: bigint): RecordedEvent {
+const NOTHING = new Uint8Array(0);
+const keep = (name: string) => name;
+
+/**
+ * A copy of `buf[from, to)`, so that the buffer read from the file can be released: small
+ * copies come out of Buffer's shared pool (no ArrayBuffer of their own), empty ones are shared.
+ */
+function copyOf(buf: Buffer, from: number, to: number): Uint8Array {
+  if (to === from) return NOTHING;
+  const copy = Buffer.allocUnsafe(to - from);
+  buf.copy(copy, 0, from, to);
+  return copy;
+}
+
+/**
+ * Decodes the entry at `o` of `buf` (its end checked with entryEnd); data and metadata are
+ * copies. `names` gives the string kept for the stream name, event type and content type
+ * (an Interner's, so that cached events share them).
+ */
+export function decodeEntry(buf: Buffer, o: number, position: bigint, names: (name: string) => string = keep): RecordedEvent {
   const streamLen = buf.readUInt16LE(o + 32);
   const typeLen = buf.readUInt16LE(o + 34);
   const ctLen = buf.readUInt16LE(o + 36);
   const dataLen = buf.readUInt32LE(o + 38);
   const metaLen = buf.readUInt32LE(o + 42);
   let p = o + ENTRY_FIXED_SIZE;
-  const streamId = buf.toString('utf8', p, p + streamLen);
+  const streamId = names(buf.toString('utf8', p, p + streamLen));
   p += streamLen;
-  const type = buf.toString('utf8', p, p + typeLen);
+  const type = names(buf.toString('utf8', p, p + typeLen));
   p += typeLen;
-  const contentType = buf.toString('utf8', p, p + ctLen);
+  const contentType = names(buf.toString('utf8', p, p + ctLen));
   p += ctLen;
-  // Copies, so that the buffer read from the file can be released.
-  const data = Uint8Array.prototype.slice.call(buf, p, p + dataLen);
+  const data = copyOf(buf, p, p + dataLen);
   p += dataLen;
-  const metadata = Uint8Array.prototype.slice.call(buf, p, p + metaLen);
+  const metadata = copyOf(buf, p, p + metaLen);
   return {
     streamId,
     revision: buf.readBigUInt64LE(o),
@@ -259,8 +276,6 @@ export function decodeEntry(buf: Buffer, o: number, position: bigint): RecordedE
     created: buf.readBigInt64LE(o + 8),
   };
 }
-
-const NOTHING = new Uint8Array(0);
 
 /**
  * What the indexes need of an entry read back at start-up: stream, revision, id and position

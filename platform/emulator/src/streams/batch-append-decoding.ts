@@ -9,6 +9,7 @@
  * ProposedMessage { id = 1, metadata = 2 (map<string,string>), custom_metadata = 3, data = 4 };
  * UUID { structured = 1 { most = 1, least = 2 }, string = 2 }; StreamIdentifier.stream_name = 3.
  */
+import { Interner } from '../store/interner';
 import type { ExpectedCase } from './convert';
 
 export interface DecodedUuid {
@@ -42,6 +43,8 @@ export interface DecodedBatchAppend {
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
+/** Event types and content types repeat: each stored event shares one string per value. */
+const names = new Interner();
 const utf8 = new TextDecoder('utf-8');
 const TWO_POW_32 = 2 ** 32;
 
@@ -238,8 +241,8 @@ function proposedMessage(r: Reader): DecodedProposedMessage {
         else return false;
         return true;
       });
-      if (key === 'type') type = value;
-      else if (key === 'content-type') contentType = value;
+      if (key === 'type') type = names.intern(value);
+      else if (key === 'content-type') contentType = names.intern(value);
     } else if (field === 3) customMetadata = r.bytesCopy();
     else if (field === 4) data = r.bytesCopy();
     else return false;
