@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { CancelOrder, CreateOrder, type OrderEvent, OrderId, orderStream, parseOrderEvent } from '@spillway/contracts';
 import { type Fold, parseInput, pathParam, type RouteDefinition } from '@spillway/runtime';
 import { decide, evolve, initialState, type OrderState } from './decider';
@@ -12,9 +12,7 @@ const orderFold: Fold<OrderState, OrderEvent | undefined> = {
 /** What makes two requests the same order (the fields the decider compares), as a short hash. */
 function orderDigest(order: CreateOrder): string {
   const lines = order.items.map(({ sku, quantity, unitPrice }) => [sku, quantity, unitPrice]);
-  return createHash('sha256')
-    .update(JSON.stringify([order.customerId, order.currency, lines]))
-    .digest('base64url');
+  return hash('sha256', JSON.stringify([order.customerId, order.currency, lines]), 'base64url');
 }
 
 /** POST /orders: validates, computes the total, appends OrderCreated to a new `order-<id>` stream. */

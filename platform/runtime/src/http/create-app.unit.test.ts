@@ -266,3 +266,42 @@ describe('operational endpoints', () => {
     );
   });
 });
+
+describe('what a route reads of its request, built on first use', () => {
+  const lines: Record<string, unknown>[] = [];
+  const echo = defineFunction({
+    name: 'echo-test',
+    routes: [
+      {
+        method: 'GET',
+        path: '/echo',
+        async handle(req, ctx) {
+          ctx.log.info({ tenant: req.headers['x-tenant'] }, 'echoing');
+          return { status: 200, body: { tenant: req.headers['x-tenant'] ?? null, accept: req.headers.accept ?? null } };
+        },
+      },
+    ],
+  });
+  const server = createApp({
+    definition: echo,
+    client,
+    log: pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) }),
+    metrics: createMetrics(echo.name),
+    apiTokens: [],
+    bodyLimitBytes: 1024,
+    readiness: { notReadyReasons: async () => [] },
+    deps: () => undefined,
+  });
+
+  test("headers are the request's headers", async () => {
+    const res = await request(server).get('/echo').set('x-tenant', 'acme').set('accept', 'application/json');
+    expect(res.body).toEqual({ tenant: 'acme', accept: 'application/json' });
+  });
+
+  test("ctx.log carries the request's correlation and request ids", async () => {
+    lines.length = 0;
+    await request(server).get('/echo').set('x-correlation-id', 'corr-7').set('x-tenant', 'acme').expect(200);
+    expect(lines.find((line) => line.msg === 'echoing')).toMatchObject({ correlationId: 'corr-7', tenant: 'acme' });
+    expect(lines.find((line) => line.msg === 'echoing')?.requestId).toEqual(expect.any(String));
+  });
+});

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -7,6 +7,7 @@ import type { RouteDefinition } from '../contract/define-function';
 import { SpillwayError, ValidationError } from '../errors/errors';
 import { type Cause, effectId } from '../event-store/cause';
 import { createEventStoreAccess } from '../event-store/create-event-store-access';
+import type { EventStoreAccess } from '../event-store/event-store-access';
 import type { TolerantReader } from '../event-store/tolerant-reader';
 import type { ReadModelDb } from '../read-model/sql-database';
 import { parseInput } from './parse-input';
@@ -55,9 +56,7 @@ function canonical(value: unknown): unknown {
 
 /** What a keyed request asks of its URL, as a short hash: a retry must ask for exactly this. */
 function requestHash(query: unknown, body: unknown): string {
-  return createHash('sha256')
-    .update(JSON.stringify(canonical({ query, body })))
-    .digest('base64url');
+  return hash('sha256', JSON.stringify(canonical({ query, body })), 'base64url');
 }
 
 function traceparent(req: Request): string | undefined {
@@ -65,7 +64,7 @@ function traceparent(req: Request): string | undefined {
   return value !== undefined && TRACEPARENT.test(value) ? value : undefined;
 }
 
-function headers(req: Request): Record<string, string | undefined> {
+function headersOf(req: Request): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
 }
 
@@ -92,6 +91,7 @@ export interface RouteRuntime<D> {
  */
 // biome-ignore lint/suspicious/noExplicitAny: a function's routes each carry their own schema types.
 export function routeHandler<D>(route: RouteDefinition<any, any, D>, runtime: RouteRuntime<D>): RequestHandler {
+  const absentReadModel = runtime.readModel ? undefined : noReadModel(runtime.fn);
   return async (req, res) => {
     if (route.body && !req.is('application/json')) {
       throw new UnsupportedMediaTypeError('the request body must be JSON (Content-Type: application/json)');
@@ -114,15 +114,34 @@ export function routeHandler<D>(route: RouteDefinition<any, any, D>, runtime: Ro
       traceparent: traceparent(req),
     };
     const cause: Cause = key === undefined ? base : { ...base, request: { id: effectId(base, 'request'), hash: requestHash(query, body) } };
-    const log = runtime.log.child({ correlationId, requestId });
+    // What most routes never touch (a pino child, the header copy, the store access) is built on first
+    // use: per request, building them all cost more than some routes' own work.
+    let log: Logger | undefined;
+    let headers: Record<string, string | undefined> | undefined;
+    let eventStore: EventStoreAccess | undefined;
     const response = await route.handle(
-      { params, body, query, headers: headers(req), idempotencyKey: key },
+      {
+        params,
+        body,
+        query,
+        get headers() {
+          headers ??= headersOf(req);
+          return headers;
+        },
+        idempotencyKey: key,
+      },
       {
         deps: runtime.deps(),
-        log,
-        eventStore: createEventStoreAccess(runtime.client, cause, runtime.reader),
+        get log() {
+          log ??= runtime.log.child({ correlationId, requestId });
+          return log;
+        },
+        get eventStore() {
+          eventStore ??= createEventStoreAccess(runtime.client, cause, runtime.reader);
+          return eventStore;
+        },
         // One lookup per request: every statement of one request reads the same version, even across a switch.
-        readModel: runtime.readModel ? runtime.readModel() : noReadModel(runtime.fn),
+        readModel: runtime.readModel ? runtime.readModel() : (absentReadModel as ReadModelDb),
       },
     );
     res.status(response.status);
