@@ -1,4 +1,4 @@
-import { type EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
+import { type EventStoreDBClient, jsonEvent, StreamNotFoundError, WrongExpectedVersionError } from '@eventstore/db-client';
 import type { Logger } from 'pino';
 import { uuidV5 } from '../ids/uuid-v5';
 import type { RuntimeMetrics } from '../observability/metrics';
@@ -21,6 +21,9 @@ export interface QuarantinedEvent {
 // bounded because a process lives long. Forgetting only means one more (idempotent) record.
 const MAX_REMEMBERED = 10_000;
 const MAX_REASON_LENGTH = 500;
+// A conflict means another replica recorded something meanwhile; the re-read sees it. Records are rare,
+// so a handful of attempts only runs out when the stream is written without pause.
+const RECORD_CONFLICT_RETRIES = 5;
 
 /**
  * The tolerant-reader rule, shared by a process's subscription and folds: an unknown event type is
@@ -63,27 +66,56 @@ export class TolerantReader {
       'quarantined an invalid event: folds skip it until an operator corrects the stream',
     );
     try {
-      await this.client.appendToStream(
-        QUARANTINE_STREAM,
-        jsonEvent({
-          // One record per bad event, whichever function or replica notices it first.
-          id: uuidV5(`${QUARANTINE_STREAM}/${event.id}`),
-          type: QUARANTINE_EVENT_TYPE,
-          data: {
-            fn: this.fn,
-            streamId: event.streamId,
-            revision: event.revision.toString(),
-            eventId: event.id,
-            type: event.type,
-            reason,
-            quarantinedAt: new Date().toISOString(),
-          },
-        }),
-        { expectedRevision: 'any' },
-      );
+      await this.record(uuidV5(`${QUARANTINE_STREAM}/${event.id}`), {
+        fn: this.fn,
+        streamId: event.streamId,
+        revision: event.revision.toString(),
+        eventId: event.id,
+        type: event.type,
+        reason,
+        quarantinedAt: new Date().toISOString(),
+      });
     } catch (err) {
       this.quarantined.delete(event.id);
       this.log.warn({ err, eventId: event.id }, 'could not record a quarantined event; the next fold retries');
     }
+  }
+
+  /**
+   * Appends one record per bad event, whichever function or replica meets it first, and however long
+   * after: an `any` append of the same id is recognised by EventStoreDB only while the id is in its
+   * committed-events cache (bounded, emptied by a restart), and a replica restarted later meets the
+   * event again. So the stream is read for the record first, and the append expects the revision
+   * read: a record another replica writes in between makes it conflict, and the re-read finds it.
+   */
+  private async record(id: string, data: Record<string, string>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const { recorded, revision } = await this.findRecord(id);
+      if (recorded) return;
+      try {
+        await this.client.appendToStream(QUARANTINE_STREAM, jsonEvent({ id, type: QUARANTINE_EVENT_TYPE, data }), {
+          expectedRevision: revision,
+        });
+        return;
+      } catch (err) {
+        if (!(err instanceof WrongExpectedVersionError) || attempt >= RECORD_CONFLICT_RETRIES) throw err;
+      }
+    }
+  }
+
+  private async findRecord(id: string): Promise<{ recorded: boolean; revision: bigint | 'no_stream' }> {
+    let revision: bigint | 'no_stream' = 'no_stream';
+    let recorded = false;
+    try {
+      // Read to the end rather than break: a read abandoned half-way is never released, and dispose() waits for it.
+      for await (const { event } of this.client.readStream(QUARANTINE_STREAM)) {
+        if (!event) continue;
+        recorded ||= event.id === id;
+        revision = event.revision;
+      }
+    } catch (err) {
+      if (!(err instanceof StreamNotFoundError)) throw err;
+    }
+    return { recorded, revision };
   }
 }
