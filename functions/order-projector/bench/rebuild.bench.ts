@@ -3,7 +3,7 @@
 // consumes the seeded log as a fresh projector would. Rebuild: `POST /read-model/rebuild` builds v1b
 // beside it, timed from its start to the switch. Prints both rates and, last, `rebuild/live ratio: X`.
 import { spawn } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { BACKWARDS, END, EventStoreDBClient } from '@eventstore/db-client';
 import { type ReadModelStatus, startFunction } from '@spillway/runtime';
@@ -129,7 +129,9 @@ async function main(): Promise<void> {
   }
   process.stdout.write(
     `rebuild benchmark: ${EVENTS} events (${ORDERS} orders: created, then reserved or rejected), emulator in memory in a child process\n` +
-      `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}\n\n` +
+      `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}\n\n` +
       'database  live events/s  rebuild events/s  ratio\n' +
       `${lines.join('\n')}\n\n` +
       `rebuild/live ratio: ${Math.min(...ratios).toFixed(2)}\n`,

@@ -1,9 +1,9 @@
-import { type ApplyOutcome, applyEvent, applyEvents, type EventChanges } from './apply-changes';
+import { type ApplyOutcome, applyEvent, applyEvents, EventAheadError, type EventChanges } from './apply-changes';
 import type { SqlDatabase } from './sql-database';
 
-// Bounds one transaction's work (and the rows it locks); under load a batch rarely reaches it, since
-// the runtime hands over at most its concurrency's worth of events at a time.
-const MAX_BATCH = 100;
+// Bounds one transaction's work (and the rows it locks). The runtime hands over at most its concurrency's
+// worth of events at a time (10 live, more for a read-model build), so live batches rarely reach it.
+const MAX_BATCH = 500;
 
 interface Waiting {
   readonly event: EventChanges;
@@ -15,8 +15,9 @@ interface Waiting {
  * Applies the events handed to it in one transaction per batch: whatever arrives while a
  * transaction runs goes into the next one (group commit), so a busy projector commits once per
  * batch instead of once per event, and an idle one still applies each event at once. An event
- * that fails rolls its whole batch back; the batch is then applied one event per transaction, so
- * only that event's handler sees the error and the others are acked as usual.
+ * ahead of its stream's gap gets its error and the rest of its batch commits; a failing statement
+ * rolls its whole batch back, which is then applied one event per transaction, so only the event
+ * at fault sees the error and the others are acked as usual.
  */
 export class GroupCommit {
   private waiting: Waiting[] = [];
@@ -49,7 +50,11 @@ export class GroupCommit {
         this.db,
         batch.map((w) => w.event),
       );
-      for (const [i, w] of batch.entries()) w.resolve(outcomes[i] as ApplyOutcome);
+      for (const [i, w] of batch.entries()) {
+        const outcome = outcomes[i];
+        if (outcome instanceof EventAheadError) w.reject(outcome);
+        else w.resolve(outcome as ApplyOutcome);
+      }
       return;
     } catch (err) {
       if (batch.length === 1) {

@@ -1,7 +1,7 @@
 import { migrate, openSqlDatabase, type SqlDatabase } from '@spillway/runtime';
 import { type ProjectedEvent, project } from '../decider';
 import { type ScratchDatabase, scratchDatabase } from '../testing/scratch-database';
-import { applyEvent, EventAheadError } from './apply-changes';
+import { applyEvent, applyEvents, EventAheadError } from './apply-changes';
 import { GroupCommit } from './group-commit';
 import { migrations } from './migrations';
 import { getInventory, getOrder, InvalidCursorError, listOrders } from './queries';
@@ -148,6 +148,63 @@ describe.each(['postgres', 'pglite'] as const)('read model on %s', (kind) => {
       expect(await getOrder(db, 'gc-c')).toMatchObject({ status: 'pending' });
       expect(await getOrder(db, 'gc-d')).toMatchObject({ status: 'pending' });
       expect(await getOrder(db, 'gc-ahead')).toBeUndefined();
+    });
+
+    test('one batch with a stream several times, a redelivery, a gap and shared SKUs ends as one event at a time would', async () => {
+      const { db: counted, transactions } = counting();
+      const reserve = (orderId: string, quantity: number): ProjectedEvent => ({
+        streamId: 'inventory-pear',
+        type: 'StockReserved',
+        data: { orderId, items: [{ sku: 'pear', quantity }] },
+      });
+      const restock: ProjectedEvent = {
+        streamId: 'inventory-pear',
+        type: 'StockRestocked',
+        data: { sku: 'pear', quantity: 9, restockedAt: createdAt(0) },
+      };
+      const e = orderCreated('gc-e', 'c9', 15);
+      const rejected: ProjectedEvent = {
+        streamId: 'order-gc-e',
+        type: 'StockReservationRejected',
+        data: { orderId: 'gc-e', reasons: [{ sku: 'pear', requested: 3, available: 0 }] },
+      };
+      const cancelled: ProjectedEvent = {
+        streamId: 'order-gc-e',
+        type: 'OrderCancelled',
+        data: { orderId: 'gc-e', cancelledAt: createdAt(16) },
+      };
+      const outcomes = await applyEvents(counted, [
+        changes(e, 0n),
+        changes(restock, 0n),
+        changes(rejected, 1n),
+        changes(reserve('gc-e', 2), 1n),
+        // Redelivered within the batch: its stream is already past it.
+        changes(e, 0n),
+        changes(cancelled, 2n),
+        changes(reserve('gc-x', 1), 2n),
+        // A gap: revision 4 of an order stream at 0.
+        changes(orderCreated('gc-f', 'c9', 17), 0n),
+        changes({ streamId: 'order-gc-f', type: 'OrderCancelled', data: { orderId: 'gc-f', cancelledAt: createdAt(18) } }, 4n),
+      ]);
+      expect(outcomes.map((o) => (o instanceof EventAheadError ? 'ahead' : o))).toEqual([
+        'applied',
+        'applied',
+        'applied',
+        'applied',
+        'duplicate',
+        'applied',
+        'applied',
+        'applied',
+        'ahead',
+      ]);
+      expect(transactions()).toBe(1);
+      // The last status wins, reasons and all: a cancel after a rejection clears them, as it does one event at a time.
+      const order = await getOrder(db, 'gc-e');
+      expect(order).toMatchObject({ status: 'cancelled' });
+      expect(order?.rejectionReasons).toBeUndefined();
+      expect(await getOrder(db, 'gc-f')).toMatchObject({ status: 'pending' });
+      expect(await getInventory(db, 'pear')).toEqual({ sku: 'pear', onHand: 9, reserved: 3, available: 6 });
+      expect(await apply(db, reserve('gc-y', 1), 3n)).toBe('applied');
     });
   });
 

@@ -51,6 +51,9 @@ function delivered(source: Extract<SubscriptionSource, { all: unknown }>, event:
 const OTHER_EVENTS_ALLOWANCE = 1_000;
 // How far back to look for the last delivered event (other streams' events and system links come after it).
 const LAST_EVENT_SCAN = 1_000;
+// A count up to a build's target reads `$all` in pages of this many records and stops once past the target,
+// rather than reading to the end of a log that keeps growing while the build runs.
+const TARGET_COUNT_PAGE = 5_000;
 
 async function read<T>(iterable: AsyncIterable<T>, visit: (item: T) => void): Promise<void> {
   try {
@@ -110,9 +113,29 @@ export async function countSourceEvents(
     return { count, capped };
   }
   // Positions in `$all` are byte offsets, so the range has to be read. Bounded when counting a backlog
-  // (the cap, plus the checkpointed event itself); a count up to a target reads to the end once.
+  // (the cap, plus the checkpointed event itself); a count up to a target reads pages until past it.
+  if (range.upTo !== undefined) {
+    const upTo = range.upTo;
+    let from: Position | typeof START = range.after?.position ?? START;
+    let lastRead: bigint | undefined;
+    for (;;) {
+      let page = 0;
+      let last: Position | undefined;
+      await read(client.readAll({ direction: FORWARDS, fromPosition: from, maxCount: TARGET_COUNT_PAGE }), (resolved) => {
+        page++;
+        const position = resolved.event?.position;
+        // A page starts at the event the previous one ended with (reads from a position include it).
+        if (!position || (lastRead !== undefined && position.commit <= lastRead)) return;
+        last = position;
+        if (resolved.event && delivered(source, resolved.event)) visit(position.commit);
+      });
+      if (page < TARGET_COUNT_PAGE || last === undefined || last.commit >= upTo) return { count, capped };
+      from = last;
+      lastRead = last.commit;
+    }
+  }
   const fromPosition = range.after?.position ?? START;
-  const maxCount = range.upTo === undefined ? range.cap + 2 + OTHER_EVENTS_ALLOWANCE : Number.MAX_SAFE_INTEGER;
+  const maxCount = range.cap + 2 + OTHER_EVENTS_ALLOWANCE;
   let scanned = 0;
   await read(client.readAll({ direction: FORWARDS, fromPosition, maxCount }), (resolved) => {
     scanned++;

@@ -6,7 +6,7 @@ import { sleep, within } from '../event-store/backoff';
 import type { TolerantReader } from '../event-store/tolerant-reader';
 import type { RuntimeMetrics } from '../observability/metrics';
 import type { RetryPolicy } from '../subscription/retry-policy';
-import { SubscriptionRunner } from '../subscription/subscription-runner';
+import { DEFAULT_CONCURRENCY, SubscriptionRunner } from '../subscription/subscription-runner';
 import { countSourceEvents, deleteGroup, groupStanding, lastSourcePosition } from './build-position';
 import { BuildRate } from './build-rate';
 import { compareSchemas } from './compare-schemas';
@@ -38,6 +38,10 @@ const RESWEEP_MS = 10_000;
 // A verify compares a moving live version with a rebuild a moment behind it: a difference must survive a few looks to count.
 const VERIFY_ATTEMPTS = 10;
 const VERIFY_RETRY_MS = 1_000;
+// A build replays a backlog nobody waits for event by event: it takes events in larger batches than live
+// processing (a projector that group-commits commits once per batch), and the server reads the log in larger pages.
+export const BUILD_CONCURRENCY = 200;
+const BUILD_READ_BATCH_SIZE = 250;
 
 /** What `POST /read-model/rebuild` asks for. */
 export interface RebuildRequest {
@@ -124,6 +128,8 @@ export class ReadModelManager<D> {
   private readonly rates = new Map<string, BuildRate>();
   private readonly counting = new Set<string>();
   private readonly parked = new Map<string, number>();
+  /** Builds whose checkpoint this replica has seen short of their target (see backlog()). */
+  private readonly seenShort = new Set<string>();
   /** Runners being drained, by label: a group is deleted only once this replica's runner can no longer create it again. */
   private readonly draining = new Map<string, Promise<void>>();
   private loop?: Promise<void>;
@@ -287,6 +293,10 @@ export class ReadModelManager<D> {
     }
   }
 
+  private get liveConcurrency(): number {
+    return this.options.concurrency ?? this.options.subscription.concurrency ?? DEFAULT_CONCURRENCY;
+  }
+
   private consume(generation: Generation): Consumer<D> {
     const { subscription } = this.options;
     const readModel = this.store.bind(generation.schema);
@@ -308,7 +318,9 @@ export class ReadModelManager<D> {
       client: this.options.client,
       log: this.log.child({ readModel: generation.label }),
       metrics: this.options.metrics,
-      concurrency: this.options.concurrency,
+      ...(generation.state === 'building'
+        ? { concurrency: Math.max(BUILD_CONCURRENCY, this.liveConcurrency), readBatchSize: BUILD_READ_BATCH_SIZE }
+        : { concurrency: this.liveConcurrency }),
       retry: this.options.retry,
       reader: this.options.reader,
       deps: this.options.deps,
@@ -374,7 +386,10 @@ export class ReadModelManager<D> {
     this.generations = await listGenerations(this.store.control, this.options.fn);
     for (const consumer of this.consumers.values()) {
       const fresh = this.generations.find((g) => g.label === consumer.generation.label);
-      if (fresh) Object.assign(consumer, { generation: fresh });
+      if (!fresh) continue;
+      // A build switched in (here or by another replica) now serves live traffic: back to live-sized batches.
+      if (consumer.generation.state === 'building' && fresh.state === 'live') consumer.runner.setConcurrency(this.liveConcurrency);
+      Object.assign(consumer, { generation: fresh });
     }
     const now = Date.now();
     for (const g of this.generations) {
@@ -419,7 +434,6 @@ export class ReadModelManager<D> {
     })();
   }
 
-  /** The build's backlog: events after its checkpoint, and whether it is past the position the live version had when it began. */
   /**
    * The build's backlog: events after its checkpoint (counted up to `cap`: the count reads `$all`, so
    * it stays small), and whether it is past the position the live version had when it began.
@@ -427,8 +441,15 @@ export class ReadModelManager<D> {
   private async backlog(g: Generation, cap: number) {
     const { client, subscription } = this.options;
     const standing = await groupStanding(client, subscription.source, g.group);
-    // A checkpoint past what the group has read is believed once the build has applied (or parked) as many events as the log held.
-    const believable = !standing.beyondRead || (g.targetEvents !== undefined && g.replayed + standing.parked >= g.targetEvents);
+    // The emulator reports a checkpoint past events a fresh filtered group has not processed yet (past what it
+    // has read, until its read-ahead passes it). A checkpoint past the target is believed once the build has
+    // applied (or parked) as many events as the source held up to the target, or once this replica has seen
+    // the group's checkpoint short of the target first (then it got there by processing). Not the count
+    // alone: a replica killed mid-build loses the progress it had not recorded yet.
+    const { checkpoint } = standing;
+    if (checkpoint && !standing.beyondRead && g.targetCommit !== undefined && checkpoint.at < g.targetCommit) this.seenShort.add(g.label);
+    const appliedEnough = g.targetEvents !== undefined && g.replayed + standing.parked >= g.targetEvents;
+    const believable = appliedEnough || (!standing.beyondRead && (g.targetCommit === undefined || this.seenShort.has(g.label)));
     const passedTarget =
       believable && (g.targetCommit === undefined || (standing.checkpoint !== undefined && standing.checkpoint.at >= g.targetCommit));
     this.parked.set(g.label, standing.parked);

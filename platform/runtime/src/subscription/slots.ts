@@ -3,7 +3,16 @@ export class Slots {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly size: number) {}
+  constructor(private size: number) {}
+
+  /** From now on at most `size` tasks run at once; tasks already running finish, waiters start as room frees. */
+  resize(size: number): void {
+    this.size = size;
+    while (this.running < this.size && this.waiting.length > 0) {
+      this.running++;
+      this.waiting.shift()?.();
+    }
+  }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.running < this.size) this.running++;
@@ -11,8 +20,8 @@ export class Slots {
     try {
       return await task();
     } finally {
-      const next = this.waiting.shift();
-      // Hand the slot straight to the next waiter; only free it when nobody waits.
+      // Hand the slot straight to the next waiter; only free it when nobody waits (or the slots shrank).
+      const next = this.running <= this.size ? this.waiting.shift() : undefined;
       if (next) next();
       else this.running--;
     }

@@ -52,7 +52,15 @@ export interface RunnerOptions<D> {
   deps(): D;
   /** Asked before each (re)subscribe; false ends the runner (its group was retired and must not be created again). */
   mayConsume?(): Promise<boolean>;
+  /**
+   * Events the server reads from the log at a time for this group, when it creates the group (a read-model
+   * build's catch-up reads in larger pages than the server's default 20; the history buffer grows to match).
+   */
+  readonly readBatchSize?: number;
 }
+
+// The server requires its history buffer to be larger than a read batch; this keeps a few batches in it.
+const HISTORY_BUFFER_BATCHES = 4;
 
 /**
  * Consumes one persistent subscription group: ensures the group, subscribes, handles events with
@@ -61,7 +69,7 @@ export interface RunnerOptions<D> {
  */
 export class SubscriptionRunner<D> {
   private readonly declared: GroupSettings;
-  private readonly concurrency: number;
+  private concurrency: number;
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
   private readonly reader: TolerantReader;
@@ -91,13 +99,30 @@ export class SubscriptionRunner<D> {
     this.timeoutMs = options.subscription.timeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS;
     this.retry = options.retry ?? resolveRetryPolicy(options.subscription.retry);
     // The server must not time out an event the runtime still holds for a retry: it would redeliver it meanwhile.
-    this.declared = groupSettings(options.subscription, requiredMessageTimeoutMs(this.retry, this.timeoutMs));
+    const declared = groupSettings(options.subscription, requiredMessageTimeoutMs(this.retry, this.timeoutMs));
+    const batch = options.readBatchSize;
+    this.declared =
+      batch === undefined
+        ? declared
+        : ({
+            ...declared,
+            settings: { ...declared.settings, readBatchSize: batch, historyBufferSize: batch * HISTORY_BUFFER_BATCHES },
+          } as GroupSettings);
     this.log = options.log.child({ group: options.subscription.group });
     this.reader = options.reader ?? new TolerantReader(options.fn, options.client, this.log, options.metrics);
   }
 
   isLive(): boolean {
     return this.live && !this.stopping;
+  }
+
+  /**
+   * Changes how many events are handled at once from now on (a read-model build that became the live
+   * version goes back to the live concurrency); the server's buffer for this process follows at the next subscribe.
+   */
+  setConcurrency(concurrency: number): void {
+    this.concurrency = concurrency;
+    this.slots.resize(concurrency);
   }
 
   start(): void {
