@@ -4,6 +4,7 @@ import { type CommitDecision, type CommitView, checkCommit } from './commit-chec
 import { type EventBodies, MemoryBodies } from './event-bodies';
 import type { Journal } from './journal';
 import { FILE_HEADER_SIZE } from './log-format';
+import { PositionIndex } from './position-index';
 import type { AppendOutcome, DeleteOutcome, ExpectedState, ProposedEvent, RecordedEvent, Store, StreamState } from './store';
 import {
   DELETED_STREAM,
@@ -76,7 +77,7 @@ export class EventStore implements Store {
   private readonly bodies: EventBodies;
   private readonly streams = new Map<string, StreamRecord>();
   /** `$all`: the position of every event by index, in order; `[0..durableCount)` are acknowledged. */
-  private readonly logPositions: number[] = [];
+  private readonly logPositions = new PositionIndex();
   private durableCount = 0;
   private durableHead: number = FILE_HEADER_SIZE;
   private nextPosition: number = FILE_HEADER_SIZE;
@@ -101,7 +102,7 @@ export class EventStore implements Store {
   constructor(options: EventStoreOptions) {
     this.journal = options.journal;
     this.now = options.now ?? Date.now;
-    const positionOf = (index: number) => this.logPositions[index]!;
+    const positionOf = (index: number) => this.logPositions.at(index);
     this.bodies = options.bodies ? options.bodies(positionOf) : new MemoryBodies();
   }
 
@@ -548,7 +549,7 @@ export class EventStore implements Store {
     let hi = this.durableCount;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.logPositions[mid]! < position) lo = mid + 1;
+      if (this.logPositions.at(mid) < position) lo = mid + 1;
       else hi = mid;
     }
     return lo;
