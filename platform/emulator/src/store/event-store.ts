@@ -24,8 +24,8 @@ import {
  */
 const RECENT_IDS_BYTES = 8 * 1024 * 1024;
 const recentIdCost = (streamId: string) => 28 + 2 * streamId.length;
-/** The remembered-ids queue drops its evicted front in one splice once it is this long (amortised O(1) per id). */
-const RECENT_QUEUE_COMPACT_AT = 65_536;
+/** The remembered-ids ring's first capacity (a power of two; it doubles when full). */
+const RECENT_RING_START = 65_536;
 /** Above any id's cost (28 + 2 * 65,535 for the longest stream name). */
 const COST_SPAN = 2 ** 18;
 const TICKS_PER_MS = 10_000n;
@@ -81,18 +81,20 @@ export class EventStore implements Store {
   private durableCount = 0;
   private durableHead: number = FILE_HEADER_SIZE;
   private nextPosition: number = FILE_HEADER_SIZE;
-  /** Event id -> `$all` index, for the ids in `recentQueue`. */
+  /** Event id -> `$all` index, for the ids in `recentRing`. */
   private readonly recentIds = new Map<string, number>();
   /**
-   * What `recentIds` remembers, oldest first from `recentHead`: the ids, and beside each its
-   * `$all` index and cost packed in one number (index * 2^18 + cost; a cost is below 2^18, an
-   * index below 2^35), in plain arrays: no object per event, as a million appends otherwise
-   * keep the young generation busy copying them. An id remembered twice is dropped with its
-   * newer entry.
+   * What `recentIds` remembers, oldest first from `recentHead` to `recentTail` (counters; the
+   * slot is the counter masked by the capacity): each id, and beside it its `$all` index and
+   * cost packed in one number (index * 2^18 + cost; a cost is below 2^18, an index below
+   * 2^35). A ring that doubles when full: no object per event and no copies once it has the
+   * size the budget needs (slicing a growing queue left megabytes of garbage per 64k ids).
+   * An id remembered twice is dropped with its newer entry.
    */
-  private recentQueue: string[] = [];
-  private recentSlots: number[] = [];
+  private recentRing: string[] = new Array<string>(RECENT_RING_START).fill('');
+  private recentSlots = new Float64Array(RECENT_RING_START);
   private recentHead = 0;
+  private recentTail = 0;
   private recentIdsBytes = 0;
   private readonly listeners = new Set<(events: readonly RecordedEvent[]) => void>();
   private waiters: PendingWaiter[] = [];
@@ -446,29 +448,44 @@ export class EventStore implements Store {
   }
 
   private rememberId(id: string, index: number, cost: number): void {
+    if (this.recentTail - this.recentHead === this.recentRing.length) this.growRecentRing();
+    const at = this.recentTail & (this.recentRing.length - 1);
     this.recentIds.set(id, index);
-    this.recentQueue.push(id);
-    this.recentSlots.push(index * COST_SPAN + cost);
+    this.recentRing[at] = id;
+    this.recentSlots[at] = index * COST_SPAN + cost;
+    this.recentTail++;
     this.recentIdsBytes += cost;
   }
 
   private forgetOldIds(): void {
-    let head = this.recentHead;
-    while (this.recentIdsBytes > RECENT_IDS_BYTES && head < this.recentQueue.length) {
-      const id = this.recentQueue[head]!;
-      const slot = this.recentSlots[head]!;
+    const mask = this.recentRing.length - 1;
+    while (this.recentIdsBytes > RECENT_IDS_BYTES && this.recentHead < this.recentTail) {
+      const at = this.recentHead & mask;
+      const id = this.recentRing[at]!;
+      const slot = this.recentSlots[at]!;
       const cost = slot % COST_SPAN;
       // The same id remembered again later belongs to that newer entry.
       if (this.recentIds.get(id) === (slot - cost) / COST_SPAN) this.recentIds.delete(id);
+      this.recentRing[at] = '';
       this.recentIdsBytes -= cost;
-      head++;
+      this.recentHead++;
     }
-    if (head >= RECENT_QUEUE_COMPACT_AT && head * 2 >= this.recentQueue.length) {
-      this.recentQueue = this.recentQueue.slice(head);
-      this.recentSlots = this.recentSlots.slice(head);
-      head = 0;
+  }
+
+  private growRecentRing(): void {
+    const count = this.recentTail - this.recentHead;
+    const mask = this.recentRing.length - 1;
+    const ring = new Array<string>(this.recentRing.length * 2).fill('');
+    const slots = new Float64Array(this.recentRing.length * 2);
+    for (let i = 0; i < count; i++) {
+      const at = (this.recentHead + i) & mask;
+      ring[i] = this.recentRing[at]!;
+      slots[i] = this.recentSlots[at]!;
     }
-    this.recentHead = head;
+    this.recentRing = ring;
+    this.recentSlots = slots;
+    this.recentHead = 0;
+    this.recentTail = count;
   }
 
   private markDurable(events: readonly RecordedEvent[]): void {
