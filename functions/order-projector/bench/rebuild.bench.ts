@@ -72,6 +72,8 @@ async function measure(kind: 'pglite' | 'postgres', connectionString: string, cl
   const scratch = await scratchDatabase(kind);
   const env = scratch.databaseUrl ? { DATABASE_URL: scratch.databaseUrl } : { PGLITE_DATA_DIR: scratch.dataDir! };
   const started = process.hrtime.bigint();
+  // The projector runs in this process (the emulator in a child): this process's CPU is the projector's.
+  const cpuAtStart = process.cpuUsage();
   const running = await startFunction(orderProjector, {
     env,
     esdbConnectionString: connectionString,
@@ -83,6 +85,8 @@ async function measure(kind: 'pglite' | 'postgres', connectionString: string, cl
   try {
     await caughtUp(client, 'order-projector', target);
     const liveSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpuLive = process.cpuUsage(cpuAtStart);
+    const cpuAtRebuild = process.cpuUsage();
     if (process.env.BENCH_DEBUG) {
       const list = (await (await fetch(`${running.url}/orders?limit=100`)).json()) as { items: unknown[] };
       process.stderr.write(`live done after ${liveSeconds}s; orders page ${list.items.length}\n`);
@@ -101,7 +105,14 @@ async function measure(kind: 'pglite' | 'postgres', connectionString: string, cl
     }
     const v1b = status.generations.find((g) => g.label === 'v1b')!;
     const rebuildSeconds = (Date.parse(v1b.switchedAt!) - Date.parse(v1b.startedAt)) / 1000;
-    return { live: EVENTS / liveSeconds, rebuild: EVENTS / rebuildSeconds };
+    const cpuRebuild = process.cpuUsage(cpuAtRebuild);
+    const msPerEvent = (cpu: NodeJS.CpuUsage) => (cpu.user + cpu.system) / 1000 / EVENTS;
+    return {
+      live: EVENTS / liveSeconds,
+      rebuild: EVENTS / rebuildSeconds,
+      liveCpu: msPerEvent(cpuLive),
+      rebuildCpu: msPerEvent(cpuRebuild),
+    };
   } finally {
     await running.close();
     await scratch.drop();
@@ -119,9 +130,12 @@ async function main(): Promise<void> {
     try {
       await seedOrders(client, ORDERS);
       const target = await lastPosition(client);
-      const { live, rebuild } = await measure(kind, emulator.connectionString, client, target);
+      const { live, rebuild, liveCpu, rebuildCpu } = await measure(kind, emulator.connectionString, client, target);
       ratios.push(rebuild / live);
-      lines.push(`${kind.padEnd(8)}  ${fmt(live).padStart(14)}  ${fmt(rebuild).padStart(17)}  ${(rebuild / live).toFixed(2).padStart(5)}`);
+      lines.push(
+        `${kind.padEnd(8)}  ${fmt(live).padStart(14)}  ${fmt(rebuild).padStart(17)}  ${(rebuild / live).toFixed(2).padStart(5)}  ` +
+          `${liveCpu.toFixed(3).padStart(13)}  ${rebuildCpu.toFixed(3).padStart(16)}`,
+      );
     } finally {
       await client.dispose();
       await emulator.stop();
@@ -132,7 +146,7 @@ async function main(): Promise<void> {
       `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, load average ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')}\n\n` +
-      'database  live events/s  rebuild events/s  ratio\n' +
+      'database  live events/s  rebuild events/s  ratio  live CPU ms/ev  rebuild CPU ms/ev\n' +
       `${lines.join('\n')}\n\n` +
       `rebuild/live ratio: ${Math.min(...ratios).toFixed(2)}\n`,
   );
