@@ -11,8 +11,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BACKWARDS, END, EventStoreDBClient, jsonEvent, START } from '@eventstore/db-client';
+import { EventStoreDBClient, jsonEvent, START } from '@eventstore/db-client';
 import { startChild, stop } from '../src/testing/child-emulator';
+import { linksIn } from './links';
 
 /** One append run: long enough to smooth out group-commit and GC noise. */
 const RUN_MS = 2_000;
@@ -36,23 +37,6 @@ interface Child {
   readonly connectionString: string;
   /** Events appended to it so far, warm-ups included: with `system`, the links `$ce-bench` should end up with. */
   appended: number;
-}
-
-/**
- * Links in `stream`: its last revision + 1. The read runs to its end: leaving it with `return`
- * after the server has already ended it leaves the client's call unfinished, and dispose() waits
- * for it forever (read-abandoned.int.test.ts).
- */
-async function linksIn(client: EventStoreDBClient, stream: string): Promise<number> {
-  let links = 0;
-  try {
-    for await (const e of client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
-      links = Number(e.event!.revision) + 1;
-    }
-  } catch {
-    return 0;
-  }
-  return links;
 }
 
 /** Waits until a `system` emulator has linked everything appended to it (a `none` one has nothing to do). */

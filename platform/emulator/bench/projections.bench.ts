@@ -6,8 +6,9 @@
 // long the projections took to catch up: events per second until the last link was in
 // `$ce-<category>`. Prints a table, then one line per figure, then the on/off ratio.
 import * as os from 'node:os';
-import { BACKWARDS, END, EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
+import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { startChild, stop } from '../src/testing/child-emulator';
+import { linksIn } from './links';
 
 const RUN_MS = 2_000;
 const RUNS = 3;
@@ -23,23 +24,6 @@ interface RunResult {
   readonly appendRate: number;
   /** Events per second until every link was written; undefined with projections off. */
   readonly linkedRate: number | undefined;
-}
-
-/**
- * Links in `stream`: its last revision + 1. The read runs to its end: leaving it with `return`
- * after the server has already ended it leaves the client's call unfinished, and dispose() waits
- * for it forever (read-abandoned.int.test.ts).
- */
-async function linksIn(client: EventStoreDBClient, stream: string): Promise<number> {
-  let links = 0;
-  try {
-    for await (const e of client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
-      links = Number(e.event!.revision) + 1;
-    }
-  } catch {
-    return 0;
-  }
-  return links;
 }
 
 async function run(connectionString: string, category: string, projections: boolean): Promise<RunResult> {
