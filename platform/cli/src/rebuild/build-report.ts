@@ -1,20 +1,7 @@
-/** A build as `GET /read-model` reports it (the runtime's BuildProgress, as JSON). */
-export interface BuildView {
-  readonly label: string;
-  readonly version: number;
-  readonly purpose: 'serve' | 'verify';
-  readonly state: string;
-  readonly group: string;
-  readonly startedAt: string;
-  readonly replayed: number;
-  readonly total?: number;
-  readonly lag?: number;
-  readonly ratePerSecond: number;
-  readonly etaSeconds?: number;
-  readonly parked: number;
-  readonly acceptParked: boolean;
-  readonly message?: string;
-}
+import type { BuildProgress } from '@spillway/runtime';
+
+/** A build as `GET /read-model` reports it: the runtime's BuildProgress is already plain JSON. */
+export type BuildView = BuildProgress;
 
 /** A generation row of `GET /read-model`. */
 export interface GenerationView {
