@@ -4,6 +4,7 @@ import { EventStoreDBClient } from '@eventstore/db-client';
 import { type Emulator, startEmulator } from '@spillway/emulator';
 import type { ReadModelStatus } from '@spillway/runtime';
 import { seedOrders } from '../src/testing/order-log';
+import { eventually as eventuallyWithin } from '../src/testing/rebuild-probes';
 import { type ScratchDatabase, scratchDatabase } from '../src/testing/scratch-database';
 import { type FunctionProcess, startFunctionProcess } from './support/function-process';
 
@@ -14,20 +15,8 @@ const repoRoot = join(__dirname, '..', '..', '..');
 
 jest.setTimeout(300_000);
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = BUILD_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`, { cause: last });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = BUILD_MS): Promise<T> =>
+  eventuallyWithin(what, probe, timeoutMs);
 
 async function status(url: string): Promise<ReadModelStatus> {
   return (await (await fetch(`${url}/read-model`)).json()) as ReadModelStatus;
