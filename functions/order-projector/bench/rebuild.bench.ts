@@ -2,10 +2,9 @@
 // throughput on the same events, in the same run, for PGlite and PostgreSQL. Live: the first version
 // consumes the seeded log as a fresh projector would. Rebuild: `POST /read-model/rebuild` builds v1b
 // beside it, timed from its start to the switch. Prints both rates and, last, `rebuild/live ratio: X`.
-import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { BACKWARDS, END, EventStoreDBClient } from '@eventstore/db-client';
+import { startChild, stop } from '@spillway/emulator/src/testing/child-emulator';
 import { type ReadModelStatus, startFunction } from '@spillway/runtime';
 import orderProjector from '../src/index';
 import { seedOrders } from '../src/testing/order-log';
@@ -16,28 +15,6 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const ORDERS = Math.ceil(EVENTS / 2);
 const POLL_MS = 200;
 const KINDS = (process.env.BENCH_KINDS ?? 'pglite,postgres').split(',') as ('pglite' | 'postgres')[];
-
-async function startEmulatorProcess(): Promise<{ connectionString: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, '../../../platform/runtime/bench/emulator-child.ts')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const connectionString = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (chunk) => {
-      text += chunk;
-      if (text.includes('\n')) resolve(text.split('\n')[0]!.trim());
-    });
-    child.once('exit', (code) => reject(new Error(`emulator exited with ${code}`)));
-  });
-  return {
-    connectionString,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -125,7 +102,8 @@ async function main(): Promise<void> {
   const ratios: number[] = [];
   for (const kind of KINDS) {
     // A fresh emulator per kind: each projector's first version reads the whole log from the start.
-    const emulator = await startEmulatorProcess();
+    // In its own process, so it does not share the measured projector's event loop.
+    const emulator = await startChild('--mem');
     const client = EventStoreDBClient.connectionString(emulator.connectionString);
     try {
       await seedOrders(client, ORDERS);
@@ -138,7 +116,7 @@ async function main(): Promise<void> {
       );
     } finally {
       await client.dispose();
-      await emulator.stop();
+      await stop(emulator.child);
     }
   }
   process.stdout.write(
