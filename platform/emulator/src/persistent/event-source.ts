@@ -1,4 +1,5 @@
 import { compileLinearRegex } from '../filters/linear-regex';
+import { LINK_TYPE, linkTarget } from '../store/links';
 import type { RecordedEvent, Store } from '../store/store';
 import type { ResolvedEvent } from './messages';
 import type { SourceKind } from './position';
@@ -65,16 +66,8 @@ export class EventSource {
   }
 
   resolve(record: RecordedEvent): ResolvedEvent {
-    if (!this.resolveLinkTos || record.type !== '$>') return { event: record, link: undefined, original: record };
-    const text = Buffer.from(record.data).toString('utf8');
-    const at = text.indexOf('@');
-    const revision = text.slice(0, at);
-    let event: RecordedEvent | undefined;
-    if (at > 0 && /^\d+$/.test(revision)) {
-      const found = this.store.readStream(text.slice(at + 1), BigInt(revision), 'forwards', 1n)[0];
-      if (found !== undefined && found.revision === BigInt(revision)) event = found;
-    }
-    return { event, link: record, original: record };
+    if (!this.resolveLinkTos || record.type !== LINK_TYPE) return { event: record, link: undefined, original: record };
+    return { event: linkTarget(this.store, record), link: record, original: record };
   }
 
   read(from: bigint, count: number): SourceRead {

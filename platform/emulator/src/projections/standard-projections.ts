@@ -3,14 +3,13 @@
  * record: what each one emits for it. Each rule follows the server's handler of the same
  * name in src/EventStore.Projections.Core/Standard/ (EventStore/EventStore).
  */
+import { LINK_TYPE } from '../store/links';
 import type { RecordedEvent } from '../store/store';
 import { DELETED_STREAM, parseLimits } from '../store/stream-metadata';
 
 export const SYSTEM_PROJECTIONS = ['$by_category', '$by_event_type', '$streams', '$stream_by_category'] as const;
 export type SystemProjectionName = (typeof SYSTEM_PROJECTIONS)[number];
 
-/** SystemEventTypes.LinkTo: a link's data is `<revision>@<stream>`. */
-export const LINK_TYPE = '$>';
 /** SystemEventTypes.StreamReference: `$stream_by_category` writes the stream's name as data. */
 export const STREAM_REFERENCE_TYPE = '$@';
 const STREAM_DELETED_TYPE = '$streamDeleted';

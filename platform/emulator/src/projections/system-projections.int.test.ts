@@ -180,6 +180,60 @@ describe.each(modes)('system projections (%s)', (_mode, optionsOf) => {
     }, 'the tombstone in $et-$deleted');
     expect(deleted.link?.metadata).toMatchObject({ $deleted: -1 });
   });
+
+  test('links to deleted events (soft-deleted, tombstoned, past $maxCount) keep only the link in reads, catch-up and persistent subscriptions', async () => {
+    const cat = category();
+    await client.appendToStream(`${cat}-soft`, placed(1));
+    await client.appendToStream(`${cat}-hard`, placed(2));
+    await client.appendToStream(`${cat}-trunc`, [placed(3), placed(4)]);
+    await client.appendToStream(`${cat}-kept`, placed(5));
+    await readCount(client, `$ce-${cat}`, 5);
+    await client.deleteStream(`${cat}-soft`);
+    await client.tombstoneStream(`${cat}-hard`);
+    await client.setStreamMetadata(`${cat}-trunc`, { maxCount: 1 });
+    // The soft delete's `$metadata` and the tombstone are linked too (with `$deleted`); the $maxCount change is not a deletion.
+    await readCount(client, `$ce-${cat}`, 7);
+    const describe = (e: ResolvedEvent) =>
+      e.event === undefined
+        ? `unresolved ${Buffer.from(e.link!.data as Uint8Array).toString('utf8')}`
+        : `${e.event.streamId}@${e.event.revision}${e.link ? '' : ' (no link)'}`;
+    // As the server's ResolveLinkToEvent: a target its ReadEvent cannot return (NoStream after a soft delete,
+    // StreamDeleted, NotFound past $maxCount) gives ResolvedEvent.ForFailedResolvedLink: the link, no event.
+    const expected = [
+      `unresolved 0@${cat}-soft`,
+      `unresolved 0@${cat}-hard`,
+      `unresolved 0@${cat}-trunc`,
+      `${cat}-trunc@1`,
+      `${cat}-kept@0`,
+      `$$${cat}-soft@0`,
+      `unresolved ${(2n ** 63n - 1n).toString()}@${cat}-hard`,
+    ];
+    expect((await readResolved(client, `$ce-${cat}`)).map(describe)).toEqual(expected);
+
+    const caughtUp: string[] = [];
+    const subscription = client.subscribeToStream(`$ce-${cat}`, { fromRevision: START, resolveLinkTos: true });
+    for await (const e of subscription) {
+      caughtUp.push(describe(e));
+      if (caughtUp.length === expected.length) break;
+    }
+    await subscription.unsubscribe();
+    expect(caughtUp).toEqual(expected);
+
+    await client.createPersistentSubscriptionToStream(
+      `$ce-${cat}`,
+      'deleted',
+      persistentSubscriptionToStreamSettingsFromDefaults({ resolveLinkTos: true, startFrom: START }),
+    );
+    const persistent = client.subscribeToPersistentSubscriptionToStream(`$ce-${cat}`, 'deleted');
+    const delivered: string[] = [];
+    for await (const e of persistent) {
+      delivered.push(describe(e));
+      await persistent.ack(e);
+      if (delivered.length === expected.length) break;
+    }
+    await persistent.unsubscribe();
+    expect(delivered).toEqual(expected);
+  });
 });
 
 describe('system projections across a durable restart', () => {

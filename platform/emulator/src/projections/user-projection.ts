@@ -8,9 +8,10 @@
  * or transient projection stops (Completed) at the end of the log.
  */
 import { randomUUID } from 'node:crypto';
+import { LINK_TYPE, linkTarget } from '../store/links';
 import type { ProposedEvent, RecordedEvent, Store } from '../store/store';
 import { type ProjectionEvent, ProjectionFault, ProjectionSandbox } from './js/sandbox';
-import { categoryOf, LINK_TYPE, passesSource } from './standard-projections';
+import { categoryOf, passesSource } from './standard-projections';
 
 export type ProjectionMode = 'Continuous' | 'OneTime' | 'Transient';
 export type RunStatus = 'Stopped' | 'Running' | 'Faulted' | 'Completed';
@@ -172,20 +173,11 @@ export class UserProjection {
     if (source.kind === 'streams') {
       if (!source.streams.includes(record.streamId)) return undefined;
       // A stream of links (`$ce-order`) is read with its links resolved, as fromStream does.
-      return record.type === LINK_TYPE && !definition.includeLinks ? this.resolve(record) : record;
+      return record.type === LINK_TYPE && !definition.includeLinks ? linkTarget(this.store, record) : record;
     }
     if (!passesSource(record, definition.includeLinks)) return undefined;
     if (source.kind === 'category' && categoryOf(record.streamId) !== source.category) return undefined;
     return record;
-  }
-
-  private resolve(link: RecordedEvent): RecordedEvent | undefined {
-    const text = decoder.decode(link.data);
-    const at = text.indexOf('@');
-    if (at <= 0) return undefined;
-    const revision = BigInt(text.slice(0, at));
-    const [target] = this.store.readStream(text.slice(at + 1), revision, 'forwards', 1n);
-    return target?.revision === revision ? target : undefined;
   }
 
   private async handle(record: RecordedEvent): Promise<void> {

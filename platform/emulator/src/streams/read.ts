@@ -9,6 +9,7 @@ import { type ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_
 import type * as grpc from '@grpc/grpc-js';
 import { type AccessControl, OPEN_ACCESS } from '../server/access-control';
 import { errors } from '../server/errors';
+import { LINK_TYPE, linkTarget } from '../store/links';
 import type { RecordedEvent, Store } from '../store/store';
 import { toRpcError } from './append';
 import { BadRequest, streamIdentifier } from './convert';
@@ -47,21 +48,6 @@ export function handleRead(store: Store, track: (output: Output<ReadMessage>) =>
       )
       .finally(untrack);
   };
-}
-
-/** EventStoreDB's link event type: its data is `<revision>@<stream>` (SystemEventTypes.LinkTo). */
-const LINK_TYPE = '$>';
-
-/** The event a link points to, if it can be read (not deleted, truncated or tombstoned). */
-function linkTarget(store: Store, link: RecordedEvent): RecordedEvent | undefined {
-  const text = Buffer.from(link.data.buffer, link.data.byteOffset, link.data.byteLength).toString('utf8');
-  const match = /^(\d+)@(.+)$/s.exec(text);
-  if (!match) return undefined;
-  const revision = BigInt(match[1]!);
-  const stream = match[2]!;
-  if (store.streamState(stream).tombstoned) return undefined;
-  const [target] = store.readStream(stream, revision, 'forwards', 1n);
-  return target?.revision === revision ? target : undefined;
 }
 
 function eventMessage(store: Store, event: RecordedEvent, plan: ReadPlan): Buffer {
