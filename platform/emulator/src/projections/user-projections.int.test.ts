@@ -171,6 +171,50 @@ describe.each(modes)('user-defined projections (%s)', (_mode, optionsOf) => {
     expect((await client.appendToStream(`${cat}-2`, event('Fine'))).success).toBe(true);
   });
 
+  test('fromAll, fromStream of a $ce- stream (links resolved), fromStreams, partitionBy and filterBy', async () => {
+    const cat = `src${unique()}`;
+    const type = `Sold${unique()}`;
+    const sold = (region: string, amount: number) => event(type, { region, amount });
+    await client.createProjection(`all-${cat}`, `fromAll().when({ $init: () => ({ n: 0 }), ${type}: (s) => { s.n += 1; } })`);
+    await client.createProjection(
+      `ce-${cat}`,
+      `fromStream('$ce-${cat}').when({ $init: () => ({ seen: [] }), $any: (s, e) => { s.seen.push(e.streamId + '@' + e.sequenceNumber + ' via ' + e.linkMetadata.$o); } })`,
+    );
+    await client.createProjection(
+      `two-${cat}`,
+      `fromStreams(['${cat}-1', '${cat}-2']).when({ $init: () => ({ n: 0 }), $any: (s) => { s.n += 1; } })`,
+    );
+    await client.createProjection(
+      `regions-${cat}`,
+      `fromCategory('${cat}').partitionBy((e) => e.data.region).when({
+        $init: () => ({ total: 0 }),
+        ${type}: (s, e) => { s.total += e.data.amount; },
+      }).filterBy((s) => s.total > 5)`,
+    );
+    await client.appendToStream(`${cat}-1`, [sold('north', 4), sold('south', 2)]);
+    await client.appendToStream(`${cat}-2`, sold('north', 3));
+    await client.appendToStream(`${cat}-3`, sold('south', 1));
+    await client.appendToStream(`else${unique()}-1`, sold('north', 100));
+
+    expect(await stateWhen<{ n: number }>(client, `all-${cat}`, (s) => s.n === 5)).toEqual({ n: 5 });
+    const seen = await stateWhen<{ seen: string[] }>(client, `ce-${cat}`, (s) => s.seen.length === 4);
+    expect(seen.seen).toEqual([`${cat}-1@0 via ${cat}-1`, `${cat}-1@1 via ${cat}-1`, `${cat}-2@0 via ${cat}-2`, `${cat}-3@0 via ${cat}-3`]);
+    expect(await stateWhen<{ n: number }>(client, `two-${cat}`, (s) => s.n === 3)).toEqual({ n: 3 });
+    expect(await stateWhen<{ total: number }>(client, `regions-${cat}`, (s) => s.total === 7, 'north')).toEqual({ total: 7 });
+    expect(await stateWhen<{ total: number }>(client, `regions-${cat}`, (s) => s.total === 3, 'south')).toEqual({ total: 3 });
+    // filterBy: a partition whose state fails the filter has no result.
+    expect(await client.getProjectionResult(`regions-${cat}`, { partition: 'north' })).toEqual({ total: 7 });
+    expect(await client.getProjectionResult(`regions-${cat}`, { partition: 'south' })).toBeNull();
+  });
+
+  test('a query whose top level never returns is Faulted by the compilation budget', async () => {
+    const name = `spin-${unique()}`;
+    await client.createProjection(name, 'for (;;) {} fromAll().when({})');
+    const details = await statusWhen(client, name, 'Faulted');
+    expect(details.stateReason).toMatch(/timed out/i);
+    expect((await client.appendToStream(`after${unique()}-1`, event('Fine'))).success).toBe(true);
+  });
+
   test('disable, enable, update, reset and delete', async () => {
     const cat = `ops${unique()}`;
     const name = `ops-${cat}`;
@@ -220,7 +264,10 @@ test('a continuous projection survives a restart of a durable node in the middle
         return all.length >= 5 ? all : undefined;
       }, 'five links');
       expect(links.map((e) => e.event?.revision)).toEqual([0n, 1n, 2n, 3n, 4n]);
-      expect((await client.getProjectionStatus(name)).projectionStatus).toBe('Running');
+      const details = await client.getProjectionStatus(name);
+      expect(details.projectionStatus).toBe('Running');
+      // Continued from its checkpoint ($projections-<name>-checkpoint, written as it stopped): only the two new events were handled.
+      expect(details.eventsProcessedAfterRestart).toBe(2n);
     } finally {
       await client.dispose();
       await emulator.close();
