@@ -209,10 +209,10 @@ export function createProjectionsModule(
       if (isSystem(name) && !manager.has(name)) return new StateResp().setState(jsonValue(undefined));
       return new StateResp().setState(jsonValue(manager.state(name, request.getOptions()!.getPartition())));
     }),
-    result: unary<ResultReq, ResultResp>((request) => {
+    result: unary<ResultReq, ResultResp>(async (request) => {
       const name = required(request.getOptions()?.getName());
       if (isSystem(name) && !manager.has(name)) return new ResultResp().setResult(jsonValue(undefined));
-      return new ResultResp().setResult(jsonValue(manager.result(name, request.getOptions()!.getPartition())));
+      return new ResultResp().setResult(jsonValue(await manager.result(name, request.getOptions()!.getPartition())));
     }),
     restartSubsystem: unary<Empty, Empty>(async () => {
       await manager.restart();

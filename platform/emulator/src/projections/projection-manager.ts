@@ -89,6 +89,7 @@ export class ProjectionManager {
     const entry = this.get(name);
     const wasRunning = entry.projection.status === 'Running';
     await entry.projection.stop();
+    entry.projection.dispose();
     const config: ProjectionConfig = { ...entry.projection.config, query, emitEnabled: emitEnabled ?? entry.projection.config.emitEnabled };
     const projection = new UserProjection(this.store, config);
     this.projections.set(name, { projection, enabled: entry.enabled });
@@ -129,6 +130,7 @@ export class ProjectionManager {
       throw new ProjectionOperationError("Cannot delete a projection that hasn't been stopped or faulted.");
     }
     this.projections.delete(name);
+    entry.projection.dispose();
     if (entry.projection.config.mode !== 'Transient') {
       await this.append(REGISTRY, '$ProjectionDeleted', encoder.encode(name), 'application/octet-stream');
       await this.deleteIfPresent(definitionStream(name));
@@ -159,7 +161,7 @@ export class ProjectionManager {
     return this.get(name).projection.stateOf(partition);
   }
 
-  result(name: string, partition: string): string | undefined {
+  result(name: string, partition: string): Promise<string | undefined> {
     return this.get(name).projection.resultOf(partition);
   }
 
@@ -174,8 +176,14 @@ export class ProjectionManager {
     this.load();
   }
 
+  /** Stops every projection (checkpointed) and ends their workers. */
   async close(): Promise<void> {
-    await Promise.all([...this.projections.values()].map((e) => e.projection.stop(true)));
+    await Promise.all(
+      [...this.projections.values()].map(async (e) => {
+        await e.projection.stop(true);
+        e.projection.dispose();
+      }),
+    );
   }
 
   private requireEnabled(): void {

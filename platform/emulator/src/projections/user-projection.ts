@@ -72,34 +72,33 @@ export class UserProjection {
     return this.states.get(partition);
   }
 
-  resultOf(partition: string): string | undefined {
+  async resultOf(partition: string): Promise<string | undefined> {
     const state = this.states.get(partition);
     if (state === undefined || !this.sandbox) return state;
     try {
-      return this.sandbox.result(state);
+      return await this.sandbox.result(state);
     } catch {
       return state;
     }
   }
 
-  /** Starts (or resumes from the last checkpoint). */
+  /** Starts (or resumes from the last checkpoint): compiles the query in a worker of its own, then runs. */
   start(): void {
     if (this.status === 'Running') return;
     this.stopping = false;
     this.reason = '';
-    try {
-      this.sandbox = new ProjectionSandbox(this.config.query, this.config.name);
-      this.restore();
-    } catch (error) {
-      this.fault(error);
-      return;
-    }
     this.status = 'Running';
     this.unsubscribe = this.store.onAppended(() => {
       this.dirty = true;
       this.wake?.();
     });
-    this.running = this.run();
+    this.running = this.compileAndRun();
+  }
+
+  /** Ends the query's worker (a stopped projection keeps it to answer for its result until then). */
+  dispose(): void {
+    this.sandbox?.close();
+    this.sandbox = undefined;
   }
 
   /** Stops after the event in progress; with `checkpoint`, writes the state and position first. */
@@ -137,6 +136,18 @@ export class UserProjection {
   private fault(error: unknown): void {
     this.status = 'Faulted';
     this.reason = error instanceof Error ? error.message : String(error);
+  }
+
+  private async compileAndRun(): Promise<void> {
+    try {
+      this.dispose();
+      this.sandbox = await ProjectionSandbox.compile(this.config.query, this.config.name);
+      this.restore();
+    } catch (error) {
+      this.fault(error);
+      return;
+    }
+    await this.run();
   }
 
   private async run(): Promise<void> {
@@ -186,9 +197,9 @@ export class UserProjection {
     const definition = this.sandbox!.definition;
     if (definition.handledTypes !== undefined && !definition.handledTypes.includes(event.type)) return;
     const envelope = envelopeOf(event, record);
-    const partition = definition.partitioning === 'none' ? '' : this.sandbox!.partitionOf({ ...envelope, partition: '' });
-    const before = this.states.get(partition) ?? this.sandbox!.initialState();
-    const processed = this.sandbox!.process(before, { ...envelope, partition });
+    const partition = definition.partitioning === 'none' ? '' : await this.sandbox!.partitionOf({ ...envelope, partition: '' });
+    const before = this.states.get(partition) ?? (await this.sandbox!.initialState());
+    const processed = await this.sandbox!.process(before, { ...envelope, partition });
     this.states.set(partition, processed.state);
     this.eventsProcessed++;
     const writes = new Map<string, ProposedEvent[]>();
@@ -213,7 +224,7 @@ export class UserProjection {
           id: randomUUID(),
           type: RESULT_TYPE,
           contentType: 'application/json',
-          data: encoder.encode(this.sandbox!.result(processed.state)),
+          data: encoder.encode(await this.sandbox!.result(processed.state)),
           metadata: encoder.encode(JSON.stringify({ $v: '1:-1:1:1', $c: Number(record.position), $p: Number(record.position) })),
         });
       }

@@ -152,7 +152,7 @@ describe.each(modes)('user-defined projections (%s)', (_mode, optionsOf) => {
     ]);
   });
 
-  test('a projection that throws is Faulted with its message; one stuck in a loop is stopped by its time budget', async () => {
+  test('a projection that throws is Faulted with its message; one stuck in a loop (also in a promise callback) is stopped by its time budget', async () => {
     const cat = `bad${unique()}`;
     await client.createProjection(
       `thrower-${cat}`,
@@ -160,6 +160,12 @@ describe.each(modes)('user-defined projections (%s)', (_mode, optionsOf) => {
     );
     await client.createProjection(`looper-${cat}`, `fromCategory('${cat}').when({ Boom: () => { for (;;) {} } })`);
     await client.createProjection(`escaper-${cat}`, `fromCategory('${cat}').when({ Boom: () => { process.exit(1); } })`);
+    // Loops queued as promise callbacks (or after an await) are stopped too: they run in the projection's worker, not on the node's loop.
+    await client.createProjection(
+      `deferrer-${cat}`,
+      `fromCategory('${cat}').when({ Boom: () => { Promise.resolve().then(() => { for (;;) {} }); } })`,
+    );
+    await client.createProjection(`awaiter-${cat}`, `fromCategory('${cat}').when({ Boom: async () => { await null; for (;;) {} } })`);
     await client.appendToStream(`${cat}-1`, event('Boom'));
     const thrown = await statusWhen(client, `thrower-${cat}`, 'Faulted');
     expect(thrown.stateReason).toContain('cannot digest 42');
@@ -168,6 +174,10 @@ describe.each(modes)('user-defined projections (%s)', (_mode, optionsOf) => {
     // No Node API inside the sandbox: the projection faults, the node keeps serving.
     const escaped = await statusWhen(client, `escaper-${cat}`, 'Faulted');
     expect(escaped.stateReason).toContain('process is not defined');
+    const deferred = await statusWhen(client, `deferrer-${cat}`, 'Faulted');
+    expect(deferred.stateReason).toMatch(/timed out/i);
+    const awaited = await statusWhen(client, `awaiter-${cat}`, 'Faulted');
+    expect(awaited.stateReason).toMatch(/timed out/i);
     expect((await client.appendToStream(`${cat}-2`, event('Fine'))).success).toBe(true);
   });
 

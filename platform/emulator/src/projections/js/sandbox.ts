@@ -8,11 +8,23 @@
  * no `require`, `process` or timers, no `eval`; every call into it has a time budget (the
  * server's ProjectionCompilationTimeout, 500 ms, and ProjectionExecutionTimeout, 250 ms).
  * Values cross the boundary as JSON text, so nothing of the host leaks in or out.
+ *
+ * The context lives in a worker thread of its own, one per projection. The vm's budget only
+ * covers the synchronous call: promise callbacks the query queues (`Promise.resolve().then`,
+ * `async` handlers) and finalizers run afterwards, on the thread's own loop. In the node's
+ * thread such a callback that never returns would stop the whole emulator; in the worker, the
+ * host's watchdog ends the thread and the projection faults. (`microtaskMode: 'afterEvaluate'`
+ * would bring the callbacks under the vm's budget, but a timeout inside one aborts Node when
+ * async hooks are in use, e.g. by AsyncLocalStorage: nodejs/node#38503.)
  */
-import * as vm from 'node:vm';
+import { Worker } from 'node:worker_threads';
 
 export const COMPILATION_TIMEOUT_MS = 500;
 export const EXECUTION_TIMEOUT_MS = 250;
+/** How long past a call's budget the host waits for its answer before it ends the worker. */
+const WATCHDOG_GRACE_MS = 1_000;
+/** The worker's heap: a query that allocates without bound faults instead of exhausting the node. */
+const HEAP_LIMIT_MB = 128;
 
 export type SourceDefinition =
   | { readonly kind: 'all' }
@@ -136,69 +148,166 @@ function __result(stateJson) {
 }
 `;
 
-export class ProjectionSandbox {
-  readonly definition: QueryDefinition;
-  private readonly context: vm.Context;
-  private readonly calls = new Map<string, vm.Script>();
+/**
+ * The worker's side, plain JavaScript (evaluated as such, so it needs no TypeScript loader):
+ * one context, compiled once, then one call per message. Each answer goes out once the promise
+ * callbacks the call queued have run, so a callback that never returns leaves the call
+ * unanswered and the watchdog ends the worker.
+ */
+const WORKER = `
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const vm = require('node:vm');
+const context = vm.createContext(Object.create(null), { name: workerData.name, codeGeneration: { strings: false, wasm: false } });
+const scripts = new Map();
+// Errors thrown inside the context are not this realm's Errors: read their message by shape.
+const messageOf = (error) => (typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error));
+const run = (script, timeout) => script.runInContext(context, { timeout, breakOnSigint: false });
+function call(expression, args, timeout) {
+  for (const key of Object.keys(args)) context[key] = args[key];
+  let script = scripts.get(expression);
+  if (!script) {
+    script = new vm.Script(expression);
+    scripts.set(expression, script);
+  }
+  const out = run(script, timeout);
+  if (typeof out !== 'string') throw new Error('The projection returned ' + typeof out + ' instead of JSON.');
+  return out;
+}
+function compile(query, filename, timeout) {
+  run(new vm.Script(workerData.prelude), timeout);
+  let script;
+  try {
+    script = new vm.Script(query, { filename });
+  } catch (error) {
+    throw new Error('Compilation error: ' + messageOf(error));
+  }
+  run(script, timeout);
+  return call('__describe()', {}, timeout);
+}
+parentPort.on('message', (m) => {
+  let reply;
+  try {
+    reply = { id: m.id, value: m.op === 'compile' ? compile(m.query, m.filename, m.timeout) : call(m.expression, m.args, m.timeout) };
+  } catch (error) {
+    reply = { id: m.id, error: messageOf(error) };
+  }
+  setImmediate(() => parentPort.postMessage(reply));
+});
+`;
 
-  /** Compiles and runs the query's top level (which declares the projection); throws a ProjectionFault on bad code. */
-  constructor(query: string, name: string) {
-    this.context = vm.createContext(Object.create(null), {
-      name: `projection ${name}`,
-      codeGeneration: { strings: false, wasm: false },
+type Request =
+  | { readonly op: 'compile'; readonly query: string; readonly filename: string; readonly timeout: number }
+  | { readonly op: 'call'; readonly expression: string; readonly args: Record<string, string>; readonly timeout: number };
+
+interface Reply {
+  readonly id: number;
+  readonly value?: string;
+  readonly error?: string;
+}
+
+/** The host's side of one projection's worker: requests with a watchdog each, and the worker's end. */
+class WorkerHost {
+  private readonly worker: Worker;
+  private nextId = 0;
+  private readonly pending = new Map<
+    number,
+    { readonly resolve: (value: string) => void; readonly reject: (error: Error) => void; readonly timer: NodeJS.Timeout }
+  >();
+  private failure: string | undefined;
+
+  constructor(name: string) {
+    this.worker = new Worker(WORKER, {
+      eval: true,
+      workerData: { name: `projection ${name}`, prelude: PRELUDE },
+      resourceLimits: { maxOldGenerationSizeMb: HEAP_LIMIT_MB },
     });
-    this.run(new vm.Script(PRELUDE), COMPILATION_TIMEOUT_MS);
-    let script: vm.Script;
-    try {
-      script = new vm.Script(query, { filename: `${name}.js` });
-    } catch (error) {
-      throw new ProjectionFault(`Compilation error: ${messageOf(error)}`);
+    // The node's lifetime is not the projections' business: close() ends the workers.
+    this.worker.unref();
+    this.worker.on('message', (reply: Reply) => {
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
+      this.pending.delete(reply.id);
+      clearTimeout(waiting.timer);
+      if (reply.error !== undefined) waiting.reject(new ProjectionFault(reply.error));
+      else waiting.resolve(reply.value!);
+    });
+    // e.g. ERR_WORKER_OUT_OF_MEMORY past the heap limit.
+    this.worker.on('error', (error: Error) => this.fail(error.message));
+    this.worker.on('exit', () => this.fail('The projection runtime stopped.'));
+  }
+
+  request(request: Request): Promise<string> {
+    if (this.failure !== undefined) return Promise.reject(new ProjectionFault(this.failure));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => this.fail(`Script execution timed out after ${request.timeout}ms`),
+        request.timeout + WATCHDOG_GRACE_MS,
+      );
+      timer.unref();
+      this.pending.set(id, { resolve, reject, timer });
+      this.worker.postMessage({ ...request, id });
+    });
+  }
+
+  close(): void {
+    this.fail('The projection was stopped.');
+  }
+
+  /** The first reason wins; every call waiting and every later one fails with it. */
+  private fail(reason: string): void {
+    if (this.failure === undefined) this.failure = reason;
+    for (const waiting of this.pending.values()) {
+      clearTimeout(waiting.timer);
+      waiting.reject(new ProjectionFault(this.failure));
     }
-    this.run(script, COMPILATION_TIMEOUT_MS);
-    this.definition = JSON.parse(this.call('__describe()', {}, COMPILATION_TIMEOUT_MS)) as QueryDefinition;
-  }
-
-  initialState(): string {
-    return this.call('__init()', {}, EXECUTION_TIMEOUT_MS);
-  }
-
-  partitionOf(event: ProjectionEvent): string {
-    return this.call('__partitionOf(__a)', { __a: JSON.stringify(event) }, EXECUTION_TIMEOUT_MS);
-  }
-
-  process(state: string, event: ProjectionEvent): Processed {
-    const out = this.call('__process(__a, __b)', { __a: state, __b: JSON.stringify(event) }, EXECUTION_TIMEOUT_MS);
-    return JSON.parse(out) as Processed;
-  }
-
-  /** The state through `transformBy` / `filterBy` (JSON text; `null` when filtered out). */
-  result(state: string): string {
-    return this.call('__result(__a)', { __a: state }, EXECUTION_TIMEOUT_MS);
-  }
-
-  private call(expression: string, args: Record<string, string>, timeout: number): string {
-    for (const [key, value] of Object.entries(args)) this.context[key] = value;
-    let script = this.calls.get(expression);
-    if (!script) {
-      script = new vm.Script(expression);
-      this.calls.set(expression, script);
-    }
-    const out = this.run(script, timeout);
-    if (typeof out !== 'string') throw new ProjectionFault(`The projection returned ${typeof out} instead of JSON.`);
-    return out;
-  }
-
-  private run(script: vm.Script, timeout: number): unknown {
-    try {
-      return script.runInContext(this.context, { timeout, breakOnSigint: false });
-    } catch (error) {
-      throw new ProjectionFault(messageOf(error));
-    }
+    this.pending.clear();
+    void this.worker.terminate();
   }
 }
 
-/** Errors thrown inside the context are not host Errors (another realm): read their message by shape. */
-function messageOf(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'message' in error) return String((error as { message: unknown }).message);
-  return String(error);
+export class ProjectionSandbox {
+  private constructor(
+    private readonly host: WorkerHost,
+    readonly definition: QueryDefinition,
+  ) {}
+
+  /** Compiles and runs the query's top level (which declares the projection); rejects with a ProjectionFault on bad code. */
+  static async compile(query: string, name: string): Promise<ProjectionSandbox> {
+    const host = new WorkerHost(name);
+    try {
+      const described = await host.request({ op: 'compile', query, filename: `${name}.js`, timeout: COMPILATION_TIMEOUT_MS });
+      return new ProjectionSandbox(host, JSON.parse(described) as QueryDefinition);
+    } catch (error) {
+      host.close();
+      throw error;
+    }
+  }
+
+  initialState(): Promise<string> {
+    return this.call('__init()', {});
+  }
+
+  partitionOf(event: ProjectionEvent): Promise<string> {
+    return this.call('__partitionOf(__a)', { __a: JSON.stringify(event) });
+  }
+
+  async process(state: string, event: ProjectionEvent): Promise<Processed> {
+    return JSON.parse(await this.call('__process(__a, __b)', { __a: state, __b: JSON.stringify(event) })) as Processed;
+  }
+
+  /** The state through `transformBy` / `filterBy` (JSON text; `null` when filtered out). */
+  result(state: string): Promise<string> {
+    return this.call('__result(__a)', { __a: state });
+  }
+
+  /** Ends the worker; later calls fail. */
+  close(): void {
+    this.host.close();
+  }
+
+  private call(expression: string, args: Record<string, string>): Promise<string> {
+    return this.host.request({ op: 'call', expression, args, timeout: EXECUTION_TIMEOUT_MS });
+  }
 }
