@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { LINK_TYPE, linkTarget } from '../store/links';
 import type { ProposedEvent, RecordedEvent, Store } from '../store/store';
 import { type ProjectionEvent, ProjectionFault, ProjectionSandbox } from './js/sandbox';
-import { categoryOf, passesSource } from './standard-projections';
+import { passesSource } from './standard-projections';
 
 export type ProjectionMode = 'Continuous' | 'OneTime' | 'Transient';
 export type RunStatus = 'Stopped' | 'Running' | 'Faulted' | 'Completed';
@@ -181,14 +181,13 @@ export class UserProjection {
   private selects(record: RecordedEvent): RecordedEvent | undefined {
     const definition = this.sandbox!.definition;
     const source = definition.source;
-    if (source.kind === 'streams') {
-      if (!source.streams.includes(record.streamId)) return undefined;
-      // A stream of links (`$ce-order`) is read with its links resolved, as fromStream does.
-      return record.type === LINK_TYPE && !definition.includeLinks ? linkTarget(this.store, record) : record;
-    }
-    if (!passesSource(record, definition.includeLinks)) return undefined;
-    if (source.kind === 'category' && categoryOf(record.streamId) !== source.category) return undefined;
-    return record;
+    if (source.kind === 'all') return passesSource(record, definition.includeLinks) ? record : undefined;
+    // ReaderStrategy: fromCategory('order') reads the stream `$ce-order` that $by_category writes
+    // (StreamPositionTagger on "$ce-" + category), with its links resolved as fromStream's are; so
+    // the handlers get the original events, with the link's metadata as `linkMetadata`.
+    const streams = source.kind === 'category' ? [`$ce-${source.category}`] : source.streams;
+    if (!streams.includes(record.streamId)) return undefined;
+    return record.type === LINK_TYPE && !definition.includeLinks ? linkTarget(this.store, record) : record;
   }
 
   private async handle(record: RecordedEvent): Promise<void> {

@@ -181,7 +181,7 @@ describe.each(modes)('user-defined projections (%s)', (_mode, optionsOf) => {
     expect((await client.appendToStream(`${cat}-2`, event('Fine'))).success).toBe(true);
   });
 
-  test('fromAll, fromStream of a $ce- stream (links resolved), fromStreams, partitionBy and filterBy', async () => {
+  test('fromAll, fromStream of a $ce- stream (links resolved), fromCategory reading it, fromStreams, partitionBy and filterBy', async () => {
     const cat = `src${unique()}`;
     const type = `Sold${unique()}`;
     const sold = (region: string, amount: number) => event(type, { region, amount });
@@ -189,6 +189,10 @@ describe.each(modes)('user-defined projections (%s)', (_mode, optionsOf) => {
     await client.createProjection(
       `ce-${cat}`,
       `fromStream('$ce-${cat}').when({ $init: () => ({ seen: [] }), $any: (s, e) => { s.seen.push(e.streamId + '@' + e.sequenceNumber + ' via ' + e.linkMetadata.$o); } })`,
+    );
+    await client.createProjection(
+      `cat-${cat}`,
+      `fromCategory('${cat}').when({ $init: () => ({ seen: [] }), $any: (s, e) => { s.seen.push(e.streamId + '@' + e.sequenceNumber + ' via ' + e.linkMetadata.$o); } })`,
     );
     await client.createProjection(
       `two-${cat}`,
@@ -209,6 +213,8 @@ describe.each(modes)('user-defined projections (%s)', (_mode, optionsOf) => {
     expect(await stateWhen<{ n: number }>(client, `all-${cat}`, (s) => s.n === 5)).toEqual({ n: 5 });
     const seen = await stateWhen<{ seen: string[] }>(client, `ce-${cat}`, (s) => s.seen.length === 4);
     expect(seen.seen).toEqual([`${cat}-1@0 via ${cat}-1`, `${cat}-1@1 via ${cat}-1`, `${cat}-2@0 via ${cat}-2`, `${cat}-3@0 via ${cat}-3`]);
+    // fromCategory reads that same `$ce-` stream, as on the server.
+    expect(await stateWhen<{ seen: string[] }>(client, `cat-${cat}`, (s) => s.seen.length === 4)).toEqual(seen);
     expect(await stateWhen<{ n: number }>(client, `two-${cat}`, (s) => s.n === 3)).toEqual({ n: 3 });
     expect(await stateWhen<{ total: number }>(client, `regions-${cat}`, (s) => s.total === 7, 'north')).toEqual({ total: 7 });
     expect(await stateWhen<{ total: number }>(client, `regions-${cat}`, (s) => s.total === 3, 'south')).toEqual({ total: 3 });
@@ -325,6 +331,8 @@ describe('one-time and transient projections, and the subsystem restart (generat
   test('a transient projection runs to the end of the log and stops Completed with its state', async () => {
     const cat = `once${unique()}`;
     await client.appendToStream(`${cat}-1`, [event('Seen'), event('Seen'), event('Seen')]);
+    // fromCategory reads `$ce-<category>`, written behind the appends: a query run to its end sees the links written so far.
+    await eventually(async () => ((await readStream(client, `$ce-${cat}`)).length === 3 ? true : undefined), 'the category links');
     await create(
       new CreateReq.Options()
         .setTransient(new CreateReq.Options.Transient().setName(`q-${cat}`))
@@ -338,6 +346,7 @@ describe('one-time and transient projections, and the subsystem restart (generat
   test('a one-time projection gets a name of its own and completes', async () => {
     const cat = `one${unique()}`;
     await client.appendToStream(`${cat}-1`, event('Seen'));
+    await eventually(async () => ((await readStream(client, `$ce-${cat}`)).length === 1 ? true : undefined), 'the category link');
     await create(new CreateReq.Options().setOneTime(new Empty()).setQuery(`fromCategory('${cat}').when({ Seen: (s) => s })`));
     const oneTime = await eventually(async () => {
       const all = await new Promise<StatisticsResp.Details[]>((resolve, reject) => {
