@@ -3,9 +3,10 @@
  * Operations.cs): Shutdown stops the node (as SIGTERM does); RestartPersistentSubscriptions
  * restarts that subsystem; MergeIndexes, StartScavenge and StopScavenge are accepted and answer
  * as the server does, with nothing to do (the emulator's log has no chunks to scavenge or
- * index tables to merge). With users configured, each needs a member of `$ops` or `$admins`
- * (the server's default policy: OperationsOrAdmins for Node.Shutdown, MergeIndexes and
- * Scavenge; RestartPersistentSubscriptions is Subscriptions.Restart, `$admins`).
+ * index tables to merge). With users configured, each needs a member of `$ops` or `$admins`:
+ * the server's default (legacy) policy grants OperationsOrAdmins to Node.Shutdown,
+ * Node.MergeIndexes, Node.Scavenge.Start/Stop and Subscriptions.Restart, the operation
+ * RestartPersistentSubscriptions checks (Operations.Admin.cs, LegacyPolicySelectorFactory.cs).
  */
 import { randomUUID } from 'node:crypto';
 import { OperationsService } from '@eventstore/db-client/generated/operations_grpc_pb';
@@ -39,7 +40,6 @@ function guarded<Req, Res>(target: OperationsTarget, roles: readonly Role[], han
 }
 
 const OPERATORS: readonly Role[] = ['$ops', '$admins'];
-const ADMINS: readonly Role[] = ['$admins'];
 
 export function createOperationsModule(target: OperationsTarget): ServiceModule {
   /** Scavenges "started" by this node: the server answers StopScavenge for others with scavenge-not-found. */
@@ -50,7 +50,7 @@ export function createOperationsModule(target: OperationsTarget): ServiceModule 
       // After the answer is on its way: the shutdown then aborts every other call.
       setImmediate(() => target.shutdown());
     }),
-    restartPersistentSubscriptions: guarded<Empty, Empty>(target, ADMINS, (_call, callback) => {
+    restartPersistentSubscriptions: guarded<Empty, Empty>(target, OPERATORS, (_call, callback) => {
       target.restartPersistentSubscriptions().then(
         () => callback(null, new Empty()),
         (error: unknown) => replyError(callback, errors.internal(error instanceof Error ? error.message : String(error))),
@@ -64,11 +64,11 @@ export function createOperationsModule(target: OperationsTarget): ServiceModule 
     }),
     stopScavenge: guarded<StopScavengeReq, ScavengeResp>(target, OPERATORS, (call, callback) => {
       const id = call.request.getOptions()?.getScavengeId() ?? '';
-      // A no-op scavenge has already finished; the server says so for an id it does not know.
+      // An id this node did not start: the server's RpcExceptions.ScavengeNotFound (status and message).
       if (!scavenges.delete(id)) {
         replyError(
           callback,
-          rpcError(grpc.status.NOT_FOUND, `Scavenge ${id} not found.`, { exception: 'scavenge-not-found', 'scavenge-id': id }),
+          rpcError(grpc.status.NOT_FOUND, 'Scavenge id was invalid.', { exception: 'scavenge-not-found', 'scavenge-id': id }),
         );
         return;
       }
