@@ -1,8 +1,11 @@
 /**
  * The Users gRPC service (src/EventStore.Core/Services/Transport/Grpc/Users.cs) over the
  * UserDirectory: create, update, delete, enable, disable, details, change password and reset
- * password. As in the server's default policy, everything but Details of oneself and
- * ChangePassword of oneself needs `$admins`. Unknown logins answer `user-not-found`, an existing
+ * password. As in the server's default policy (LegacyPolicySelectorFactory: Users.Read is
+ * admins or the user named; ChangePassword the user named), everything but Details of oneself and
+ * ChangePassword of oneself needs `$admins`. (The server's Details passes the caller's own name
+ * as that parameter, so any authenticated user may read any user there; the emulator keeps the
+ * policy's intent, so code that works here also works there.) Unknown logins answer `user-not-found`, an existing
  * one `user-conflict`, with the `login-name` trailer the client reads.
  */
 import { UsersService } from '@eventstore/db-client/generated/users_grpc_pb';
@@ -31,8 +34,6 @@ import type { ServiceModule, SupportedMethod } from '../service-module';
 import { ADMINS, UserConflictError, type UserDirectory, UserNotFoundError, type UserRecord } from './user-directory';
 
 const SERVICE = 'event_store.client.users.Users';
-const TICKS_PER_MS = 10_000n;
-const UNIX_EPOCH_TICKS = 621_355_968_000_000_000n;
 
 function toRpc(error: unknown): RpcError {
   if (error instanceof UserNotFoundError)
@@ -48,7 +49,8 @@ class Denied extends Error {}
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
 
 function details(user: UserRecord): DetailsResp.UserDetails {
-  const ticks = BigInt(Date.parse(user.dateLastUpdated)) * TICKS_PER_MS + UNIX_EPOCH_TICKS;
+  // The timestamp of the user's last event (UserManagementService.Get).
+  const ticks = user.lastUpdated;
   return new DetailsResp.UserDetails()
     .setLoginName(user.loginName)
     .setFullName(user.fullName)
@@ -87,8 +89,8 @@ export function createUsersModule(users: UserDirectory, access: AccessControl): 
       guard(metadata);
       const o = request.getOptions();
       const login = o?.getLoginName() ?? '';
+      // Users.Update.cs passes login, full name and groups on: the request's password is not used.
       await users.update(login, { fullName: o?.getFullName() ?? '', groups: o?.getGroupsList() ?? [] });
-      if (o?.getPassword()) await users.setPassword(login, o.getPassword());
       return new UpdateResp();
     }),
     delete: unary<DeleteReq, DeleteResp>(async (request, metadata) => {
@@ -98,12 +100,12 @@ export function createUsersModule(users: UserDirectory, access: AccessControl): 
     }),
     enable: unary<EnableReq, EnableResp>(async (request, metadata) => {
       guard(metadata);
-      await users.update(request.getOptions()?.getLoginName() ?? '', { disabled: false });
+      await users.setDisabled(request.getOptions()?.getLoginName() ?? '', false);
       return new EnableResp();
     }),
     disable: unary<DisableReq, DisableResp>(async (request, metadata) => {
       guard(metadata);
-      await users.update(request.getOptions()?.getLoginName() ?? '', { disabled: true });
+      await users.setDisabled(request.getOptions()?.getLoginName() ?? '', true);
       return new DisableResp();
     }),
     changePassword: unary<ChangePasswordReq, ChangePasswordResp>(async (request, metadata) => {
