@@ -1,7 +1,5 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import {
+  binaryEvent,
   EventStoreDBClient,
   jsonEvent,
   MaxAppendSizeExceededError,
@@ -10,6 +8,7 @@ import {
   START,
   streamNameFilter,
 } from '@eventstore/db-client';
+import { STORAGE_MODES, type TestStorage } from '../testing/storage-modes';
 import { type Emulator, startEmulator } from './start-emulator';
 
 async function readAllFromStart(client: EventStoreDBClient, maxCount = 100): Promise<ResolvedEvent[]> {
@@ -20,9 +19,15 @@ async function readAllFromStart(client: EventStoreDBClient, maxCount = 100): Pro
 
 const json = (e: ResolvedEvent) => e.event?.data as Record<string, unknown>;
 
-describe('a fresh emulator looks like a fresh single node', () => {
+describe.each(STORAGE_MODES)('a fresh emulator looks like a fresh single node (%s)', (mode, storageOf) => {
+  let storage: TestStorage;
+  beforeEach(() => {
+    storage = storageOf();
+  });
+  afterEach(() => storage.remove());
+
   test('$all starts with the epoch information and the $scavenges metadata, before any user event', async () => {
-    const emulator = await startEmulator({ memory: true, port: 0 });
+    const emulator = await startEmulator({ ...storage.options, port: 0 });
     const client = EventStoreDBClient.connectionString(emulator.connectionString);
     try {
       const fresh = await readAllFromStart(client);
@@ -51,9 +56,10 @@ describe('a fresh emulator looks like a fresh single node', () => {
     }
   });
 
-  test('each start of a durable node writes a new epoch; the $scavenges metadata only once', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spillway-start-'));
-    try {
+  // Only a durable node starts more than once on the same log.
+  if (mode === 'durable') {
+    test('each start writes a new epoch; the $scavenges metadata only once', async () => {
+      const dataDir = storage.options.dataDir!;
       for (let start = 0; start < 2; start++) {
         const emulator = await startEmulator({ dataDir, port: 0 });
         await emulator.close();
@@ -72,13 +78,11 @@ describe('a fresh emulator looks like a fresh single node', () => {
         await client.dispose();
         await emulator.close();
       }
-    } finally {
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+    });
+  }
 
   test('a $all group filtered to user streams never sees the system events', async () => {
-    const emulator = await startEmulator({ memory: true, port: 0 });
+    const emulator = await startEmulator({ ...storage.options, port: 0 });
     const client = EventStoreDBClient.connectionString(emulator.connectionString);
     try {
       await client.createPersistentSubscriptionToAll('g', persistentSubscriptionToAllSettingsFromDefaults({ startFrom: START }), {
@@ -101,16 +105,19 @@ describe('a fresh emulator looks like a fresh single node', () => {
   });
 });
 
-describe('MaxAppendSize', () => {
+describe.each(STORAGE_MODES)('MaxAppendSize (%s)', (_mode, storageOf) => {
+  let storage: TestStorage;
   let emulator: Emulator;
   let client: EventStoreDBClient;
   beforeAll(async () => {
-    emulator = await startEmulator({ memory: true, port: 0, maxAppendSize: 1000 });
+    storage = storageOf();
+    emulator = await startEmulator({ ...storage.options, port: 0, maxAppendSize: 1000 });
     client = EventStoreDBClient.connectionString(emulator.connectionString);
   });
   afterAll(async () => {
-    await client.dispose();
-    await emulator.close();
+    await client?.dispose();
+    await emulator?.close();
+    storage.remove();
   });
 
   test('an append over the configured limit fails with MaximumAppendSizeExceeded naming the limit', async () => {
@@ -124,7 +131,21 @@ describe('MaxAppendSize', () => {
     });
   });
 
+  // Event.SizeOnDisk: data + metadata + 2 bytes per character of the type ('Sized': 10 bytes).
+  const sized = (dataBytes: number) => binaryEvent({ type: 'Sized', data: new Uint8Array(dataBytes) });
+  test.each([
+    ['BatchAppend', {}],
+    // Per-call credentials make the client use the single-call Append instead.
+    ['Append', { credentials: { username: 'any', password: 'any' } }],
+  ] as const)('%s counts data, metadata and the type as the server does, up to the byte', async (_path, options) => {
+    await expect(client.appendToStream(`sized-${_path}`, [sized(400), sized(580)], options)).resolves.toMatchObject({ success: true });
+    const over = await client.appendToStream(`sized-${_path}`, [sized(400), sized(581)], options).catch((e: unknown) => e);
+    expect(over).toBeInstanceOf(MaxAppendSizeExceededError);
+  });
+
   test('a limit that is not a positive integer is refused at start', async () => {
-    await expect(startEmulator({ memory: true, port: 0, maxAppendSize: 0 })).rejects.toThrow('maxAppendSize must be a positive integer');
+    await expect(startEmulator({ ...storage.options, port: 0, maxAppendSize: 0 })).rejects.toThrow(
+      'maxAppendSize must be a positive integer',
+    );
   });
 });

@@ -35,7 +35,11 @@ export function proposedEvent(parts: ProposedParts, index: number): ProposedEven
   return { id, type, contentType, data: parts.data, metadata: parts.metadata };
 }
 
-/** What counts towards MaxAppendSize: EventStoreDB's Event.SizeOnDisk (type, data and metadata). */
+/**
+ * What counts towards MaxAppendSize: EventStoreDB's Event.SizeOnDisk, which Streams.Append and
+ * BatchAppend add up per append: data and metadata bytes plus two bytes per UTF-16 unit of the
+ * event type (`eventType.Length * 2`).
+ */
 export function appendSize(event: ProposedEvent): number {
-  return Buffer.byteLength(event.type, 'utf8') + event.data.byteLength + event.metadata.byteLength;
+  return event.type.length * 2 + event.data.byteLength + event.metadata.byteLength;
 }
