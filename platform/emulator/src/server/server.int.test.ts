@@ -11,6 +11,18 @@ import * as grpc from '@grpc/grpc-js';
 import { type Emulator, startEmulator } from '../index';
 import { writeSelfSignedCert } from '../testing/self-signed-cert';
 
+async function supportedMethods(address: string, credentials: grpc.ChannelCredentials): Promise<string[]> {
+  const features = new ServerFeaturesClient(address, credentials);
+  try {
+    const methods = await new Promise<SupportedMethods>((resolve, reject) =>
+      features.getSupportedMethods(new Empty(), (error, response) => (error ? reject(error) : resolve(response!))),
+    );
+    return methods.getMethodsList().map((m) => `${m.getServiceName()}/${m.getMethodName()}`);
+  } finally {
+    features.close();
+  }
+}
+
 describe('ServerFeatures and raw requests', () => {
   let emulator: Emulator;
   const address = () => `127.0.0.1:${emulator.port}`;
@@ -32,6 +44,18 @@ describe('ServerFeatures and raw requests', () => {
     for (const method of ['read', 'append', 'batchappend', 'delete', 'tombstone']) {
       expect(names).toContain(`event_store.client.streams.streams/${method}`);
     }
+  });
+
+  test('advertise Gossip and the Operations a single node serves, nothing that is not served (Users only on a secure node)', async () => {
+    const names = await supportedMethods(address(), grpc.credentials.createInsecure());
+    expect(names).toContain('event_store.client.gossip.gossip/read');
+    for (const method of ['shutdown', 'restartpersistentsubscriptions', 'mergeindexes', 'startscavenge', 'stopscavenge']) {
+      expect(names).toContain(`event_store.client.operations.operations/${method}`);
+    }
+    // Cluster-only operations are not served, so not advertised (a call would be UNIMPLEMENTED).
+    expect(names).not.toContain('event_store.client.operations.operations/resignnode');
+    expect(names).not.toContain('event_store.client.operations.operations/setnodepriority');
+    expect(names.filter((n) => n.startsWith('event_store.client.users.'))).toEqual([]);
   });
 
   test('an unknown enum value is refused with a message naming it', async () => {
@@ -78,6 +102,25 @@ describe('TLS and users', () => {
 
   const connect = (userInfo: string) =>
     EventStoreDBClient.connectionString(`esdb://${userInfo}127.0.0.1:${emulator.port}?tls=true&tlsCAFile=${caFile}`);
+
+  test('a secure node (--auth) advertises the Users service, every method of it', async () => {
+    const secure = await startEmulator({
+      port: 0,
+      memory: true,
+      tls: { cert: fs.readFileSync(caFile), key: fs.readFileSync(path.join(dir, 'key.pem')) },
+      auth: true,
+    });
+    try {
+      const names = await supportedMethods(`127.0.0.1:${secure.port}`, grpc.credentials.createSsl(fs.readFileSync(caFile)));
+      expect(names.filter((n) => n.startsWith('event_store.client.users.users/')).sort()).toEqual(
+        ['changepassword', 'create', 'delete', 'details', 'disable', 'enable', 'resetpassword', 'update'].map(
+          (m) => `event_store.client.users.users/${m}`,
+        ),
+      );
+    } finally {
+      await secure.close();
+    }
+  });
 
   test('users without TLS are refused at start: the client would send no credentials', async () => {
     await expect(startEmulator({ port: 0, memory: true, users: [{ username: 'a', password: 'b' }] })).rejects.toThrow(/users need tls/);
