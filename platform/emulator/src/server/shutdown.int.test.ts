@@ -10,6 +10,7 @@ import {
   UnavailableError,
 } from '@eventstore/db-client';
 import { within } from '../testing/child-emulator';
+import { STORAGE_MODES } from '../testing/storage-modes';
 import { startEmulator } from './start-emulator';
 
 /** A hang detector, not a speed check: a pending append that never settles fails the test here. */
@@ -62,34 +63,39 @@ test('at shutdown every in-flight append settles, and every acknowledged one is 
   }
 });
 
-test('a catch-up subscription and a persistent subscription end with UNAVAILABLE, not a clean end', async () => {
-  const emulator = await startEmulator({ memory: true, port: 0 });
-  const client = EventStoreDBClient.connectionString(emulator.connectionString);
-  try {
-    await client.appendToStream('watched-1', jsonEvent({ type: 'Seen', data: {} }));
-    await client.createPersistentSubscriptionToStream(
-      'watched-1',
-      'g',
-      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START }),
-    );
-    const catchUp = client.subscribeToStream('watched-1', { fromRevision: START });
-    const persistent = client.subscribeToPersistentSubscriptionToStream('watched-1', 'g');
-    const endOf = (subscription: NodeJS.EventEmitter) =>
-      new Promise<unknown>((resolve) => {
-        subscription.once('error', (error) => resolve(error));
-        subscription.once('end', () => resolve('ended cleanly'));
-      });
-    const caughtUpEnd = endOf(catchUp);
-    const persistentEnd = endOf(persistent);
-    // Both are live: each has delivered the event.
-    await within(SETTLE_MS, 'catch-up delivery', new Promise((resolve) => catchUp.once('data', resolve)));
-    await within(SETTLE_MS, 'persistent delivery', new Promise((resolve) => persistent.once('data', resolve)));
-    await emulator.close();
-    const [a, b] = await within(SETTLE_MS, 'both subscriptions ended', Promise.all([caughtUpEnd, persistentEnd]));
-    expect(a).toBeInstanceOf(UnavailableError);
-    expect(b).toBeInstanceOf(UnavailableError);
-  } finally {
-    await client.dispose();
-    await emulator.close();
-  }
-});
+test.each(STORAGE_MODES)(
+  'a catch-up subscription and a persistent subscription end with UNAVAILABLE, not a clean end (%s)',
+  async (_mode, storageOf) => {
+    const storage = storageOf();
+    const emulator = await startEmulator({ ...storage.options, port: 0 });
+    const client = EventStoreDBClient.connectionString(emulator.connectionString);
+    try {
+      await client.appendToStream('watched-1', jsonEvent({ type: 'Seen', data: {} }));
+      await client.createPersistentSubscriptionToStream(
+        'watched-1',
+        'g',
+        persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START }),
+      );
+      const catchUp = client.subscribeToStream('watched-1', { fromRevision: START });
+      const persistent = client.subscribeToPersistentSubscriptionToStream('watched-1', 'g');
+      const endOf = (subscription: NodeJS.EventEmitter) =>
+        new Promise<unknown>((resolve) => {
+          subscription.once('error', (error) => resolve(error));
+          subscription.once('end', () => resolve('ended cleanly'));
+        });
+      const caughtUpEnd = endOf(catchUp);
+      const persistentEnd = endOf(persistent);
+      // Both are live: each has delivered the event.
+      await within(SETTLE_MS, 'catch-up delivery', new Promise((resolve) => catchUp.once('data', resolve)));
+      await within(SETTLE_MS, 'persistent delivery', new Promise((resolve) => persistent.once('data', resolve)));
+      await emulator.close();
+      const [a, b] = await within(SETTLE_MS, 'both subscriptions ended', Promise.all([caughtUpEnd, persistentEnd]));
+      expect(a).toBeInstanceOf(UnavailableError);
+      expect(b).toBeInstanceOf(UnavailableError);
+    } finally {
+      await client.dispose();
+      await emulator.close();
+      storage.remove();
+    }
+  },
+);
