@@ -164,6 +164,15 @@ describe.each(STORAGE_MODES)('a secure node (%s)', (mode, storageOf) => {
     expect(await readAll(reader, 'note-1')).toHaveLength(1);
   });
 
+  test('not even an admin writes to or deletes $all, or deletes a metastream (LegacyStreamPermissionAssertion)', async () => {
+    const asAdmin = clientAs('admin');
+    await expect(asAdmin.appendToStream('$all', jsonEvent({ type: 'Nope', data: {} }))).rejects.toBeInstanceOf(AccessDeniedError);
+    await expect(asAdmin.deleteStream('$$order-1')).rejects.toBeInstanceOf(AccessDeniedError);
+    // Metadata itself stays the admin's to read and write, `$all`'s included.
+    await asAdmin.setStreamMetadata('$all', { acl: { readRoles: ['$admins'] } });
+    expect((await asAdmin.getStreamMetadata('$all')).metadata?.acl?.readRoles).toEqual(['$admins']);
+  });
+
   test('an anonymous client cannot read $-streams, nor (23.10 default) user streams', async () => {
     const anonymous = clientAs();
     await expect(readAll(anonymous, '$user-admin')).rejects.toBeInstanceOf(AccessDeniedError);

@@ -16,6 +16,7 @@ export type StreamAccess = 'read' | 'write' | 'delete' | 'metaRead' | 'metaWrite
 
 const KEYS: Record<StreamAccess, string> = { read: '$r', write: '$w', delete: '$d', metaRead: '$mr', metaWrite: '$mw' };
 const ALL_ROLE = '$all';
+const ALL_STREAM = '$all';
 const SETTINGS_STREAM = '$settings';
 
 type Acl = Readonly<Record<string, unknown>>;
@@ -50,11 +51,14 @@ function roles(value: unknown): string[] | undefined {
 /** Whether `principal` (undefined: anonymous) may perform `access` on `stream`. */
 export function mayAccess(store: Store, principal: Principal | undefined, stream: string, access: StreamAccess): boolean {
   if (!principal) return false;
-  if (principal.groups.includes(ADMINS)) return true;
-  // A metastream is governed by its stream's metadata rights.
+  // LegacyStreamPermissionAssertion, before any role: nobody writes to or deletes `$all`, and a
+  // metastream can only be read or written (its stream's metadata rights), never deleted.
+  if (stream === ALL_STREAM && (access === 'write' || access === 'delete')) return false;
   if (stream.startsWith('$$')) {
-    return mayAccess(store, principal, stream.slice(2), access === 'read' ? 'metaRead' : access === 'write' ? 'metaWrite' : access);
+    if (access !== 'read' && access !== 'write') return false;
+    return mayAccess(store, principal, stream.slice(2), access === 'read' ? 'metaRead' : 'metaWrite');
   }
+  if (principal.groups.includes(ADMINS)) return true;
   const key = KEYS[access];
   const system = stream.startsWith('$');
   const own = asAcl(lastJson(store, `$$${stream}`)?.['$acl']);
