@@ -194,6 +194,33 @@ describe.each(STORAGE_MODES)('a secure node (%s)', (mode, storageOf) => {
     await subscription.unsubscribe();
   });
 
+  // LegacyPolicySelectorFactory: Subscriptions.Create/Update/Delete/ReplayParked/Restart are
+  // OperationsOrAdmins, Statistics (GetInfo, List) any authenticated caller.
+  test('persistent-subscription management: $ops or $admins; info and lists: any authenticated user', async () => {
+    const settings = persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START });
+    const ops = clientAs('ops');
+    await ops.createPersistentSubscriptionToStream('order-1', 'managed', settings);
+    const reader = clientAs('reader', 'secret');
+    const anonymous = clientAs();
+    const denied: [string, () => Promise<unknown>][] = [
+      ['update', () => reader.updatePersistentSubscriptionToStream('order-1', 'managed', settings)],
+      ['replay parked', () => reader.replayParkedMessagesToStream('order-1', 'managed')],
+      ['restart the subsystem', () => reader.restartPersistentSubscriptionSubsystem()],
+      ['delete', () => reader.deletePersistentSubscriptionToStream('order-1', 'managed')],
+      ['info, anonymously', () => anonymous.getPersistentSubscriptionToStreamInfo('order-1', 'managed')],
+      ['list, anonymously', () => anonymous.listAllPersistentSubscriptions()],
+    ];
+    for (const [what, run] of denied) {
+      await expect(run().then(() => `${what} allowed`)).rejects.toBeInstanceOf(AccessDeniedError);
+    }
+    expect((await reader.getPersistentSubscriptionToStreamInfo('order-1', 'managed')).groupName).toBe('managed');
+    expect((await reader.listAllPersistentSubscriptions()).map((s) => s.groupName)).toContain('managed');
+    await ops.updatePersistentSubscriptionToStream('order-1', 'managed', settings);
+    await ops.replayParkedMessagesToStream('order-1', 'managed');
+    await ops.restartPersistentSubscriptionSubsystem();
+    await ops.deletePersistentSubscriptionToStream('order-1', 'managed');
+  });
+
   test('projections follow the server policy: anonymous callers get nothing, restarting the subsystem is for admins', async () => {
     await expect(clientAs().listProjections()).rejects.toBeInstanceOf(AccessDeniedError);
     const reader = clientAs('reader', 'secret');
