@@ -159,3 +159,34 @@ describe.each(STORAGE_MODES)('Operations on a secure node need $ops or $admins (
     expect(after.code).toBe(grpc.status.UNAVAILABLE);
   });
 });
+
+test('with plain users (no --auth), the built-in names carry the roles: ops may merge indexes, another user may not', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spillway-ops-users-'));
+  const key = path.join(dir, 'key.pem');
+  const cert = path.join(dir, 'cert.pem');
+  writeSelfSignedCert(key, cert);
+  const emulator = await startEmulator({
+    memory: true,
+    port: 0,
+    tls: { cert: fs.readFileSync(cert), key: fs.readFileSync(key) },
+    users: [
+      { username: 'ops', password: 'changeit' },
+      { username: 'reader', password: 'secret' },
+    ],
+  });
+  const client = new OperationsClient(`127.0.0.1:${emulator.port}`, grpc.credentials.createSsl(fs.readFileSync(cert)));
+  const basic = (user: string, password: string) => {
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`);
+    return metadata;
+  };
+  try {
+    await expect(call(client.mergeIndexes, client, new Empty(), basic('ops', 'changeit'))).resolves.toBeInstanceOf(Empty);
+    const denied = (await call(client.mergeIndexes, client, new Empty(), basic('reader', 'secret')).catch((e) => e)) as grpc.ServiceError;
+    expect(denied.code).toBe(grpc.status.PERMISSION_DENIED);
+  } finally {
+    client.close();
+    await emulator.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
