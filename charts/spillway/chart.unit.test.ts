@@ -43,8 +43,13 @@ const functionObjects = (fn: string) =>
 const autoscalerObjects = ['Deployment', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'].map(
   (kind) => `${kind}/spillway-autoscaler`,
 );
-const eventStoreObjects = ['Service/spillway-eventstoredb', 'StatefulSet/spillway-eventstoredb'];
-const postgresObjects = ['Secret/spillway-postgresql', 'Service/spillway-postgresql', 'StatefulSet/spillway-postgresql'];
+const eventStoreObjects = ['Service/spillway-eventstoredb', 'ServiceAccount/spillway-eventstoredb', 'StatefulSet/spillway-eventstoredb'];
+const postgresObjects = [
+  'Secret/spillway-postgresql',
+  'Service/spillway-postgresql',
+  'ServiceAccount/spillway-postgresql',
+  'StatefulSet/spillway-postgresql',
+];
 const testObjects = ['Pod/spillway-test-functions-ready'];
 const production: Values = {
   global: { spillway: { eventStore: { connectionString: '', secretRef: { name: 'esdb', key: 'uri' } } } },
@@ -544,6 +549,7 @@ describe('Prometheus Operator objects', () => {
 
 describe('platform knobs on every workload', () => {
   const WORKLOADS = [
+    ...FUNCTIONS.map((fn) => ({ key: fn, kind: 'Deployment', name: `spillway-${fn}` })),
     { key: 'autoscaler', kind: 'Deployment', name: 'spillway-autoscaler' },
     { key: 'eventstoredb', kind: 'StatefulSet', name: 'spillway-eventstoredb' },
     { key: 'postgresql', kind: 'StatefulSet', name: 'spillway-postgresql' },
@@ -569,16 +575,17 @@ describe('platform knobs on every workload', () => {
     extraVolumes: [{ name: 'ca', configMap: { name: 'corporate-ca' } }],
     extraVolumeMounts: [{ name: 'ca', mountPath: '/etc/ssl/corporate', readOnly: true }],
   };
+  const identity = (key: string) => ({ 'iam.gke.io/gcp-service-account': `${key}@p.iam.gserviceaccount.com` });
   const manifests = render({
     global: { imageRegistry: 'registry.example.com', imagePullSecrets: [{ name: 'mirror' }] },
-    autoscaler: { ...knobs, serviceAccount: { annotations: { 'iam.gke.io/gcp-service-account': 'scaler@p.iam.gserviceaccount.com' } } },
-    eventstoredb: knobs,
-    postgresql: knobs,
+    ...Object.fromEntries(WORKLOADS.map(({ key }) => [key, { ...knobs, serviceAccount: { annotations: identity(key) } }])),
   });
 
-  test.each(WORKLOADS)('$key takes every knob', ({ kind, name }) => {
+  test.each(WORKLOADS)('$key takes every knob', ({ key, kind, name }) => {
     const workload = only<IDeployment | IStatefulSet>(manifests, kind, name);
     validateManifest(workload as Manifest);
+    const account = workload.spec?.template.spec?.serviceAccountName ?? '';
+    expect(only<Manifest>(manifests, 'ServiceAccount', account).metadata['annotations']).toEqual(identity(key));
     const pod = workload.spec?.template;
     expect(pod?.metadata?.labels).toMatchObject(knobs.podLabels);
     expect(pod?.metadata?.annotations).toMatchObject(knobs.podAnnotations);
@@ -612,7 +619,7 @@ describe('platform knobs on every workload', () => {
     expect(images.filter((image) => !image.startsWith('registry.example.com/'))).toEqual([]);
   });
 
-  test('the autoscaler spreads its two replicas across nodes by default, and its service account takes annotations', () => {
+  test('the autoscaler spreads its two replicas across nodes by default', () => {
     const d = only<IDeployment>(render(), 'Deployment', 'spillway-autoscaler');
     expect(d.spec?.template.spec?.topologySpreadConstraints).toEqual([
       {
@@ -622,9 +629,6 @@ describe('platform knobs on every workload', () => {
         labelSelector: { matchLabels: d.spec?.selector.matchLabels },
       },
     ]);
-    expect(only<Manifest>(manifests, 'ServiceAccount', 'spillway-autoscaler').metadata['annotations']).toEqual({
-      'iam.gke.io/gcp-service-account': 'scaler@p.iam.gserviceaccount.com',
-    });
   });
 
   test('extraObjects: maps and templated strings become objects of the release', () => {
