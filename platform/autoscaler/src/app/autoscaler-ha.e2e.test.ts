@@ -15,6 +15,7 @@ const NS = 'shop';
 const LEASE = 'spillway-autoscaler';
 // Short timings so a takeover happens within the test; the ratios are client-go's (15 s / 10 s / 2 s).
 const LEASE_MS = 3_000;
+const RETRY_MS = 400;
 const FLAGS = [
   ...['--namespace', NS, '--interval', '200ms', '--port', '0', '--grpc-port', '0'],
   ...[
@@ -24,7 +25,7 @@ const FLAGS = [
     '--leader-elect-renew-deadline',
     '2s',
     '--leader-elect-retry-period',
-    '400ms',
+    `${RETRY_MS}ms`,
   ],
 ];
 
@@ -153,6 +154,16 @@ describe('two autoscaler replicas with leader election (whole processes, fake Ku
     const takeover = versions.find((v) => v.lease.spec.leaseTransitions === 1);
     expect(lastRenewal && takeover).toBeTruthy();
     expect((takeover?.at ?? 0) - (lastRenewal?.at ?? 0)).toBeGreaterThanOrEqual(LEASE_MS);
+    // And no later than its first try after the lease duration, counted in tries rather than wall time: a try
+    // starts at least a retry period after the one before, so a slow machine makes fewer tries, not more. The
+    // follower's first read after the last renewal starts its clock, and its reads from that one to the one it
+    // takes over after number at most ceil(duration / retry) + 1. One more may be the leader's, before the SIGKILL.
+    const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/${LEASE}`;
+    const readsBetween = kube.requests.filter(
+      (r) => r.method === 'GET' && r.path === leasePath && r.seq > (lastRenewal?.seq ?? 0) && r.seq < (takeover?.seq ?? 0),
+    );
+    expect(readsBetween.length).toBeGreaterThanOrEqual(2);
+    expect(readsBetween.length).toBeLessThanOrEqual(Math.ceil(LEASE_MS / RETRY_MS) + 2);
 
     // Every /scale write (successful or not) came from the holder of the Lease at that moment: one writer per term.
     const writes = kube.scaleWrites(NS, 'order-projector');
