@@ -463,16 +463,20 @@ describe('a disabled dev database without a replacement fails the install with o
 });
 
 describe('Prometheus Operator objects', () => {
+  const relabeling = { sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node', action: 'replace' };
   const manifests = render({
     metrics: {
-      serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' } },
-      podMonitor: { enabled: true },
+      serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus-stack' }, interval: '15s', relabelings: [relabeling] },
+      podMonitor: { enabled: true, scrapeTimeout: '5s' },
       prometheusRule: { enabled: true, runbookUrl: 'https://docs.example.com/spillway/README.md', alertLabels: { team: 'shop' } },
     },
   });
   type Monitor = Manifest & { spec: { selector: { matchLabels: Record<string, string> }; [key: string]: unknown } };
 
-  test.each(['ServiceMonitor', 'PodMonitor'])('a %s for the autoscaler and each function, selecting what it should, valid', (kind) => {
+  test.each([
+    { kind: 'ServiceMonitor', timings: { interval: '15s', scrapeTimeout: '10s', relabelings: [relabeling] } },
+    { kind: 'PodMonitor', timings: { interval: '30s', scrapeTimeout: '5s' } },
+  ])('a $kind for the autoscaler and each function, selecting what it should, with the timings given, valid', ({ kind, timings }) => {
     const monitors = manifests.filter((m): m is Monitor => m.kind === kind);
     expect(monitors.map((m) => m.metadata.name).sort()).toEqual(['spillway-autoscaler', ...FUNCTIONS.map((fn) => `spillway-${fn}`)].sort());
     for (const monitor of monitors) {
@@ -483,7 +487,7 @@ describe('Prometheus Operator objects', () => {
           : only<IDeployment>(manifests, 'Deployment', monitor.metadata.name).spec?.template.metadata?.labels;
       expect(target).toMatchObject(monitor.spec.selector.matchLabels);
       const endpoint = (monitor.spec[kind === 'ServiceMonitor' ? 'endpoints' : 'podMetricsEndpoints'] as Record<string, unknown>[])[0];
-      expect(endpoint).toMatchObject({ port: 'http', path: '/metrics', honorLabels: true });
+      expect(endpoint).toMatchObject({ port: 'http', path: '/metrics', honorLabels: true, ...timings });
     }
     if (kind === 'ServiceMonitor')
       expect(monitors.every((m) => (m.metadata['labels'] as Record<string, string>)['release'] === 'kube-prometheus-stack')).toBe(true);
