@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
+import * as grpc from '@grpc/grpc-js';
 import { type Emulator, startEmulator } from '@spillway/emulator';
 import { ANNOTATIONS } from '../annotations/annotations';
+import { LAG_METRIC, loadExternalScalerPackage } from '../keda/external-scaler';
 import { eventually } from '../test-kit/capture-log';
 import { FakeKubernetes } from '../test-kit/fake-kubernetes';
 import { writeKubeconfig } from '../test-kit/kubeconfig-file';
@@ -33,6 +35,24 @@ interface Replica {
   readonly pod: string;
   readonly proc: ChildProcess;
   output: string;
+}
+
+/** GetMetrics of KEDA's external-scaler protocol, as KEDA calls it for a ScaledObject named after its Deployment. */
+async function externalScalerLag(port: number, deployment: string): Promise<number | undefined> {
+  const pkg = loadExternalScalerPackage() as unknown as { externalscaler: { ExternalScaler: grpc.ServiceClientConstructor } };
+  const client = new pkg.externalscaler.ExternalScaler(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  type Reply = { metricValues: { metricValue: number }[] };
+  const getMetrics = client['GetMetrics'] as (request: unknown, callback: (err: grpc.ServiceError | null, reply: Reply) => void) => void;
+  try {
+    const reply = await new Promise<Reply>((resolve, reject) =>
+      getMetrics.call(client, { scaledObjectRef: { name: deployment, namespace: NS }, metricName: LAG_METRIC }, (err, r) =>
+        err ? reject(err) : resolve(r),
+      ),
+    );
+    return reply.metricValues[0]?.metricValue;
+  } finally {
+    client.close();
+  }
 }
 
 /** The identity a /scale write names in its User-Agent: `spillway-autoscaler (<identity>)`. */
@@ -127,10 +147,12 @@ describe('two autoscaler replicas with leader election (whole processes, fake Ku
     if (!leader || !follower) throw new Error('two replicas expected');
     expect(firstHolder.startsWith(`${leader.pod}_`)).toBe(true);
 
-    // The follower measures and serves KEDA too, and says it is not the leader.
-    const followerPort = (await waitFor(() => startedLine(follower), 'the follower started'))['httpPort'];
+    // The follower measures and serves KEDA too (metrics-api and the external scaler), and says it is not the leader.
+    const followerStarted = await waitFor(() => startedLine(follower), 'the follower started');
+    const followerPort = followerStarted['httpPort'];
     const kedaLag = (await (await fetch(`http://127.0.0.1:${followerPort}/keda/lag?deployment=order-projector`)).json()) as { lag: number };
     expect(kedaLag.lag).toBe(250);
+    expect(await externalScalerLag(Number(followerStarted['grpcPort']), 'order-projector')).toBe(250);
     const followerMetrics = await (await fetch(`http://127.0.0.1:${followerPort}/metrics`)).text();
     expect(followerMetrics).toMatch(/^spillway_autoscaler_leader\{app="spillway-autoscaler"\} 0$/m);
     const leaderPort = (await waitFor(() => startedLine(leader), 'the leader started'))['httpPort'];
