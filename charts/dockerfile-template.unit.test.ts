@@ -87,6 +87,30 @@ test("installs only production dependencies of the function's workspace (the run
   expect(install).not.toContain('--include-workspace-root');
 });
 
+test("the manifests stage keeps only each workspace's package.json and bin scripts (what npm ci reads and links)", () => {
+  expect(args(stage('manifests'), 'RUN')).toEqual([
+    'find platform functions -mindepth 2 -maxdepth 2 ! -name package.json ! -name bin -exec rm -rf {} +',
+  ]);
+});
+
+test.each(['autoscaler-deps', 'function-deps', 'function-dev'])(
+  '%s runs npm ci on those manifests before any source is copied, so a source edit reuses the dependency layer',
+  (name) => {
+    const instructions = stage(name).instructions;
+    const install = instructions.findIndex((i) => i.keyword === 'RUN' && i.args.includes('npm ci'));
+    expect(install).toBeGreaterThan(-1);
+    const copiedBefore = instructions.slice(0, install).filter((i) => i.keyword === 'COPY');
+    expect(copiedBefore.map((i) => i.args)).toEqual(['--from=manifests /src ./']);
+  },
+);
+
+test.each([
+  { app: 'autoscaler-app', deps: 'autoscaler-deps' },
+  { app: 'function-app', deps: 'function-deps' },
+])('$app adds the sources on top of $deps', ({ app, deps }) => {
+  expect(stage(app).base).toBe(deps);
+});
+
 test('the base image is a supported Node.js LTS chosen by NODE_VERSION (default 22)', () => {
   const text = readFileSync(join(REPO_ROOT, 'Dockerfile.template'), 'utf8');
   expect(text).toMatch(/^ARG NODE_VERSION=22$/m);
