@@ -3,7 +3,7 @@
 // from the npm cache the repository's install filled), the real pruning, then the image's
 // command as a process. What this cannot check is the base image itself.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,5 +166,61 @@ describe('the autoscaler image', () => {
       expect(stdout).toContain('--leader-elect');
     },
     BUILD_TIMEOUT_MS,
+  );
+});
+
+describe('the dev image `skaffold dev` builds (target function-dev, FUNCTION=order-create)', () => {
+  test(
+    'restarts the function when skaffold syncs an edited .ts file of the function or of the runtime: no rebuild',
+    async () => {
+      const image = build('function-dev', { FUNCTION: 'order-create' });
+      const port = await freePort();
+      const [command = '', ...args] = [...image.entrypoint, ...image.cmd];
+      const child = spawn(command, args, {
+        cwd: image.dir,
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          ...image.env,
+          PORT: String(port),
+          ESDB_CONNECTION_STRING: 'esdb://127.0.0.1:1?tls=false',
+          DRAIN_TIMEOUT_MS: '2000',
+          AUTH: 'none',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      const collect = (chunk: Buffer) => {
+        output += chunk.toString();
+      };
+      child.stdout?.on('data', collect);
+      child.stderr?.on('data', collect);
+      const exit = exited(child);
+      // node --watch announces each restart on stdout.
+      const restarts = () => output.match(/Restarting '/g)?.length ?? 0;
+      const waitForRestarts = async (count: number) => {
+        const deadline = Date.now() + START_TIMEOUT_MS;
+        while (restarts() < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(restarts()).toBe(count);
+      };
+      try {
+        await waitForStatus(`http://127.0.0.1:${port}/livez`, 200, START_TIMEOUT_MS);
+        expect(restarts()).toBe(0);
+        // What skaffold's manual sync does: write the edited file over the one under /app (the sync rules' dest).
+        for (const [i, file] of [
+          join('functions', 'order-create', 'src', 'index.ts'),
+          join('platform', 'runtime', 'src', 'process', 'main.ts'),
+        ].entries()) {
+          appendFileSync(join(image.dir, file), '\n// edited\n');
+          await waitForRestarts(i + 1);
+          await waitForStatus(`http://127.0.0.1:${port}/livez`, 200, START_TIMEOUT_MS);
+        }
+      } catch (err) {
+        throw new Error(`${err instanceof Error ? err.message : String(err)}\noutput:\n${output}`);
+      } finally {
+        child.kill('SIGTERM');
+      }
+      await exit;
+    },
+    BUILD_TIMEOUT_MS + 3 * START_TIMEOUT_MS,
   );
 });
