@@ -18,13 +18,13 @@ const START_TIMEOUT_MS = 30_000;
 const out = mkdtempSync(join(tmpdir(), 'spillway-image-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-function build(target: string, buildArgs: Record<string, string>): BuiltImage {
+function build(target: string, buildArgs: Record<string, string>, folder = target): BuiltImage {
   return buildWithoutDocker({
     dockerfile: join(REPO_ROOT, 'Dockerfile.template'),
     context: REPO_ROOT,
     target,
     buildArgs,
-    out: join(out, target),
+    out: join(out, folder),
     // Loopback only: every package must come from the local npm cache.
     runEnv: { npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' },
   });
@@ -114,6 +114,21 @@ describe('the function image (FUNCTION=order-create)', () => {
       expect(await exit).toBe(0);
     },
     START_TIMEOUT_MS + 10_000,
+  );
+});
+
+describe('the projector image (FUNCTION=order-projector)', () => {
+  test(
+    'carries the read-model drivers (PostgreSQL and PGlite), which the other functions’ images do not',
+    () => {
+      const image = build('function', { FUNCTION: 'order-projector' }, 'function-order-projector');
+      expect(readdirSync(join(image.dir, 'functions')).sort()).toEqual(['contracts', 'order-projector']);
+      for (const driver of ['pg', join('@electric-sql', 'pglite')]) {
+        expect({ driver, installed: existsSync(join(image.dir, 'node_modules', driver)) }).toEqual({ driver, installed: true });
+      }
+      expect(existsSync(join(image.dir, 'functions', 'order-projector', 'src', 'index.js'))).toBe(true);
+    },
+    BUILD_TIMEOUT_MS,
   );
 });
 
