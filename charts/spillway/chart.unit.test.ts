@@ -162,7 +162,15 @@ describe('the autoscaler', () => {
     expect(env.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.namespace');
   });
 
-  test('the lease timings are values', () => {
+  test("the lease timings default to client-go's (15 s, 10 s, 2 s) and are values", () => {
+    const defaults = container.args ?? [];
+    expect(defaults.slice(defaults.indexOf('--leader-elect'))).toEqual([
+      '--leader-elect',
+      ...['--leader-elect-resource-name', 'spillway-autoscaler'],
+      ...['--leader-elect-lease-duration', '15s'],
+      ...['--leader-elect-renew-deadline', '10s'],
+      ...['--leader-elect-retry-period', '2s'],
+    ]);
     const tuned = render({
       autoscaler: { leaderElection: { leaseName: 'scaler-lock', leaseDuration: '30s', renewDeadline: '20s', retryPeriod: '4s' } },
     });
