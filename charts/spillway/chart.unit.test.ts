@@ -655,16 +655,13 @@ describe('platform knobs on every workload', () => {
   });
 
   test.each([
-    {
-      name: 'runAsNonroot (a typo) in the autoscaler pod security context',
-      values: { autoscaler: { podSecurityContext: { runAsNonroot: true } } },
-      message: 'runAsNonroot',
-    },
-    {
-      name: 'runAsNonroot in the PostgreSQL container security context',
-      values: { postgresql: { securityContext: { runAsNonroot: true } } },
-      message: 'runAsNonroot',
-    },
+    ...WORKLOADS.flatMap(({ key }) =>
+      ['podSecurityContext', 'securityContext'].map((context) => ({
+        name: `runAsNonroot (a typo) in ${key}.${context}`,
+        values: { [key]: { [context]: { runAsNonroot: true } } },
+        message: 'runAsNonroot',
+      })),
+    ),
     {
       name: 'a string where tolerations are a list',
       values: { eventstoredb: { tolerations: 'all' } },
