@@ -17,7 +17,7 @@
  * would bring the callbacks under the vm's budget, but a timeout inside one aborts Node when
  * async hooks are in use, e.g. by AsyncLocalStorage: nodejs/node#38503.)
  */
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 
 export const COMPILATION_TIMEOUT_MS = 500;
 export const EXECUTION_TIMEOUT_MS = 250;
@@ -157,6 +157,7 @@ function __result(stateJson) {
 const WORKER = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
+const replies = workerData.replies;
 const vm = require('node:vm');
 const context = vm.createContext(Object.create(null), { name: workerData.name, codeGeneration: { strings: false, wasm: false } });
 const scripts = new Map();
@@ -192,7 +193,7 @@ parentPort.on('message', (m) => {
   } catch (error) {
     reply = { id: m.id, error: messageOf(error) };
   }
-  setImmediate(() => parentPort.postMessage(reply));
+  setImmediate(() => replies.postMessage(reply));
 });
 `;
 
@@ -206,9 +207,14 @@ interface Reply {
   readonly error?: string;
 }
 
-/** The host's side of one projection's worker: requests with a watchdog each, and the worker's end. */
+/**
+ * The host's side of one projection's worker: requests with a watchdog each, and the worker's
+ * end. Answers come on a port of their own, so that a watchdog firing late (the node's loop was
+ * busy) first takes any answer already sent: only a worker that did not answer in time faults.
+ */
 class WorkerHost {
   private readonly worker: Worker;
+  private readonly replies: MessagePort;
   private nextId = 0;
   private readonly pending = new Map<
     number,
@@ -217,21 +223,18 @@ class WorkerHost {
   private failure: string | undefined;
 
   constructor(name: string) {
+    const channel = new MessageChannel();
+    this.replies = channel.port1;
     this.worker = new Worker(WORKER, {
       eval: true,
-      workerData: { name: `projection ${name}`, prelude: PRELUDE },
+      workerData: { name: `projection ${name}`, prelude: PRELUDE, replies: channel.port2 },
+      transferList: [channel.port2],
       resourceLimits: { maxOldGenerationSizeMb: HEAP_LIMIT_MB },
     });
     // The node's lifetime is not the projections' business: close() ends the workers.
     this.worker.unref();
-    this.worker.on('message', (reply: Reply) => {
-      const waiting = this.pending.get(reply.id);
-      if (!waiting) return;
-      this.pending.delete(reply.id);
-      clearTimeout(waiting.timer);
-      if (reply.error !== undefined) waiting.reject(new ProjectionFault(reply.error));
-      else waiting.resolve(reply.value!);
-    });
+    this.replies.on('message', (reply: Reply) => this.settle(reply));
+    this.replies.unref();
     // e.g. ERR_WORKER_OUT_OF_MEMORY past the heap limit.
     this.worker.on('error', (error: Error) => this.fail(error.message));
     this.worker.on('exit', () => this.fail('The projection runtime stopped.'));
@@ -241,10 +244,12 @@ class WorkerHost {
     if (this.failure !== undefined) return Promise.reject(new ProjectionFault(this.failure));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => this.fail(`Script execution timed out after ${request.timeout}ms`),
-        request.timeout + WATCHDOG_GRACE_MS,
-      );
+      const timer = setTimeout(() => {
+        for (let received = receiveMessageOnPort(this.replies); received; received = receiveMessageOnPort(this.replies)) {
+          this.settle(received.message as Reply);
+        }
+        if (this.pending.has(id)) this.fail(`Script execution timed out after ${request.timeout}ms`);
+      }, request.timeout + WATCHDOG_GRACE_MS);
       timer.unref();
       this.pending.set(id, { resolve, reject, timer });
       this.worker.postMessage({ ...request, id });
@@ -255,6 +260,15 @@ class WorkerHost {
     this.fail('The projection was stopped.');
   }
 
+  private settle(reply: Reply): void {
+    const waiting = this.pending.get(reply.id);
+    if (!waiting) return;
+    this.pending.delete(reply.id);
+    clearTimeout(waiting.timer);
+    if (reply.error !== undefined) waiting.reject(new ProjectionFault(reply.error));
+    else waiting.resolve(reply.value!);
+  }
+
   /** The first reason wins; every call waiting and every later one fails with it. */
   private fail(reason: string): void {
     if (this.failure === undefined) this.failure = reason;
@@ -263,6 +277,7 @@ class WorkerHost {
       waiting.reject(new ProjectionFault(this.failure));
     }
     this.pending.clear();
+    this.replies.close();
     void this.worker.terminate();
   }
 }
