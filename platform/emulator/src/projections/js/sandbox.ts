@@ -100,6 +100,8 @@ function linkTo(streamId, event, metadata) { __emitted.push({ kind: 'link', stre
 function log() {}
 function __describe() {
   if (!__def.source) throw new Error('The projection does not select a source (fromAll, fromStream, fromStreams or fromCategory).');
+  // ReaderStrategy.Create refuses this combination.
+  if (__def.partitioning === 'stream' && __def.source.kind === 'streams') throw new Error('foreachStream projections are not supported on stream based sources');
   const handlers = __def.handlers || {};
   const types = Object.keys(handlers).filter((k) => !k.startsWith('$'));
   return JSON.stringify({

@@ -73,3 +73,9 @@ test('a loop in a promise callback ends the worker: that call and every later on
 test('a query that does not parse is a compilation error', async () => {
   await expect(ProjectionSandbox.compile('fromAll(.when({})', 'broken')).rejects.toThrow(/^Compilation error: /);
 });
+
+test('foreachStream over fromStream is refused, as the server refuses it', async () => {
+  await expect(ProjectionSandbox.compile(`fromStream('one').foreachStream().when({})`, 'per-stream')).rejects.toThrow(
+    'foreachStream projections are not supported on stream based sources',
+  );
+});
