@@ -5,6 +5,7 @@ import { type EventBodies, MemoryBodies } from './event-bodies';
 import type { Journal } from './journal';
 import { FILE_HEADER_SIZE } from './log-format';
 import { PositionIndex } from './position-index';
+import { RecentIds, recentIdCost } from './recent-ids';
 import type { AppendOutcome, DeleteOutcome, ExpectedState, ProposedEvent, RecordedEvent, Store, StreamState } from './store';
 import {
   DELETED_STREAM,
@@ -16,18 +17,6 @@ import {
   withTruncateBefore,
 } from './stream-metadata';
 
-/**
- * How much the idempotency check remembers of recent event ids for `any` / `stream_exists`
- * appends, sized as EventStoreDB sizes its committed-events cache
- * (ESConsts.CommitedEventsMemCacheLimit, 8 MiB at 16 + 4 + 8 + 2 bytes per stream-name char):
- * about 120,000 events with 20-character stream names.
- */
-const RECENT_IDS_BYTES = 8 * 1024 * 1024;
-const recentIdCost = (streamId: string) => 28 + 2 * streamId.length;
-/** The remembered-ids ring's first capacity (a power of two; it doubles when full). */
-const RECENT_RING_START = 65_536;
-/** Above any id's cost (28 + 2 * 65,535 for the longest stream name). */
-const COST_SPAN = 2 ** 18;
 const TICKS_PER_MS = 10_000n;
 const METADATA_TYPE = '$metadata';
 const TOMBSTONE_TYPE = '$streamDeleted';
@@ -81,21 +70,8 @@ export class EventStore implements Store {
   private durableCount = 0;
   private durableHead: number = FILE_HEADER_SIZE;
   private nextPosition: number = FILE_HEADER_SIZE;
-  /** Event id -> `$all` index, for the ids in `recentRing`. */
-  private readonly recentIds = new Map<string, number>();
-  /**
-   * What `recentIds` remembers, oldest first from `recentHead` to `recentTail` (counters; the
-   * slot is the counter masked by the capacity): each id, and beside it its `$all` index and
-   * cost packed in one number (index * 2^18 + cost; a cost is below 2^18, an index below
-   * 2^35). A ring that doubles when full: no object per event and no copies once it has the
-   * size the budget needs (slicing a growing queue left megabytes of garbage per 64k ids).
-   * An id remembered twice is dropped with its newer entry.
-   */
-  private recentRing: string[] = new Array<string>(RECENT_RING_START).fill('');
-  private recentSlots = new Float64Array(RECENT_RING_START);
-  private recentHead = 0;
-  private recentTail = 0;
-  private recentIdsBytes = 0;
+  /** Recent event ids -> `$all` index, for `any` / `stream_exists` retries. */
+  private readonly recentIds: RecentIds;
   private readonly listeners = new Set<(events: readonly RecordedEvent[]) => void>();
   private waiters: PendingWaiter[] = [];
   private failure: Error | undefined;
@@ -106,6 +82,7 @@ export class EventStore implements Store {
     this.now = options.now ?? Date.now;
     const positionOf = (index: number) => this.logPositions.at(index);
     this.bodies = options.bodies ? options.bodies(positionOf) : new MemoryBodies();
+    this.recentIds = new RecentIds((index) => this.bodies.get(index).id);
   }
 
   /**
@@ -325,7 +302,7 @@ export class EventStore implements Store {
       hasMetadata: (this.streams.get(`$$${streamId}`)?.indices.length ?? 0) > 0,
       eventAt: (revision) => (stream && revision >= 0 && revision < stream.indices.length ? this.eventAt(stream, revision) : undefined),
       recentEvent: (id) => {
-        const recent = this.recentIds.get(id);
+        const recent = this.recentIds.find(id);
         return recent === undefined ? undefined : this.bodies.get(recent);
       },
     };
@@ -442,50 +419,9 @@ export class EventStore implements Store {
         stream!.indices.push(index);
         stream!.pinned?.push(event);
       }
-      if (remember) this.rememberId(event.id, index, cost);
+      if (remember) this.recentIds.remember(event.id, index, cost);
     }
-    this.forgetOldIds();
-  }
-
-  private rememberId(id: string, index: number, cost: number): void {
-    if (this.recentTail - this.recentHead === this.recentRing.length) this.growRecentRing();
-    const at = this.recentTail & (this.recentRing.length - 1);
-    this.recentIds.set(id, index);
-    this.recentRing[at] = id;
-    this.recentSlots[at] = index * COST_SPAN + cost;
-    this.recentTail++;
-    this.recentIdsBytes += cost;
-  }
-
-  private forgetOldIds(): void {
-    const mask = this.recentRing.length - 1;
-    while (this.recentIdsBytes > RECENT_IDS_BYTES && this.recentHead < this.recentTail) {
-      const at = this.recentHead & mask;
-      const id = this.recentRing[at]!;
-      const slot = this.recentSlots[at]!;
-      const cost = slot % COST_SPAN;
-      // The same id remembered again later belongs to that newer entry.
-      if (this.recentIds.get(id) === (slot - cost) / COST_SPAN) this.recentIds.delete(id);
-      this.recentRing[at] = '';
-      this.recentIdsBytes -= cost;
-      this.recentHead++;
-    }
-  }
-
-  private growRecentRing(): void {
-    const count = this.recentTail - this.recentHead;
-    const mask = this.recentRing.length - 1;
-    const ring = new Array<string>(this.recentRing.length * 2).fill('');
-    const slots = new Float64Array(this.recentRing.length * 2);
-    for (let i = 0; i < count; i++) {
-      const at = (this.recentHead + i) & mask;
-      ring[i] = this.recentRing[at]!;
-      slots[i] = this.recentSlots[at]!;
-    }
-    this.recentRing = ring;
-    this.recentSlots = slots;
-    this.recentHead = 0;
-    this.recentTail = count;
+    this.recentIds.forgetOld();
   }
 
   private markDurable(events: readonly RecordedEvent[]): void {
