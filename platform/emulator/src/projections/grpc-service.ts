@@ -37,7 +37,8 @@ import {
   ProjectionOperationError,
   type ProjectionView,
 } from './projection-manager';
-import { SYSTEM_PROJECTIONS } from './standard-projections';
+import type { StandardProjections } from './standard-control';
+import { SYSTEM_PROJECTIONS, type SystemProjectionName } from './standard-projections';
 import type { ProjectionMode } from './user-projection';
 
 type StructValue = NonNullable<Parameters<StateResp['setState']>[0]>;
@@ -122,23 +123,37 @@ function withPolicy(access: AccessControl, implementation: grpc.UntypedServiceIm
 
 export function createProjectionsModule(
   manager: ProjectionManager,
-  systemRunning: boolean,
+  standard: StandardProjections | undefined,
   access: AccessControl = OPEN_ACCESS,
 ): ServiceModule {
-  const systemView = (name: string): ProjectionView => ({
-    name,
-    mode: 'Continuous',
-    status: systemRunning ? 'Running' : 'Stopped',
-    reason: '',
-    position: '',
-    eventsProcessed: 0,
-    enabled: systemRunning,
-  });
-  const isSystem = (name: string) => (SYSTEM_PROJECTIONS as readonly string[]).includes(name);
+  const systemView = (name: SystemProjectionName): ProjectionView => {
+    const enabled = standard?.isEnabled(name) ?? false;
+    const status = enabled ? standard?.status() : undefined;
+    return {
+      name,
+      mode: 'Continuous',
+      status: status?.fault !== undefined ? 'Faulted' : enabled ? 'Running' : 'Stopped',
+      reason: status?.fault ?? '',
+      position: status ? `C:${status.position}/P:${status.position}` : '',
+      eventsProcessed: 0,
+      enabled,
+    };
+  };
+  const isSystem = (name: string): name is SystemProjectionName => (SYSTEM_PROJECTIONS as readonly string[]).includes(name);
   const viewOf = (name: string) => (isSystem(name) && !manager.has(name) ? systemView(name) : manager.view(name));
-  const refuseSystem = (name: string) => {
-    if (isSystem(name))
+  const refuseSystem = (name: string, what: string) => {
+    if (isSystem(name)) {
+      throw new ProjectionOperationError(
+        `'${name}' is a standard projection: the emulator enables and disables it, but does not ${what} it.`,
+      );
+    }
+  };
+  /** enable / disable of a standard projection, as the server allows for any managed projection. */
+  const setStandard = async (name: SystemProjectionName, enabled: boolean) => {
+    if (!standard) {
       throw new ProjectionOperationError(`'${name}' is a standard projection: it runs with --run-projections system or all.`);
+    }
+    await standard.setEnabled(name, enabled);
   };
 
   const implementation: grpc.UntypedServiceImplementation = {
@@ -164,14 +179,14 @@ export function createProjectionsModule(
       } else {
         throw new ProjectionOperationError('Required field mode (continuous, one_time or transient) is not set.');
       }
-      refuseSystem(name);
+      refuseSystem(name, 'create');
       await manager.create({ name, query, mode, emitEnabled });
       return new CreateResp();
     }),
     update: unary<UpdateReq, UpdateResp>(async (request) => {
       const options = request.getOptions();
       const name = required(options?.getName());
-      refuseSystem(name);
+      refuseSystem(name, 'update');
       const emit = options!.getEmitOptionCase() === UpdateReq.Options.EmitOptionCase.EMIT_ENABLED ? options!.getEmitEnabled() : undefined;
       await manager.update(name, options!.getQuery(), emit);
       return new UpdateResp();
@@ -179,7 +194,7 @@ export function createProjectionsModule(
     delete: unary<DeleteReq, DeleteResp>(async (request) => {
       const options = request.getOptions();
       const name = required(options?.getName());
-      refuseSystem(name);
+      refuseSystem(name, 'delete');
       await manager.delete(name, {
         deleteCheckpointStream: options!.getDeleteCheckpointStream(),
         deleteStateStream: options!.getDeleteStateStream(),
@@ -188,19 +203,19 @@ export function createProjectionsModule(
     }),
     enable: unary<EnableReq, EnableResp>(async (request) => {
       const name = required(request.getOptions()?.getName());
-      refuseSystem(name);
-      await manager.enable(name);
+      if (isSystem(name)) await setStandard(name, true);
+      else await manager.enable(name);
       return new EnableResp();
     }),
     disable: unary<DisableReq, DisableResp>(async (request) => {
       const name = required(request.getOptions()?.getName());
-      refuseSystem(name);
-      await manager.disable(name, request.getOptions()!.getWriteCheckpoint());
+      if (isSystem(name)) await setStandard(name, false);
+      else await manager.disable(name, request.getOptions()!.getWriteCheckpoint());
       return new DisableResp();
     }),
     reset: unary<ResetReq, ResetResp>(async (request) => {
       const name = required(request.getOptions()?.getName());
-      refuseSystem(name);
+      refuseSystem(name, 'reset');
       await manager.reset(name);
       return new ResetResp();
     }),

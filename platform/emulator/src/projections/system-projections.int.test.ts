@@ -299,6 +299,68 @@ describe('system projections across a durable restart', () => {
   });
 });
 
+describe('enabling and disabling a standard projection through the Projections service', () => {
+  /** `$stream_by_category` keeps running: once it names a stream, the same pass would have linked that stream's event. */
+  const namedIn = (client: EventStoreDBClient, cat: string, count: number) => readCount(client, `$category-${cat}`, count);
+
+  test('disable stops $by_category alone; enable continues it from its checkpoint without duplicates', async () => {
+    const emulator = await startEmulator({ memory: true, port: 0 });
+    const client = EventStoreDBClient.connectionString(emulator.connectionString);
+    try {
+      const cat = category();
+      await client.appendToStream(`${cat}-1`, placed(1));
+      await readCount(client, `$ce-${cat}`, 1);
+      await client.disableProjection('$by_category');
+      expect((await client.getProjectionStatus('$by_category')).projectionStatus).toBe('Stopped');
+      expect((await client.getProjectionStatus('$by_event_type')).projectionStatus).toBe('Running');
+      await client.appendToStream(`${cat}-2`, placed(2));
+      await namedIn(client, cat, 2);
+      expect(await readResolved(client, `$ce-${cat}`)).toHaveLength(1);
+      await client.enableProjection('$by_category');
+      // Enabling an enabled projection changes nothing, as on the server.
+      await client.enableProjection('$by_category');
+      expect((await client.getProjectionStatus('$by_category')).projectionStatus).toBe('Running');
+      const events = await readCount(client, `$ce-${cat}`, 2);
+      expect(events.map((e) => (e.event!.data as { n: number }).n)).toEqual([1, 2]);
+      await expect(client.resetProjection('$by_category')).rejects.toThrow(/does not reset/);
+    } finally {
+      await client.dispose();
+      await emulator.close();
+    }
+  });
+
+  test('a durable node keeps a standard projection disabled across a restart', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spillway-proj-disabled-'));
+    const cat = category();
+    try {
+      let emulator = await startEmulator({ dataDir, port: 0 });
+      let client = EventStoreDBClient.connectionString(emulator.connectionString);
+      await client.appendToStream(`${cat}-1`, placed(1));
+      await readCount(client, `$ce-${cat}`, 1);
+      await client.disableProjection('$by_category');
+      await client.dispose();
+      await emulator.close();
+
+      emulator = await startEmulator({ dataDir, port: 0 });
+      client = EventStoreDBClient.connectionString(emulator.connectionString);
+      try {
+        expect((await client.getProjectionStatus('$by_category')).projectionStatus).toBe('Stopped');
+        await client.appendToStream(`${cat}-2`, placed(2));
+        await namedIn(client, cat, 2);
+        expect(await readResolved(client, `$ce-${cat}`)).toHaveLength(1);
+        await client.enableProjection('$by_category');
+        const events = await readCount(client, `$ce-${cat}`, 2);
+        expect(events.map((e) => (e.event!.data as { n: number }).n)).toEqual([1, 2]);
+      } finally {
+        await client.dispose();
+        await emulator.close();
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('--run-projections none', () => {
   test('writes no category streams', async () => {
     const emulator = await startEmulator({ memory: true, port: 0, runProjections: 'none' });
@@ -311,6 +373,7 @@ describe('--run-projections none', () => {
       const streams = new Set<string>();
       for await (const e of client.readAll({ fromPosition: START })) streams.add(e.event!.streamId);
       expect([...streams].filter((s) => s.startsWith('$ce-') || s.startsWith('$et-') || s === '$streams')).toEqual([]);
+      await expect(client.enableProjection('$by_category')).rejects.toThrow(/--run-projections system or all/);
     } finally {
       await client.dispose();
       await emulator.close();
