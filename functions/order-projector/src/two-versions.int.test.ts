@@ -1,7 +1,7 @@
 import { type RunningFunction, startFunction, startTestEventStore, type TestEventStore } from '@spillway/runtime';
 import orderProjector from './index';
 import { seedOrders } from './testing/order-log';
-import { allOrders, eventually, final, groupExists, schemas, status } from './testing/rebuild-probes';
+import { allOrders, eventually, final, groupExists, readKnownOrders, schemas, status, trickleOrders } from './testing/rebuild-probes';
 import { type ScratchDatabase, scratchDatabase } from './testing/scratch-database';
 
 // Enough for the build to take a while beside the serving replica, few enough for CI.
@@ -57,26 +57,8 @@ describe('two replicas on different read-model versions (PostgreSQL)', () => {
     const before = await allOrders(old.url, known, 'v1 has every seeded order', BUILD_MS, final);
 
     // Readers poll known orders through the old replica; writers keep adding orders throughout.
-    let reading = true;
-    const failures: string[] = [];
-    let reads = 0;
-    const reader = (async () => {
-      for (let i = 0; reading; i = (i + 31) % known.length) {
-        const response = await fetch(`${old.url}/orders/${known[i]}`);
-        reads++;
-        if (response.status !== 200) failures.push(`${known[i]} -> ${response.status}`);
-        await response.arrayBuffer();
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    })();
-    const added: string[] = [];
-    let writing = true;
-    const writer = (async () => {
-      for (let offset = ORDERS; writing; offset += 5) {
-        added.push(...(await seedOrders(store.client, 5, offset)));
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    })();
+    const reader = readKnownOrders(old.url, known, 31);
+    const writer = trickleOrders(store, ORDERS);
 
     const next = await start({ ...orderProjector, readModel: { ...orderProjector.readModel!, version: 2 } });
     const building = await status(next.url);
@@ -117,10 +99,8 @@ describe('two replicas on different read-model versions (PostgreSQL)', () => {
     await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
     expect(await groupExists(store, 'order-projector')).toBe(false);
 
-    writing = false;
-    await writer;
-    reading = false;
-    await reader;
+    const added = await writer.stop();
+    const { reads, failures } = await reader.stop();
     expect(reads).toBeGreaterThan(0);
     expect(failures).toEqual([]);
 

@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PersistentSubscriptionDoesNotExistError } from '@eventstore/db-client';
 import type { ReadModelStatus, TestEventStore } from '@spillway/runtime';
 import { Client } from 'pg';
+import { seedOrders } from './order-log';
 import type { ScratchDatabase } from './scratch-database';
 
 // What the rebuild tests look at through a replica's HTTP API, the event store and the database.
@@ -93,6 +94,64 @@ export async function allOrders(
     timeoutMs,
   );
   return eventually(what, async () => ((await orders(url, ids, found, settled)).size === ids.length ? found : undefined), timeoutMs);
+}
+
+/** What a reader of known orders saw until it was stopped. */
+export interface ReaderReport {
+  readonly reads: number;
+  /** Every read that did not answer 200, as `<id> -> <status>`. */
+  readonly failures: readonly string[];
+}
+
+// A busy reader, not a flood: PGlite serves reads and a build's writes on one connection.
+const READER_PAUSE_MS = 10;
+// New orders at a steady trickle while a version builds, as a shop takes them: 5 every 200 ms, about 50 events a second.
+const TRICKLE_ORDERS = 5;
+const TRICKLE_PAUSE_MS = 200;
+
+/**
+ * Reads known orders one after the other through `GET /orders/:id` (every `stride`th, round and round)
+ * until `stop()`, which resolves to how many reads there were and which did not answer 200.
+ */
+export function readKnownOrders(url: string, known: readonly string[], stride: number): { stop(): Promise<ReaderReport> } {
+  let reading = true;
+  const failures: string[] = [];
+  let reads = 0;
+  const done = (async () => {
+    for (let i = 0; reading; i = (i + stride) % known.length) {
+      const response = await fetch(`${url}/orders/${known[i]}`);
+      reads++;
+      if (response.status !== 200) failures.push(`${known[i]} -> ${response.status}`);
+      await response.arrayBuffer();
+      await new Promise((resolve) => setTimeout(resolve, READER_PAUSE_MS));
+    }
+  })();
+  return {
+    async stop() {
+      reading = false;
+      await done;
+      return { reads, failures };
+    },
+  };
+}
+
+/** Appends new orders (numbered from `offset`) at a steady trickle until `stop()`, which resolves to their ids. */
+export function trickleOrders(store: TestEventStore, offset: number): { stop(): Promise<string[]> } {
+  let writing = true;
+  const added: string[] = [];
+  const done = (async () => {
+    for (let next = offset; writing; next += TRICKLE_ORDERS) {
+      added.push(...(await seedOrders(store.client, TRICKLE_ORDERS, next)));
+      await new Promise((resolve) => setTimeout(resolve, TRICKLE_PAUSE_MS));
+    }
+  })();
+  return {
+    async stop() {
+      writing = false;
+      await done;
+      return added;
+    },
+  };
 }
 
 export async function groupExists(store: TestEventStore, group: string): Promise<boolean> {
