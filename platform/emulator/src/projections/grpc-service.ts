@@ -94,22 +94,38 @@ function jsonValue(text: string | undefined): StructValue {
 }
 
 /**
- * The server's default policy for projections: Delete needs `$ops` or `$admins`, restarting
- * the subsystem `$admins`, everything else an authenticated caller.
+ * The roles each Projections RPC needs, as the 23.10 server's default (legacy) policy grants
+ * them (src/EventStore.Core/Authorization/LegacyAuthorizationProviderFactory.cs, checked by
+ * each src/EventStore.Projections.Core/Services/Grpc/ProjectionManagement.*.cs through
+ * CheckAccessAsync): Delete and Restart are OperationsOrAdmins; Create (also what Reset asks
+ * for), Update, Enable, Disable, Statistics, State and Result need an authenticated caller.
  */
+const PROJECTION_ROLES: Readonly<Record<string, readonly string[] | 'authenticated'>> = {
+  create: 'authenticated',
+  update: 'authenticated',
+  delete: ['$ops', '$admins'],
+  statistics: 'authenticated',
+  disable: 'authenticated',
+  enable: 'authenticated',
+  reset: 'authenticated',
+  state: 'authenticated',
+  result: 'authenticated',
+  restartSubsystem: ['$ops', '$admins'],
+};
+
 function withPolicy(access: AccessControl, implementation: grpc.UntypedServiceImplementation): grpc.UntypedServiceImplementation {
   if (!access.enabled) return implementation;
   const guarded: grpc.UntypedServiceImplementation = {};
   for (const [name, handler] of Object.entries(implementation)) {
+    // An RPC missing from the table is refused to everyone: a new one must be given its roles.
+    const roles = PROJECTION_ROLES[name] ?? [];
     guarded[name] = ((call: grpc.ServerUnaryCall<unknown, unknown>, callback?: grpc.sendUnaryData<unknown>) => {
       const denied =
-        name === 'delete'
-          ? access.checkRole(call.metadata, ['$ops', '$admins'])
-          : name === 'restartSubsystem'
-            ? access.checkRole(call.metadata, ['$admins'])
-            : access.principal(call.metadata)
-              ? undefined
-              : errors.accessDenied();
+        roles === 'authenticated'
+          ? access.principal(call.metadata)
+            ? undefined
+            : errors.accessDenied()
+          : access.checkRole(call.metadata, roles);
       if (denied) {
         if (callback) replyError(callback, denied);
         else sendError(call as unknown as grpc.ServerWritableStream<unknown, unknown>, denied);
