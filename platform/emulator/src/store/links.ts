@@ -9,6 +9,13 @@
  * fails for a tombstoned stream (StreamDeleted), a soft-deleted one (`$tb` at the deleted
  * marker: NoStream), and an event before `$tb`, past `$maxCount` or older than `$maxAge`
  * (NotFound); data that does not parse fails the same way.
+ *
+ * No ACL applies to the target: in the 20.x+ server (23.10 included) ResolveLinkToEvent
+ * (src/EventStore.Core/Services/Storage/StorageReaderWorker.cs) no longer calls
+ * CheckStreamAccess on it as the pre-20 reader did, the gRPC layer authorizes only the stream
+ * a call reads, and persistent subscriptions read as SystemAccounts.System
+ * (src/EventStore.Core/Services/PersistentSubscription/PersistentSubscriptionStreamReader.cs).
+ * Whoever may read `$ce-order` reads every `order-*` event's body through its links.
  */
 import type { RecordedEvent, Store } from './store';
 

@@ -9,6 +9,7 @@ import {
   LoginConflictError,
   LoginNotFoundError,
   persistentSubscriptionToStreamSettingsFromDefaults,
+  type ResolvedEvent,
   START,
 } from '@eventstore/db-client';
 import { UsersClient } from '@eventstore/db-client/generated/users_grpc_pb';
@@ -83,6 +84,8 @@ async function startSecure(): Promise<void> {
     port: 0,
     tls: { cert: fs.readFileSync(cert), key: fs.readFileSync(key) },
     auth: true,
+    // User projections too: the projections policy test creates one.
+    runProjections: 'all',
   });
   users = new UsersClient(`127.0.0.1:${emulator.port}`, grpc.credentials.createSsl(fs.readFileSync(cert)));
 }
@@ -221,12 +224,91 @@ describe.each(STORAGE_MODES)('a secure node (%s)', (mode, storageOf) => {
     await ops.deletePersistentSubscriptionToStream('order-1', 'managed');
   });
 
-  test('projections follow the server policy: anonymous callers get nothing, restarting the subsystem is for admins', async () => {
-    await expect(clientAs().listProjections()).rejects.toBeInstanceOf(AccessDeniedError);
+  // LegacyAuthorizationProviderFactory (23.10): Projections.Delete and Projections.Restart are
+  // OperationsOrAdmins; every other Projections operation needs an authenticated caller.
+  test('projections: anonymous callers get nothing; delete and restart the subsystem need $ops or $admins', async () => {
+    const name = `acl-${mode}`;
+    const query = "fromStream('order-1').when({ $init: () => ({ n: 0 }), $any: (s) => { s.n++; return s; } })";
+    const rows: [string, 'authenticated' | 'opsOrAdmins', (c: EventStoreDBClient) => Promise<unknown>][] = [
+      ['create', 'authenticated', (c) => c.createProjection(name, query)],
+      ['update', 'authenticated', (c) => c.updateProjection(name, query)],
+      ['list (statistics)', 'authenticated', (c) => c.listProjections()],
+      ['status (statistics)', 'authenticated', (c) => c.getProjectionStatus(name)],
+      ['state', 'authenticated', (c) => c.getProjectionState(name)],
+      ['result', 'authenticated', (c) => c.getProjectionResult(name)],
+      ['reset', 'authenticated', (c) => c.resetProjection(name)],
+      ['enable', 'authenticated', (c) => c.enableProjection(name)],
+      ['disable', 'authenticated', (c) => c.disableProjection(name)],
+      ['restart the subsystem', 'opsOrAdmins', (c) => c.restartSubsystem()],
+      ['delete', 'opsOrAdmins', (c) => c.deleteProjection(name)],
+    ];
+    const anonymous = clientAs();
     const reader = clientAs('reader', 'secret');
-    expect((await reader.listProjections()).map((p) => p.name)).toContain('$by_category');
-    await expect(reader.restartSubsystem()).rejects.toBeInstanceOf(AccessDeniedError);
+    const ops = clientAs('ops');
+    for (const [what, needs, run] of rows) {
+      await expect(run(anonymous).then(() => `${what} allowed anonymously`)).rejects.toBeInstanceOf(AccessDeniedError);
+      if (needs === 'authenticated') {
+        await run(reader);
+      } else {
+        await expect(run(reader).then(() => `${what} allowed to a reader`)).rejects.toBeInstanceOf(AccessDeniedError);
+        await run(ops);
+      }
+    }
+    expect((await reader.listProjections()).map((p) => p.name)).not.toContain(name);
     await clientAs('admin').restartSubsystem();
+  });
+
+  // The 23.10 server checks read access on the stream a call reads, never on a link's target:
+  // ResolveLinkToEvent (src/EventStore.Core/Services/Storage/StorageReaderWorker.cs) reads the
+  // target with the read index alone (the pre-20 reader's CheckStreamAccess on it is gone since
+  // the 20.x authorization policies), and persistent subscriptions read as SystemAccounts.System
+  // (PersistentSubscriptionStreamReader.cs). Read access to $ce-order is read access to every
+  // order-* event body; pinned here so the emulator does not promise more than the server.
+  test('a link resolves whatever its target stream ACL says: only the read stream is checked, as on the server', async () => {
+    const asAdmin = clientAs('admin');
+    await asAdmin.setStreamMetadata('order-secret', { acl: { readRoles: ['$admins'] } });
+    await asAdmin.appendToStream('order-secret', jsonEvent({ type: 'SecretPlaced', data: { secret: 42 } }));
+    await asAdmin.setStreamMetadata('$ce-order', { acl: { readRoles: ['reader'] } });
+    const reader = clientAs('reader', 'secret');
+    await expect(readAll(reader, 'order-secret')).rejects.toBeInstanceOf(AccessDeniedError);
+    await expect(readAll(clientAs('ops'), '$ce-order')).rejects.toBeInstanceOf(AccessDeniedError);
+
+    // Catch-up subscription: waits for $by_category to write the link.
+    const subscription = reader.subscribeToStream('$ce-order', { fromRevision: START, resolveLinkTos: true });
+    let viaSubscription: ResolvedEvent | undefined;
+    for await (const e of subscription) {
+      if (e.event?.streamId === 'order-secret') {
+        viaSubscription = e;
+        break;
+      }
+    }
+    await subscription.unsubscribe();
+    expect(viaSubscription?.event?.data).toEqual({ secret: 42 });
+    expect(viaSubscription?.link?.streamId).toBe('$ce-order');
+
+    const read: ResolvedEvent[] = [];
+    for await (const e of reader.readStream('$ce-order', { fromRevision: START, resolveLinkTos: true })) read.push(e);
+    const viaRead = read.find((e) => e.event?.streamId === 'order-secret');
+    expect(viaRead?.event?.data).toEqual({ secret: 42 });
+    expect(viaRead?.link?.type).toBe('$>');
+
+    await clientAs('ops').createPersistentSubscriptionToStream(
+      '$ce-order',
+      'links',
+      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START, resolveLinkTos: true }),
+    );
+    const persistent = reader.subscribeToPersistentSubscriptionToStream('$ce-order', 'links');
+    let viaPersistent: ResolvedEvent | undefined;
+    for await (const e of persistent) {
+      await persistent.ack(e);
+      if (e.event?.streamId === 'order-secret') {
+        viaPersistent = e;
+        break;
+      }
+    }
+    await persistent.unsubscribe();
+    expect(viaPersistent?.event?.data).toEqual({ secret: 42 });
+    expect(viaPersistent?.link?.streamId).toBe('$ce-order');
   });
 
   test('the Users service: users live in $user-<login> streams; details, disable, enable, change and reset password', async () => {
