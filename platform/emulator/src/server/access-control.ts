@@ -7,7 +7,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Store } from '../store/store';
 import { mayAccess, type StreamAccess } from '../users/stream-acl';
-import type { Principal, UserDirectory } from '../users/user-directory';
+import { ADMINS, OPS, type Principal, type UserDirectory } from '../users/user-directory';
 import { errors, type RpcError } from './errors';
 
 export interface AccessControl {
@@ -16,9 +16,16 @@ export interface AccessControl {
   principal(metadata: grpc.Metadata): Principal | undefined;
   /** AccessDenied unless the caller may perform `access` on `stream`. */
   checkStream(metadata: grpc.Metadata, stream: string, access: StreamAccess): RpcError | undefined;
-  /** AccessDenied unless the caller is in one of `roles`. */
+  /** AccessDenied unless the caller is in one of `roles` (or is the built-in login the server matches with it). */
   checkRole(metadata: grpc.Metadata, roles: readonly string[]): RpcError | undefined;
 }
+
+/**
+ * The server's Admins and OperationsOrAdmins claim sets hold a role and a login each (`$admins`
+ * or `admin`, `$ops` or `ops`: src/EventStore.Core/Authorization/LegacyAuthorizationProviderFactory.cs),
+ * so a built-in user taken out of its group keeps its rights there.
+ */
+const ROLE_LOGINS: Readonly<Record<string, string>> = { [ADMINS]: 'admin', [OPS]: 'ops' };
 
 export const OPEN_ACCESS: AccessControl = {
   enabled: false,
@@ -48,7 +55,9 @@ export function userAccessControl(store: Store, users: UserDirectory): AccessCon
     checkStream: (metadata, stream, access) => (mayAccess(store, principal(metadata), stream, access) ? undefined : errors.accessDenied()),
     checkRole: (metadata, roles) => {
       const caller = principal(metadata);
-      return caller && roles.some((role) => caller.groups.includes(role)) ? undefined : errors.accessDenied();
+      return caller && roles.some((role) => caller.groups.includes(role) || ROLE_LOGINS[role] === caller.name)
+        ? undefined
+        : errors.accessDenied();
     },
   };
 }

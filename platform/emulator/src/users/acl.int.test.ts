@@ -258,6 +258,29 @@ describe.each(STORAGE_MODES)('a secure node (%s)', (mode, storageOf) => {
     await clientAs('admin').restartSubsystem();
   });
 
+  test('ops taken out of $ops still manages by its login, as the server claim sets match it; another user does not', async () => {
+    const setGroups = (login: string, fullName: string, groups: string[]) =>
+      call(
+        users.update as Unary<UpdateReq>,
+        new UpdateReq().setOptions(new UpdateReq.Options().setLoginName(login).setFullName(fullName).setGroupsList(groups)),
+        admin,
+      );
+    await call(
+      users.create as Unary<CreateReq>,
+      new CreateReq().setOptions(
+        new CreateReq.Options().setLoginName('deputy').setPassword('pw').setFullName('Deputy').setGroupsList(['$ops']),
+      ),
+      admin,
+    );
+    await clientAs('deputy', 'pw').restartSubsystem();
+    await setGroups('deputy', 'Deputy', []);
+    await expect(clientAs('deputy', 'pw').restartSubsystem()).rejects.toBeInstanceOf(AccessDeniedError);
+    await setGroups('ops', 'Event Store Operations', []);
+    await clientAs('ops').restartSubsystem();
+    await clientAs('ops').restartPersistentSubscriptionSubsystem();
+    await setGroups('ops', 'Event Store Operations', ['$ops']);
+  });
+
   // The 23.10 server checks read access on the stream a call reads, never on a link's target:
   // ResolveLinkToEvent (src/EventStore.Core/Services/Storage/StorageReaderWorker.cs) reads the
   // target with the read index alone (the pre-20 reader's CheckStreamAccess on it is gone since
