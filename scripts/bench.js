@@ -16,6 +16,7 @@ const benches = {
   runtime: ['platform/runtime/bench/runtime.bench.ts'],
   autoscale: ['platform/autoscaler/bench/autoscale.bench.ts'],
   rebuild: ['functions/order-projector/bench/rebuild.bench.ts'],
+  'group-commit': ['functions/order-projector/bench/group-commit.bench.ts'],
   shop: ['platform/cli/bench/shop.bench.ts'],
   cli: ['platform/cli/bench/cli.bench.ts'],
 };

@@ -135,6 +135,25 @@ describe.each(['postgres', 'pglite'] as const)('read model on %s', (kind) => {
       expect(await getOrder(db, 'gc-b')).toMatchObject({ status: 'pending' });
     });
 
+    test('an idle projector commits an event at once; a busy one gathers the events right behind it into one transaction', async () => {
+      const { db: counted, transactions } = counting();
+      // Windows far longer than any scheduling delay: an idle projector that waited would outlive the test's timeout.
+      const commits = new GroupCommit(counted, { busyMs: 60_000, gatherMs: 300 });
+      expect(await commits.apply(changes(orderCreated('gw-a', 'c9', 20), 0n))).toBe('applied');
+      expect(transactions()).toBe(1);
+      // Deliveries arrive as I/O, in later turns of the event loop (by then that batch has finished).
+      await new Promise((resolve) => setImmediate(resolve));
+      // Busy now: three events arriving over a few milliseconds, in separate turns of the event loop, commit together.
+      const b = commits.apply(changes(orderCreated('gw-b', 'c9', 21), 0n));
+      await new Promise((resolve) => setImmediate(resolve));
+      const c = commits.apply(changes(orderCreated('gw-c', 'c9', 22), 0n));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const d = commits.apply(changes(orderCreated('gw-d', 'c9', 23), 0n));
+      expect(await Promise.all([b, c, d])).toEqual(['applied', 'applied', 'applied']);
+      expect(transactions()).toBe(2);
+      for (const id of ['gw-a', 'gw-b', 'gw-c', 'gw-d']) expect(await getOrder(db, id)).toMatchObject({ status: 'pending' });
+    });
+
     test('an event that fails spoils only itself: the rest of its batch is applied, it leaves no trace', async () => {
       const commits = new GroupCommit(db);
       const ahead = orderCreated('gc-ahead', 'c9', 12);
