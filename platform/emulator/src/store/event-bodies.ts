@@ -1,3 +1,4 @@
+import type { PreparedRecord } from './journal';
 import type { RecordedEvent } from './store';
 
 /**
@@ -11,8 +12,8 @@ export interface EventBodies {
   add(index: number, event: RecordedEvent): void;
   /** An event read back from the log at start-up: already durable, not needed in memory. */
   restored(index: number, event: RecordedEvent): void;
-  /** Events before `count` are durable. */
-  durable(count: number): void;
+  /** Events before `count` are durable; `record` is the one whose write just made them so. */
+  durable(count: number, record?: PreparedRecord): void;
   get(index: number): RecordedEvent;
   close(): void;
 }

@@ -460,7 +460,7 @@ export class EventStore implements Store {
         }
         this.markDurable(events);
         this.durableCount += events.length;
-        this.bodies.durable(this.durableCount);
+        this.bodies.durable(this.durableCount, record);
         this.durableHead = end;
         this.resolveWaiters();
         for (const listener of this.listeners) {

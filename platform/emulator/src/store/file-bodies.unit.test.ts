@@ -24,13 +24,15 @@ const proposed = (n: number, size: number): ProposedEvent => ({
   metadata: Buffer.from(JSON.stringify({ m: n })),
 });
 
-async function writeSame(stores: readonly Store[]): Promise<void> {
+/** `afterEach` runs after every append to all the stores (reads of what was just written). */
+async function writeSame(stores: readonly Store[], afterEach: (stream: string) => void = () => {}): Promise<void> {
   for (let n = 0; n < 400; n++) {
-    // Sizes up to 200 KiB: some entries are larger than a read window.
+    // Sizes up to 200 KiB: some entries are larger than a cached block (64 KiB).
     const events = [proposed(n, n % 50 === 0 ? 200_000 : n % 300)];
     const stream = `s-${n % 9}`;
     for (const store of stores) await store.append(stream, { kind: 'any' }, events);
     if (n === 200) for (const store of stores) await store.delete('s-3', { kind: 'any' });
+    afterEach(stream);
   }
 }
 
@@ -79,5 +81,24 @@ test('reads through a cache far smaller than the log answer what the in-memory s
   ]);
   expect(again).toEqual({ kind: 'success', nextRevision: last.revision, position: last.position });
   await second.store.close();
+  await memory.close();
+});
+
+test('events read back right after their append (copied into the cache as they become durable) are whole, with a cache of a few blocks', async () => {
+  const now = () => 1_796_000_000_000;
+  const memory = createMemoryStore({ now });
+  const file = await openFileStore(dir, { cacheBytes: 4 * 64 * 1024, now });
+  const lastOf = (store: Store, stream: string) => store.readStream(stream, BigInt(Number.MAX_SAFE_INTEGER), 'backwards', 3n).map(view);
+  let checked = 0;
+  await writeSame([memory, file.store], (stream) => {
+    expect(lastOf(file.store, stream)).toEqual(lastOf(memory, stream));
+    expect(file.store.readAll(file.store.headPosition(), 'backwards', 5n).map(view)).toEqual(
+      memory.readAll(memory.headPosition(), 'backwards', 5n).map(view),
+    );
+    checked++;
+  });
+  expect(checked).toBe(400);
+  expect(everything(file.store)).toEqual(everything(memory));
+  await file.store.close();
   await memory.close();
 });

@@ -230,7 +230,6 @@ export function entryEnd(buf: Buffer, o: number): number | undefined {
 }
 
 const NOTHING = new Uint8Array(0);
-const keep = (name: string) => name;
 
 /**
  * A copy of `buf[from, to)`, so that the buffer read from the file can be released: small
@@ -243,23 +242,19 @@ function copyOf(buf: Buffer, from: number, to: number): Uint8Array {
   return copy;
 }
 
-/**
- * Decodes the entry at `o` of `buf` (its end checked with entryEnd); data and metadata are
- * copies. `names` gives the string kept for the stream name, event type and content type
- * (an Interner's, so that cached events share them).
- */
-export function decodeEntry(buf: Buffer, o: number, position: bigint, names: (name: string) => string = keep): RecordedEvent {
+/** Decodes the entry at `o` of `buf` (its end checked with entryEnd); data and metadata are copies. */
+export function decodeEntry(buf: Buffer, o: number, position: bigint): RecordedEvent {
   const streamLen = buf.readUInt16LE(o + 32);
   const typeLen = buf.readUInt16LE(o + 34);
   const ctLen = buf.readUInt16LE(o + 36);
   const dataLen = buf.readUInt32LE(o + 38);
   const metaLen = buf.readUInt32LE(o + 42);
   let p = o + ENTRY_FIXED_SIZE;
-  const streamId = names(buf.toString('utf8', p, p + streamLen));
+  const streamId = buf.toString('utf8', p, p + streamLen);
   p += streamLen;
-  const type = names(buf.toString('utf8', p, p + typeLen));
+  const type = buf.toString('utf8', p, p + typeLen);
   p += typeLen;
-  const contentType = names(buf.toString('utf8', p, p + ctLen));
+  const contentType = buf.toString('utf8', p, p + ctLen);
   p += ctLen;
   const data = copyOf(buf, p, p + dataLen);
   p += dataLen;
