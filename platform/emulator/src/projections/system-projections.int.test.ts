@@ -10,24 +10,7 @@ import {
   START,
 } from '@eventstore/db-client';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../server/start-emulator';
-
-/** Generous: the machine is shared, and links are written behind the appends that cause them. */
-const EVENTUALLY_MS = 20_000;
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + EVENTUALLY_MS;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${EVENTUALLY_MS} ms`, { cause: last });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { eventually } from '../testing/eventually';
 
 /** A category of its own per test (no '-': the category is what comes before the first one). */
 const category = () => `ord${randomUUID().replace(/-/g, '').slice(0, 12)}`;

@@ -5,23 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EventStoreDBClient, jsonEvent, type ResolvedEvent, START } from '@eventstore/db-client';
 import { kill, startChild, stop } from '../testing/child-emulator';
+import { eventually as eventuallyWithin } from '../testing/eventually';
 
-const EVENTUALLY_MS = 30_000;
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + EVENTUALLY_MS;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${EVENTUALLY_MS} ms (last: ${String(last)})`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+// A child emulator restarted after SIGKILL replays its projections from the checkpoint first.
+const eventually = <T>(probe: () => Promise<T | undefined>, what: string) => eventuallyWithin(probe, what, 30_000);
 
 async function readStream(client: EventStoreDBClient, stream: string): Promise<ResolvedEvent[]> {
   const out: ResolvedEvent[] = [];

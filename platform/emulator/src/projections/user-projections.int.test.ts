@@ -8,23 +8,7 @@ import { CreateReq, StatisticsReq, type StatisticsResp } from '@eventstore/db-cl
 import { Empty } from '@eventstore/db-client/generated/shared_pb';
 import * as grpc from '@grpc/grpc-js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../server/start-emulator';
-
-const EVENTUALLY_MS = 20_000;
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + EVENTUALLY_MS;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${EVENTUALLY_MS} ms (last: ${String(last)})`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { eventually } from '../testing/eventually';
 
 const unique = () => randomUUID().replace(/-/g, '').slice(0, 12);
 const event = (type: string, data: Record<string, number | string> = {}) => jsonEvent({ type, data });
