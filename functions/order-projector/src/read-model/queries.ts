@@ -48,18 +48,32 @@ function parseReasons(value: unknown): RejectionReason[] | undefined {
   return (typeof value === 'string' ? JSON.parse(value) : value) as RejectionReason[];
 }
 
+interface OrderLineJson {
+  sku: string;
+  quantity: number | string;
+  unit_price: number | string;
+}
+
+/**
+ * One order with its lines, in one statement (the lines as a JSON array): on PGlite each statement of a
+ * bound read runs in its own transaction that sets the schema first, so two statements cost nearly twice one.
+ */
 export async function getOrder(db: SqlExecutor, orderId: string): Promise<OrderView | undefined> {
-  const { rows } = await db.query<OrderRow>('SELECT * FROM orders WHERE order_id = $1', [orderId]);
-  const row = rows[0];
-  if (!row) return undefined;
-  const lines = await db.query<{ sku: string; quantity: number | string; unit_price: number | string }>(
-    'SELECT sku, quantity, unit_price FROM order_lines WHERE order_id = $1 ORDER BY line_no',
+  const { rows } = await db.query<OrderRow & { lines: OrderLineJson[] | string }>(
+    `SELECT o.*, COALESCE(
+       (SELECT json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity, 'unit_price', l.unit_price) ORDER BY l.line_no)
+        FROM order_lines l WHERE l.order_id = o.order_id),
+       '[]'::json) AS lines
+     FROM orders o WHERE o.order_id = $1`,
     [orderId],
   );
+  const row = rows[0];
+  if (!row) return undefined;
+  const lines = (typeof row.lines === 'string' ? JSON.parse(row.lines) : row.lines) as OrderLineJson[];
   const reasons = parseReasons(row.rejection_reasons);
   return {
     ...toSummary(row),
-    items: lines.rows.map((line) => ({ sku: line.sku, quantity: Number(line.quantity), unitPrice: Number(line.unit_price) })),
+    items: lines.map((line) => ({ sku: line.sku, quantity: Number(line.quantity), unitPrice: Number(line.unit_price) })),
     ...(reasons === undefined ? {} : { rejectionReasons: reasons }),
   };
 }
