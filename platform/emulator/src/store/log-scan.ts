@@ -39,10 +39,15 @@ export interface LogScan {
   readonly damage: Damage | undefined;
 }
 
-/** A sliding window over the file: `buf[0]` is file offset `base`. */
+/**
+ * A sliding window over the file: `buf[0]` is file offset `base`. Nothing decoded from it
+ * keeps a view into it (see decodeEntryLight), so one buffer serves every chunk: a new 8 MiB
+ * buffer per chunk left malloc's heap at tens of megabytes after a restart.
+ */
 class Window {
   buf: Buffer = Buffer.alloc(0);
   base = 0;
+  private space: Buffer | undefined;
 
   constructor(
     private readonly fd: number,
@@ -54,7 +59,10 @@ class Window {
     const want = Math.min(offset + length, this.size);
     if (offset >= this.base && want <= this.base + this.buf.length) return;
     const end = Math.min(this.size, Math.max(want, offset + CHUNK_BYTES));
-    const buf = Buffer.allocUnsafe(end - offset);
+    // A record larger than the space gets a larger one, kept for the rest of the scan.
+    if (this.space === undefined || this.space.length < end - offset)
+      this.space = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, end - offset));
+    const buf = this.space.subarray(0, end - offset);
     let read = 0;
     while (read < buf.length) {
       const n = fs.readSync(this.fd, buf, read, buf.length - read, offset + read);
