@@ -14,7 +14,7 @@ export interface FileStoreOptions {
   readonly now?: () => number;
   /** Told what start-up dropped or started anew (a torn tail); nothing is dropped silently. */
   readonly warn?: (message: string) => void;
-  /** Bytes of events the read cache keeps (file-bodies.ts CACHE_BYTES by default). */
+  /** Bytes of the log the read cache keeps, in 64 KiB blocks (file-bodies.ts CACHE_BYTES by default). */
   readonly cacheBytes?: number;
 }
 
