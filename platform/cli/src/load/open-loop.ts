@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { E2eSampler } from './e2e-sampler';
+import { E2eSampler, READS_PER_SAMPLE_PER_SECOND } from './e2e-sampler';
 import { type Percentiles, percentiles, roundTenth } from './percentile';
 import { arrivals, type Clock, realClock, runOpenLoop } from './schedule';
 import { type PostOutcome, postOrder, restock } from './shop-client';
@@ -64,7 +64,8 @@ export async function runOpenLoad(options: OpenLoopOptions): Promise<OpenLoopSum
   const units = options.restock ?? unitsPerSku(options.rate, options.durationMs, options.skus.length, options.quantity);
   if (units > 0) for (const sku of options.skus) await restock(options.urls.stock, sku, units, `${runId}-restock-${sku}`);
 
-  const sampler = new E2eSampler(options.urls.readModel, clock);
+  const samplesPerSecond = options.e2eEvery > 0 ? options.rate / options.e2eEvery : 0;
+  const sampler = new E2eSampler(options.urls.readModel, clock, Math.max(1, samplesPerSecond * READS_PER_SAMPLE_PER_SECOND));
   const byStatus: Record<string, number> = {};
   const postLatencies: number[] = [];
   const requests: Promise<void>[] = [];
