@@ -19,7 +19,7 @@ const PASSES = Number(process.env.BENCH_PASSES ?? 2);
 // The projector's own gather window against none at all (never busy: the behaviour before the window).
 const MODES = {
   gather: undefined,
-  none: { busyMs: 0, gatherMs: 0 },
+  none: { busyMs: 0, gatherMs: 0, quietMs: 0 },
 } as const;
 
 interface Pass {

@@ -5,11 +5,21 @@ import type { SqlDatabase } from './sql-database';
 // worth of events at a time (10 live, more for a read-model build), so live batches rarely reach it.
 const MAX_BATCH = 500;
 // A projector that committed within the last BUSY_MS is taking a stream of events: the first event of its
-// next batch waits GATHER_MS for the ones right behind it, so a steady flow commits a few events per
-// transaction instead of one (on PGlite a commit costs several times an extra row). An idle projector, whose
-// last commit is older, still applies an event at once. GATHER_MS is a small share of the read model's lag.
+// next batch waits up to GATHER_MS for the ones right behind it, so a steady flow commits a few events per
+// transaction instead of one (on PGlite a commit costs several times an extra row). The wait ends early once
+// no event has come for QUIET_MS: near saturation every event the runtime may hold at once (its concurrency)
+// is already waiting here and no more will come until they commit, so waiting out the window would only
+// stall the projector (measured: at 400 orders/s a fixed 4 ms window lagged seconds more than none). An idle
+// projector, whose last commit is older, still applies an event at once.
 const BUSY_MS = 20;
 const GATHER_MS = 4;
+const QUIET_MS = 1;
+
+export interface GatherTiming {
+  readonly busyMs: number;
+  readonly gatherMs: number;
+  readonly quietMs: number;
+}
 
 interface Waiting {
   readonly event: EventChanges;
@@ -30,24 +40,40 @@ export class GroupCommit {
   private draining = false;
   /** When the last batch committed (performance.now()); -Infinity before the first. */
   private lastCommitAt = Number.NEGATIVE_INFINITY;
+  /** While a busy projector gathers: when the gathering must end, and when the latest event came. */
+  private gather?: { readonly until: number; lastArrival: number };
 
   constructor(
     private readonly db: SqlDatabase,
-    private readonly timing: { readonly busyMs: number; readonly gatherMs: number } = { busyMs: BUSY_MS, gatherMs: GATHER_MS },
+    private readonly timing: GatherTiming = { busyMs: BUSY_MS, gatherMs: GATHER_MS, quietMs: QUIET_MS },
   ) {}
 
   apply(event: EventChanges): Promise<ApplyOutcome> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ event, resolve, reject });
-      if (!this.draining) {
-        this.draining = true;
-        const busy = performance.now() - this.lastCommitAt < this.timing.busyMs;
-        // The other events delivered in this turn of the event loop (and, when busy, in the next few
-        // milliseconds) join the first batch.
-        if (busy) setTimeout(() => void this.drain(), this.timing.gatherMs);
-        else setImmediate(() => void this.drain());
-      }
+      const now = performance.now();
+      if (this.gather) this.gather.lastArrival = now;
+      if (this.draining) return;
+      this.draining = true;
+      // The other events delivered in this turn of the event loop (and, when busy, those right behind
+      // them) join the first batch.
+      if (now - this.lastCommitAt < this.timing.busyMs) {
+        this.gather = { until: now + this.timing.gatherMs, lastArrival: now };
+        setTimeout(() => this.gathered(), this.timing.quietMs);
+      } else setImmediate(() => void this.drain());
     });
+  }
+
+  /** Commits once the window has passed or the flow has paused for QUIET_MS; otherwise looks again. */
+  private gathered(): void {
+    const gather = this.gather!;
+    const now = performance.now();
+    if (now < gather.until && now - gather.lastArrival < this.timing.quietMs) {
+      setTimeout(() => this.gathered(), Math.min(this.timing.quietMs, gather.until - now));
+      return;
+    }
+    this.gather = undefined;
+    void this.drain();
   }
 
   private async drain(): Promise<void> {

@@ -138,7 +138,7 @@ describe.each(['postgres', 'pglite'] as const)('read model on %s', (kind) => {
     test('an idle projector commits an event at once; a busy one gathers the events right behind it into one transaction', async () => {
       const { db: counted, transactions } = counting();
       // Windows far longer than any scheduling delay: an idle projector that waited would outlive the test's timeout.
-      const commits = new GroupCommit(counted, { busyMs: 60_000, gatherMs: 300 });
+      const commits = new GroupCommit(counted, { busyMs: 60_000, gatherMs: 300, quietMs: 200 });
       expect(await commits.apply(changes(orderCreated('gw-a', 'c9', 20), 0n))).toBe('applied');
       expect(transactions()).toBe(1);
       // Deliveries arrive as I/O, in later turns of the event loop (by then that batch has finished).
@@ -152,6 +152,17 @@ describe.each(['postgres', 'pglite'] as const)('read model on %s', (kind) => {
       expect(await Promise.all([b, c, d])).toEqual(['applied', 'applied', 'applied']);
       expect(transactions()).toBe(2);
       for (const id of ['gw-a', 'gw-b', 'gw-c', 'gw-d']) expect(await getOrder(db, id)).toMatchObject({ status: 'pending' });
+    });
+
+    test('a busy projector stops gathering once the flow pauses, without waiting out its window', async () => {
+      const { db: counted, transactions } = counting();
+      // A window longer than the test's timeout: only the pause can end this gathering.
+      const commits = new GroupCommit(counted, { busyMs: 60_000, gatherMs: 60_000, quietMs: 20 });
+      expect(await commits.apply(changes(orderCreated('gq-a', 'c9', 30), 0n))).toBe('applied');
+      await new Promise((resolve) => setImmediate(resolve));
+      const pair = [commits.apply(changes(orderCreated('gq-b', 'c9', 31), 0n)), commits.apply(changes(orderCreated('gq-c', 'c9', 32), 0n))];
+      expect(await Promise.all(pair)).toEqual(['applied', 'applied']);
+      expect(transactions()).toBe(2);
     });
 
     test('an event that fails spoils only itself: the rest of its batch is applied, it leaves no trace', async () => {
