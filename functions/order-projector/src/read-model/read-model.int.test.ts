@@ -138,7 +138,7 @@ describe.each(['postgres', 'pglite'] as const)('read model on %s', (kind) => {
     test('an idle projector commits an event at once; a busy one gathers the events right behind it into one transaction', async () => {
       const { db: counted, transactions } = counting();
       // Windows far longer than any scheduling delay: an idle projector that waited would outlive the test's timeout.
-      const commits = new GroupCommit(counted, { busyMs: 60_000, gatherMs: 300, quietMs: 200 });
+      const commits = new GroupCommit(counted, { busyMs: 60_000, gatherMs: 3_000, quietMs: 1_000 });
       expect(await commits.apply(changes(orderCreated('gw-a', 'c9', 20), 0n))).toBe('applied');
       expect(transactions()).toBe(1);
       // Deliveries arrive as I/O, in later turns of the event loop (by then that batch has finished).
