@@ -11,21 +11,11 @@ import {
 } from '@eventstore/db-client';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../server/start-emulator';
 import { eventually } from '../testing/eventually';
+import { readResolved } from '../testing/read-resolved';
 
 /** A category of its own per test (no '-': the category is what comes before the first one). */
 const category = () => `ord${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 const placed = (n: number) => jsonEvent({ type: 'OrderPlaced', data: { n } });
-
-async function readResolved(client: EventStoreDBClient, stream: string): Promise<ResolvedEvent[]> {
-  const out: ResolvedEvent[] = [];
-  try {
-    for await (const e of client.readStream(stream, { fromRevision: START, resolveLinkTos: true })) out.push(e);
-  } catch (error) {
-    if ((error as { type?: string }).type === 'stream-not-found') return [];
-    throw error;
-  }
-  return out;
-}
 
 /** Waits until `stream` holds `count` events, then returns them resolved. */
 const readCount = (client: EventStoreDBClient, stream: string, count: number) =>

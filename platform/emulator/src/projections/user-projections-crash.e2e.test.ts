@@ -3,23 +3,13 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EventStoreDBClient, jsonEvent, type ResolvedEvent, START } from '@eventstore/db-client';
+import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { kill, startChild, stop } from '../testing/child-emulator';
 import { eventually as eventuallyWithin } from '../testing/eventually';
+import { readResolved } from '../testing/read-resolved';
 
 // A child emulator restarted after SIGKILL replays its projections from the checkpoint first.
 const eventually = <T>(probe: () => Promise<T | undefined>, what: string) => eventuallyWithin(probe, what, 30_000);
-
-async function readStream(client: EventStoreDBClient, stream: string): Promise<ResolvedEvent[]> {
-  const out: ResolvedEvent[] = [];
-  try {
-    for await (const e of client.readStream(stream, { fromRevision: START, resolveLinkTos: true })) out.push(e);
-  } catch (error) {
-    if ((error as { type?: string }).type === 'stream-not-found') return [];
-    throw error;
-  }
-  return out;
-}
 
 const tick = () => jsonEvent({ type: 'Tick', data: {} });
 
@@ -41,7 +31,7 @@ test('after a crash (SIGKILL) in the middle, a continuous projection resumes fro
   /** Waits for `count` links, failing as soon as there are more. */
   const linksAre = (client: EventStoreDBClient, count: number) =>
     eventually(async () => {
-      const links = await readStream(client, `${cat}ticks`);
+      const links = await readResolved(client, `${cat}ticks`);
       if (links.length > count) throw new Error(`${links.length} links, expected ${count}`);
       return links.length === count ? links : undefined;
     }, `${count} links`);

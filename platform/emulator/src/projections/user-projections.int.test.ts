@@ -2,27 +2,17 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EventStoreDBClient, jsonEvent, type ResolvedEvent, START } from '@eventstore/db-client';
+import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { ProjectionsClient } from '@eventstore/db-client/generated/projections_grpc_pb';
 import { CreateReq, StatisticsReq, type StatisticsResp } from '@eventstore/db-client/generated/projections_pb';
 import { Empty } from '@eventstore/db-client/generated/shared_pb';
 import * as grpc from '@grpc/grpc-js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../server/start-emulator';
 import { eventually } from '../testing/eventually';
+import { readResolved } from '../testing/read-resolved';
 
 const unique = () => randomUUID().replace(/-/g, '').slice(0, 12);
 const event = (type: string, data: Record<string, number | string> = {}) => jsonEvent({ type, data });
-
-async function readStream(client: EventStoreDBClient, stream: string): Promise<ResolvedEvent[]> {
-  const out: ResolvedEvent[] = [];
-  try {
-    for await (const e of client.readStream(stream, { fromRevision: START, resolveLinkTos: true })) out.push(e);
-  } catch (error) {
-    if ((error as { type?: string }).type === 'stream-not-found') return [];
-    throw error;
-  }
-  return out;
-}
 
 /** Polls the state until `accept` holds. */
 const stateWhen = <T>(client: EventStoreDBClient, name: string, accept: (state: T) => boolean, partition?: string) =>
@@ -97,7 +87,7 @@ describe.each(modes)('user-defined projections (%s)', (_mode, optionsOf) => {
     await stateWhen<{ balance: number }>(client, name, (s) => s.balance === 5, `${cat}-b`);
     expect(await client.getProjectionResult(name, { partition: `${cat}-a` })).toEqual({ cents: 700 });
     const results = await eventually(async () => {
-      const all = await readStream(client, `$projections-${name}-${cat}-a-result`);
+      const all = await readResolved(client, `$projections-${name}-${cat}-a-result`);
       return all.length === 2 ? all : undefined;
     }, 'two results of the first stream');
     expect(results.map((e) => e.event?.type)).toEqual(['Result', 'Result']);
@@ -119,7 +109,7 @@ describe.each(modes)('user-defined projections (%s)', (_mode, optionsOf) => {
     );
     await client.appendToStream(`${cat}-1`, [event('Shipped'), event('Shipped')]);
     const noted = await eventually(async () => {
-      const all = await readStream(client, `${cat}summary`);
+      const all = await readResolved(client, `${cat}summary`);
       return all.length === 2 ? all : undefined;
     }, 'two emitted events');
     expect(noted.map((e) => e.event?.data)).toEqual([
@@ -127,7 +117,7 @@ describe.each(modes)('user-defined projections (%s)', (_mode, optionsOf) => {
       { from: `${cat}-1`, n: 1 },
     ]);
     const linked = await eventually(async () => {
-      const all = await readStream(client, `${cat}links`);
+      const all = await readResolved(client, `${cat}links`);
       return all.length === 2 ? all : undefined;
     }, 'two links');
     expect(linked.map((e) => `${e.event?.streamId}@${e.event?.revision} via ${e.link?.type}`)).toEqual([
@@ -260,7 +250,7 @@ test('a continuous projection survives a restart of a durable node in the middle
       await client.appendToStream(`${cat}-1`, [event('Tick'), event('Tick')]);
       await stateWhen<{ n: number }>(client, name, (s) => s.n === 5);
       const links = await eventually(async () => {
-        const all = await readStream(client, `${cat}ticks`);
+        const all = await readResolved(client, `${cat}ticks`);
         return all.length >= 5 ? all : undefined;
       }, 'five links');
       expect(links.map((e) => e.event?.revision)).toEqual([0n, 1n, 2n, 3n, 4n]);
@@ -316,7 +306,7 @@ describe('one-time and transient projections, and the subsystem restart (generat
     const cat = `once${unique()}`;
     await client.appendToStream(`${cat}-1`, [event('Seen'), event('Seen'), event('Seen')]);
     // fromCategory reads `$ce-<category>`, written behind the appends: a query run to its end sees the links written so far.
-    await eventually(async () => ((await readStream(client, `$ce-${cat}`)).length === 3 ? true : undefined), 'the category links');
+    await eventually(async () => ((await readResolved(client, `$ce-${cat}`)).length === 3 ? true : undefined), 'the category links');
     await create(
       new CreateReq.Options()
         .setTransient(new CreateReq.Options.Transient().setName(`q-${cat}`))
@@ -330,7 +320,7 @@ describe('one-time and transient projections, and the subsystem restart (generat
   test('a one-time projection gets a name of its own and completes', async () => {
     const cat = `one${unique()}`;
     await client.appendToStream(`${cat}-1`, event('Seen'));
-    await eventually(async () => ((await readStream(client, `$ce-${cat}`)).length === 1 ? true : undefined), 'the category link');
+    await eventually(async () => ((await readResolved(client, `$ce-${cat}`)).length === 1 ? true : undefined), 'the category link');
     await create(new CreateReq.Options().setOneTime(new Empty()).setQuery(`fromCategory('${cat}').when({ Seen: (s) => s })`));
     const oneTime = await eventually(async () => {
       const all = await new Promise<StatisticsResp.Details[]>((resolve, reject) => {
