@@ -13,9 +13,21 @@ import { GroupCommit } from '../src/read-model/group-commit';
 import { migrations } from '../src/read-model/migrations';
 import { scratchDatabase } from '../src/testing/scratch-database';
 
-const RATE = Number(process.env.BENCH_RATE ?? 600);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const PASSES = Number(process.env.BENCH_PASSES ?? 2);
+/** A positive whole number from the environment, or the default; anything else stops the bench with its name. */
+function setting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    process.stderr.write(`bench:group-commit: ${name} must be a positive whole number, got '${raw}'\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const RATE = setting('BENCH_RATE', 600);
+const SECONDS = setting('BENCH_SECONDS', 10);
+const PASSES = setting('BENCH_PASSES', 2);
 // The projector's own gather window against none at all (never busy: the behaviour before the window).
 const MODES = {
   gather: undefined,

@@ -1,7 +1,18 @@
-import { PermanentError, type RunningFunction, startFunction, startTestEventStore, type TestEventStore } from '@spillway/runtime';
+import { PermanentError, type RunningFunction, startTestEventStore, type TestEventStore } from '@spillway/runtime';
 import orderProjector from './index';
 import { seedOrders } from './testing/order-log';
-import { allOrders, eventually, final, groupExists, post, readKnownOrders, schemas, status, trickleOrders } from './testing/rebuild-probes';
+import {
+  allOrders,
+  eventually,
+  final,
+  groupExists,
+  post,
+  readKnownOrders,
+  schemas,
+  startProjector,
+  status,
+  trickleOrders,
+} from './testing/rebuild-probes';
 import { type ScratchDatabase, scratchDatabase } from './testing/scratch-database';
 
 // The 10,000 orders (20,000 events) on both databases. On PostgreSQL the test took 131 s on the
@@ -16,8 +27,6 @@ const SIDE_ORDERS = 250;
 // The first version fills from the seeded log before the rebuild starts: it takes the log in build-sized
 // batches (the rebuild itself always does), or 20,000 events at live batches would take most of a minute.
 const FILL_CONCURRENCY = 200;
-const DRAIN_MS = 1_000;
-const GRACE_MS = 1_500;
 // Builds of tens of thousands of events on a shared CI machine: generous (a deadline against a hang,
 // not a speed target), the test polls and goes on as soon as each step is done.
 const BUILD_MS = 300_000;
@@ -31,21 +40,8 @@ interface Replica {
 }
 
 async function start(replica: Replica, definition = orderProjector, concurrency?: number): Promise<RunningFunction> {
-  const { scratch, store } = replica;
-  const env = scratch.databaseUrl ? { DATABASE_URL: scratch.databaseUrl } : { PGLITE_DATA_DIR: scratch.dataDir };
-  const running = await startFunction(definition, {
-    env,
-    port: 0,
-    host: '127.0.0.1',
-    logLevel: 'warn',
-    drainTimeoutMs: DRAIN_MS,
-    readModelDropGraceMs: GRACE_MS,
-    esdbConnectionString: store.connectionString,
-    ...(concurrency === undefined ? {} : { concurrency }),
-  });
-  replica.running = running;
-  await running.ready;
-  return running;
+  replica.running = await startProjector(replica.scratch, replica.store, definition, concurrency);
+  return replica.running;
 }
 
 describe.each(['postgres', 'pglite'] as const)('a rebuild of many orders on %s', (kind) => {

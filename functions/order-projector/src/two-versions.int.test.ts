@@ -1,13 +1,21 @@
-import { type RunningFunction, startFunction, startTestEventStore, type TestEventStore } from '@spillway/runtime';
+import { type RunningFunction, startTestEventStore, type TestEventStore } from '@spillway/runtime';
 import orderProjector from './index';
 import { seedOrders } from './testing/order-log';
-import { allOrders, eventually, final, groupExists, readKnownOrders, schemas, status, trickleOrders } from './testing/rebuild-probes';
+import {
+  allOrders,
+  eventually,
+  final,
+  groupExists,
+  readKnownOrders,
+  schemas,
+  startProjector,
+  status,
+  trickleOrders,
+} from './testing/rebuild-probes';
 import { type ScratchDatabase, scratchDatabase } from './testing/scratch-database';
 
 // Enough for the build to take a while beside the serving replica, few enough for CI.
 const ORDERS = 1_000;
-const DRAIN_MS = 1_000;
-const GRACE_MS = 1_500;
 const BUILD_MS = 120_000;
 // After the switch the old replica must leave its group alone: it is looked at for this long.
 const QUIET_MS = 2_000;
@@ -26,17 +34,8 @@ describe('two replicas on different read-model versions (PostgreSQL)', () => {
   const replicas: RunningFunction[] = [];
 
   const start = async (definition: typeof orderProjector) => {
-    const running = await startFunction(definition, {
-      env: { DATABASE_URL: scratch.databaseUrl! },
-      port: 0,
-      host: '127.0.0.1',
-      logLevel: 'warn',
-      drainTimeoutMs: DRAIN_MS,
-      readModelDropGraceMs: GRACE_MS,
-      esdbConnectionString: store.connectionString,
-    });
+    const running = await startProjector(scratch, store, definition);
     replicas.push(running);
-    await running.ready;
     return running;
   };
 

@@ -1,7 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
 import { PersistentSubscriptionDoesNotExistError } from '@eventstore/db-client';
-import type { ReadModelStatus, TestEventStore } from '@spillway/runtime';
+import { type ReadModelStatus, type RunningFunction, startFunction, type TestEventStore } from '@spillway/runtime';
 import { Client } from 'pg';
+import orderProjector from '../index';
 import { seedOrders } from './order-log';
 import type { ScratchDatabase } from './scratch-database';
 
@@ -10,6 +11,35 @@ import type { ScratchDatabase } from './scratch-database';
 const POLL_MS = 100;
 // Reads of many orders at once: enough to finish 10,000 in seconds, few enough not to starve the replica.
 const READ_PARALLELISM = 16;
+
+// Replicas drain and drop a retired version's tables quickly, so the tests see the end of a switch soon.
+const DRAIN_MS = 1_000;
+const GRACE_MS = 1_500;
+
+/**
+ * A replica of `definition` (order-projector, or a variant of it) in this process, on `scratch`'s database
+ * and `store`, ready; `concurrency` overrides how many events it handles at once.
+ */
+export async function startProjector(
+  scratch: ScratchDatabase,
+  store: TestEventStore,
+  definition: typeof orderProjector = orderProjector,
+  concurrency?: number,
+): Promise<RunningFunction> {
+  const env = scratch.databaseUrl ? { DATABASE_URL: scratch.databaseUrl } : { PGLITE_DATA_DIR: scratch.dataDir! };
+  const running = await startFunction(definition, {
+    env,
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'warn',
+    drainTimeoutMs: DRAIN_MS,
+    readModelDropGraceMs: GRACE_MS,
+    esdbConnectionString: store.connectionString,
+    ...(concurrency === undefined ? {} : { concurrency }),
+  });
+  await running.ready;
+  return running;
+}
 
 /** Polls `probe` until it returns something, or fails after `timeoutMs` with the last error as cause. */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {

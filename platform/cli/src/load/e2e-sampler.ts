@@ -63,6 +63,7 @@ export class E2eSampler {
   private readonly pending = new Set<Promise<E2eResult>>();
   private readonly results: E2eResult[] = [];
   private giveUpAt = Number.POSITIVE_INFINITY;
+  private readonly budget: ReadBudget | undefined;
 
   constructor(
     private readonly readModelUrl: string,
@@ -72,8 +73,6 @@ export class E2eSampler {
   ) {
     this.budget = readsPerSecond === undefined ? undefined : new ReadBudget(readsPerSecond);
   }
-
-  private readonly budget: ReadBudget | undefined;
 
   /** Waits until the budget lets a read asked for now go. */
   private async turn(): Promise<void> {
