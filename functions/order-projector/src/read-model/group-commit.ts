@@ -2,7 +2,7 @@ import { type ApplyOutcome, applyEvent, applyEvents, EventAheadError, type Event
 import type { SqlDatabase } from './sql-database';
 
 // Bounds one transaction's work (and the rows it locks). The runtime hands over at most its concurrency's
-// worth of events at a time (10 live, more for a read-model build), so live batches rarely reach it.
+// worth of events at a time (100 live, 200 for a read-model build), so live batches do not reach it.
 const MAX_BATCH = 500;
 // A projector that committed within the last BUSY_MS is taking a stream of events: the first event of its
 // next batch waits up to GATHER_MS for the ones right behind it, so a steady flow commits a few events per
