@@ -95,11 +95,12 @@ async function main(): Promise<void> {
       `durable emulator, ${readModel}, local autoscaling; ${SECONDS} s per rate; shop from ${ROOT}\n`,
   );
   const shop = await startShop(dataDir);
-  const results: (OpenLoopSummary & { cpuMsPerOrder?: number })[] = [];
+  const results: (OpenLoopSummary & { cpuMsPerOrder?: number; generatorCpuMsPerOrder: number })[] = [];
   const pid = shop.child.pid as number;
   try {
     for (const rate of RATES) {
       const cpuBefore = cpuByPart(pid);
+      const generatorBefore = process.cpuUsage();
       const loaded = await runOpenLoad({
         urls: { orders: shop.urls['order-create']!, stock: shop.urls['stock-reservation']!, readModel: shop.urls['order-projector']! },
         rate,
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
         e2eWaitMs: E2E_WAIT_MS,
       });
       const cpuAfter = cpuByPart(pid);
+      const generator = process.cpuUsage(generatorBefore);
       // Read once the samples are final, so it includes the work the run queued, not only what kept up.
       const perPart =
         cpuBefore === undefined || cpuAfter === undefined
@@ -117,11 +119,13 @@ async function main(): Promise<void> {
           : [...cpuAfter].map(([part, ms]) => [part, (ms - (cpuBefore.get(part) ?? 0)) / loaded.sent] as const);
       const round = (ms: number) => Math.round(ms * 10) / 10;
       const cpuMsPerOrder = perPart === undefined ? undefined : round(perPart.reduce((sum, [, ms]) => sum + ms, 0));
-      const summary = { ...loaded, ...(cpuMsPerOrder === undefined ? {} : { cpuMsPerOrder }) };
+      // The generator shares the cores with the shop: what it costs is CPU the shop did not have.
+      const generatorCpuMsPerOrder = round((generator.user + generator.system) / 1000 / loaded.sent);
+      const summary = { ...loaded, generatorCpuMsPerOrder, ...(cpuMsPerOrder === undefined ? {} : { cpuMsPerOrder }) };
       results.push(summary);
       const split = perPart ? ` (${perPart.map(([part, ms]) => `${part} ${round(ms)}`).join(', ')})` : '';
       process.stdout.write(
-        `  ${rate}/s: POST p99 ${summary.postMs.p99} ms, e2e p99 ${summary.e2e.ms.p99} ms, accepted ${summary.accepted}/${summary.sent}, shop CPU ${cpuMsPerOrder ?? '?'} ms/order${split}\n`,
+        `  ${rate}/s: POST p99 ${summary.postMs.p99} ms, e2e p99 ${summary.e2e.ms.p99} ms, accepted ${summary.accepted}/${summary.sent}, shop CPU ${cpuMsPerOrder ?? '?'} ms/order${split}, generator ${generatorCpuMsPerOrder}\n`,
       );
       await new Promise((r) => setTimeout(r, PAUSE_MS));
     }
@@ -139,13 +143,14 @@ async function main(): Promise<void> {
       `${s.e2e.final}/${s.e2e.sampled}`,
       `${s.generatorLagMs}`,
       `${s.cpuMsPerOrder ?? 'n/a'}`,
+      `${s.generatorCpuMsPerOrder}`,
     ].join(' | '),
   );
   process.stdout.write(
     [
       '',
-      '| orders/s | POST p50 / p90 / p99 / max ms | accepted | e2e p50 / p99 ms | samples final | generator lag ms | shop CPU ms/order |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
+      '| orders/s | POST p50 / p90 / p99 / max ms | accepted | e2e p50 / p99 ms | samples final | generator lag ms | shop CPU ms/order | generator CPU ms/order |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
       ...rows.map((r) => `| ${r} |`),
       '',
     ].join('\n'),
