@@ -7,12 +7,14 @@ import {
   START,
 } from '@eventstore/db-client';
 import type { AllFilter } from '../annotations/subscription-ref';
+import { comparePositions, type ScannedEvent, scanAll } from './filtered-all-scan';
 import { groupMeasurement } from './group-measurement';
 import type { LagMeasurement, LagSource } from './lag-source';
 import type { StartFrom } from './stream-lag-source';
 
 /**
- * Most `$all` events one reading scans. Positions in `$all` are byte offsets, so the backlog has to
+ * Most `$all` events one reading scans: those the server's filter lets through, and those it reports
+ * having scanned with its checkpoints. Positions in `$all` are byte offsets, so the backlog has to
  * be counted; 10 000 events keep a reading well under a second, and a backlog that large already
  * asks for max replicas at any sensible lag-per-replica. Beyond it the figure is reported as capped.
  */
@@ -28,9 +30,6 @@ export function matchesFilter(streamId: string, type: string, filter: AllFilter 
   if (types && types.length > 0 && !types.some((p) => type.startsWith(p))) return false;
   return true;
 }
-
-const comparePositions = (a: Position, b: Position): number =>
-  a.commit !== b.commit ? (a.commit < b.commit ? -1 : 1) : a.prepare === b.prepare ? 0 : a.prepare < b.prepare ? -1 : 1;
 
 /** Where a count begins: the start of `$all`, or a position that is counted (`inclusive`) or was already processed. */
 type Cut = typeof START | { readonly position: Position; readonly inclusive: boolean };
@@ -76,7 +75,8 @@ const sharedReadings = new WeakMap<EventStoreDBClient, Map<string, Shared>>();
 
 /**
  * Lag of a persistent subscription to `$all`: the events matching the group's filter after its
- * checkpoint position, counted with bounded forwards reads of `$all` that carry on from the previous reading.
+ * checkpoint position, counted with bounded, server-filtered scans of `$all` (filtered-all-scan.ts) that carry
+ * on from the previous reading.
  */
 export class AllLagSource implements LagSource {
   readonly subscription: string;
@@ -156,26 +156,23 @@ export class AllLagSource implements LagSource {
    */
   private async count(cut: Cut, lastKnown?: Position): Promise<{ matched: number; afterLastKnown: number; capped: boolean }> {
     const memory = this.narrowed(cut);
-    const from = memory.end ?? (cut === START ? START : cut.position);
     let scanned = 0;
     let capped = false;
     try {
-      // One more than the cap (plus the event read last time, or the processed one at the cut), so reaching it tells a full read from a capped one.
-      for await (const resolved of this.client.readAll({ fromPosition: from, direction: FORWARDS, maxCount: this.scanCap + 2 })) {
-        const event = resolved.event;
-        if (!event?.position) continue;
-        // Keep reading to the end of the bounded call rather than leave it: an abandoned read keeps client.dispose() waiting.
-        if (capped) continue;
-        if (!inside(event.position, memory.cut) || (memory.end && comparePositions(event.position, memory.end) <= 0)) continue;
+      const visit = (event: ScannedEvent): boolean => {
+        if (!inside(event.position, memory.cut) || (memory.end && comparePositions(event.position, memory.end) <= 0)) return true;
         const matches = matchesFilter(event.streamId, event.type, this.filter);
-        if (scanned === this.scanCap || (matches && memory.matched.length === MAX_REMEMBERED)) {
-          capped = true;
-          continue;
-        }
+        if (scanned === this.scanCap || (matches && memory.matched.length === MAX_REMEMBERED)) return false;
         scanned++;
         memory.end = event.position;
         if (matches) memory.matched.push(event.position);
-      }
+        return true;
+      };
+      // A subscription starts after its position: the event at an explicit start position is read on its own.
+      if (memory.end === undefined && cut !== START && cut.inclusive) await this.visitAt(cut.position, visit);
+      const scan = await scanAll(this.client, memory.end ?? (cut === START ? START : cut.position), this.filter, this.scanCap, visit);
+      capped = scan.capped;
+      if (scan.end && (!memory.end || comparePositions(scan.end, memory.end) > 0)) memory.end = scan.end;
     } catch (cause) {
       // What was read stays remembered only up to a complete reading: start afresh next time.
       this.shared.remembered = undefined;
@@ -184,6 +181,15 @@ export class AllLagSource implements LagSource {
     const afterLastKnown =
       lastKnown === undefined ? 0 : memory.matched.length - this.firstAfter(memory.matched, { position: lastKnown, inclusive: false });
     return { matched: memory.matched.length, afterLastKnown, capped };
+  }
+
+  /** Hands `visit` the first `$all` event at or after `position`, or marks it seen when it is a system record. */
+  private async visitAt(position: Position, visit: (event: ScannedEvent) => boolean): Promise<void> {
+    // Read to the end of the one-event call rather than leave it: an abandoned read keeps client.dispose() waiting.
+    for await (const resolved of this.client.readAll({ fromPosition: position, direction: FORWARDS, maxCount: 1 })) {
+      const event = resolved.event;
+      if (event?.position) visit({ position: event.position, streamId: event.streamId, type: event.type });
+    }
   }
 
   /** The remembered reading narrowed to `cut`, or a fresh one when the cut moved back (a group reset or recreated). */
