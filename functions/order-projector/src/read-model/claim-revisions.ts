@@ -1,4 +1,5 @@
 import type { SqlExecutor } from './sql-database';
+import { SqlParams } from './sql-params';
 
 /**
  * The event is ahead of the read model: an earlier event of its stream has not been applied
@@ -73,38 +74,36 @@ function aheadOf(claim: RevisionClaim, current: bigint | undefined): EventAheadE
   return new EventAheadError(`stream ${claim.streamId}: revision ${claim.revision} arrived before ${after}`);
 }
 
-/** One event per stream: the streams whose claim succeeded. */
+/** One event per stream: the streams whose claim succeeded, first and later revisions claimed in one statement. */
 async function claimRound(tx: SqlExecutor, round: readonly RevisionClaim[]): Promise<Set<string>> {
   const first = round.filter((c) => c.revision === 0n).map((c) => c.streamId);
   const later = round.filter((c) => c.revision > 0n);
-  const claimed = new Set<string>();
+  const params = new SqlParams();
+  const parts: string[] = [];
   if (first.length > 0) {
-    const { rows } = await tx.query<{ stream_id: string }>(
-      `INSERT INTO stream_checkpoints (stream_id, revision) SELECT id, 0 FROM unnest($1::text[]) AS c(id)
-       ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id`,
-      [first],
-    );
-    for (const row of rows) claimed.add(row.stream_id);
+    parts.push(`INSERT INTO stream_checkpoints (stream_id, revision) SELECT id, 0 FROM unnest(${params.add(first)}::text[]) AS c(id)
+       ON CONFLICT (stream_id) DO NOTHING RETURNING stream_id`);
   }
   const [one] = later;
   // An update joined with unnest() costs PGlite twice a plain one to plan: one row (an idle projector) goes plain.
   if (later.length === 1 && one) {
-    const { affected } = await tx.query('UPDATE stream_checkpoints SET revision = $2 WHERE stream_id = $1 AND revision = $3', [
-      one.streamId,
-      one.revision.toString(),
-      (one.revision - 1n).toString(),
-    ]);
-    if (affected === 1) claimed.add(one.streamId);
-  } else if (later.length > 0) {
-    const { rows } = await tx.query<{ stream_id: string }>(
-      `UPDATE stream_checkpoints s SET revision = c.revision
-       FROM unnest($1::text[], $2::bigint[]) AS c(id, revision)
-       WHERE s.stream_id = c.id AND s.revision = c.revision - 1 RETURNING s.stream_id`,
-      [later.map((c) => c.streamId), later.map((c) => c.revision.toString())],
+    parts.push(
+      `UPDATE stream_checkpoints SET revision = ${params.add(one.revision.toString())}::bigint
+       WHERE stream_id = ${params.add(one.streamId)} AND revision = ${params.add((one.revision - 1n).toString())}::bigint RETURNING stream_id`,
     );
-    for (const row of rows) claimed.add(row.stream_id);
+  } else if (later.length > 0) {
+    parts.push(`UPDATE stream_checkpoints s SET revision = c.revision
+       FROM unnest(${params.add(later.map((c) => c.streamId))}::text[], ${params.add(later.map((c) => c.revision.toString()))}::bigint[]) AS c(id, revision)
+       WHERE s.stream_id = c.id AND s.revision = c.revision - 1 RETURNING s.stream_id`);
   }
-  return claimed;
+  // The two parts claim different streams (a round has one event per stream), so neither waits on the other's rows.
+  const sql =
+    parts.length === 2
+      ? `WITH part0 AS (${parts[0]}), part1 AS (${parts[1]}) SELECT stream_id FROM part0 UNION ALL SELECT stream_id FROM part1`
+      : parts[0];
+  if (sql === undefined) return new Set();
+  const { rows } = await tx.query<{ stream_id: string }>(sql, params.values);
+  return new Set(rows.map((row) => row.stream_id));
 }
 
 async function currentRevisions(tx: SqlExecutor, streamIds: readonly string[]): Promise<Map<string, bigint>> {

@@ -266,4 +266,20 @@ describe.each(['postgres', 'pglite'] as const)('read model on %s', (kind) => {
     expect(await getOrder(db, 'nope')).toBeUndefined();
     expect(await getInventory(db, 'nope')).toBeUndefined();
   });
+
+  test('an order created and rejected in one batch is written with its status and reasons', async () => {
+    const created = orderCreated('o-batch', 'c3', 20);
+    const reasons = [{ sku: 'apple', requested: 2, available: 1 }];
+    const rejected: ProjectedEvent = { streamId: 'order-o-batch', type: 'StockReservationRejected', data: { orderId: 'o-batch', reasons } };
+    const outcomes = await applyEvents(db, [
+      { streamId: created.streamId, revision: 0n, changes: project(created) },
+      { streamId: rejected.streamId, revision: 1n, changes: project(rejected) },
+    ]);
+    expect(outcomes).toEqual(['applied', 'applied']);
+    expect(await getOrder(db, 'o-batch')).toMatchObject({
+      status: 'rejected',
+      rejectionReasons: reasons,
+      items: [{ sku: 'apple', quantity: 2 }],
+    });
+  });
 });

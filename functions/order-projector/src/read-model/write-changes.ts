@@ -1,22 +1,27 @@
 import type { ReadModelChange } from '../decider';
 import type { SqlExecutor } from './sql-database';
+import { asOneStatement, SqlParams } from './sql-params';
 
 type Change<K extends ReadModelChange['kind']> = Extract<ReadModelChange, { kind: K }>;
 
 /**
- * Writes the changes of a batch of events, given in log order, in at most four statements: new
- * orders, their lines, the orders' latest statuses, and each SKU's summed inventory adjustment.
- * Applying them kind by kind gives what applying them one by one gives, because an order's row is
- * inserted by its stream's first event, before any status of it, and inventory adjustments add up.
+ * Writes the changes of a batch of events, given in log order, in one statement of up to four parts: new
+ * orders, their lines, the latest statuses of orders written before, and each SKU's summed inventory
+ * adjustment. Applying them kind by kind gives what applying them one by one gives, because an order's row is
+ * inserted by its stream's first event, before any status of it (an order inserted in this batch is inserted
+ * with its latest status: the parts of one statement do not see each other's rows), and inventory adjustments add up.
  */
 export async function writeChanges(tx: SqlExecutor, changes: readonly ReadModelChange[]): Promise<void> {
-  const inserts: Change<'InsertOrder'>[] = [];
+  const inserts = new Map<string, Change<'InsertOrder'>>();
+  const insertsTwice: Change<'InsertOrder'>[] = [];
   const statuses = new Map<string, Change<'SetOrderStatus'>>();
   const inventory = new Map<string, { onHand: number; reserved: number }>();
   for (const change of changes) {
     switch (change.kind) {
       case 'InsertOrder':
-        inserts.push(change);
+        // A second insert of one order fails on its key, as it would one by one; kept to fail the same way.
+        if (inserts.has(change.orderId)) insertsTwice.push(change);
+        else inserts.set(change.orderId, change);
         break;
       case 'SetOrderStatus':
         // Only an order's last status in the batch survives, as when applied one by one.
@@ -35,61 +40,51 @@ export async function writeChanges(tx: SqlExecutor, changes: readonly ReadModelC
       }
     }
   }
-  if (inserts.length > 0) await insertOrders(tx, inserts);
-  if (statuses.size > 0) await setStatuses(tx, [...statuses.values()]);
-  if (inventory.size > 0) await adjustInventory(tx, inventory);
+  const params = new SqlParams();
+  const parts: string[] = [];
+  const newOrders = [...inserts.values(), ...insertsTwice].map((order) => ({ order, status: statuses.get(order.orderId) }));
+  for (const orderId of inserts.keys()) statuses.delete(orderId);
+  if (newOrders.length > 0) parts.push(...insertOrders(params, newOrders));
+  if (statuses.size > 0) parts.push(setStatuses(params, [...statuses.values()]));
+  if (inventory.size > 0) parts.push(adjustInventory(params, inventory));
+  if (parts.length > 0) await tx.query(asOneStatement(parts), params.values);
 }
 
-async function insertOrders(tx: SqlExecutor, inserts: readonly Change<'InsertOrder'>[]): Promise<void> {
-  await tx.query(
-    `INSERT INTO orders (order_id, customer_id, status, total_amount, currency, created_at)
-     SELECT o.id, o.customer, 'pending', o.total, o.currency, o.created
-     FROM unnest($1::text[], $2::text[], $3::numeric[], $4::text[], $5::timestamptz[]) AS o(id, customer, total, currency, created)`,
-    [
-      inserts.map((o) => o.orderId),
-      inserts.map((o) => o.customerId),
-      inserts.map((o) => o.totalAmount),
-      inserts.map((o) => o.currency),
-      inserts.map((o) => o.createdAt),
-    ],
-  );
-  const lines = inserts.flatMap((o) => o.items.map((line, index) => ({ orderId: o.orderId, lineNo: index + 1, ...line })));
-  if (lines.length === 0) return;
-  await tx.query(
+const reasonsOf = (s: Change<'SetOrderStatus'> | undefined) => (s?.reasons === undefined ? null : JSON.stringify(s.reasons));
+
+function insertOrders(params: SqlParams, orders: readonly { order: Change<'InsertOrder'>; status?: Change<'SetOrderStatus'> }[]): string[] {
+  const parts = [
+    `INSERT INTO orders (order_id, customer_id, status, total_amount, currency, created_at, rejection_reasons)
+     SELECT * FROM unnest(${params.add(orders.map((o) => o.order.orderId))}::text[], ${params.add(orders.map((o) => o.order.customerId))}::text[],
+       ${params.add(orders.map((o) => o.status?.status ?? 'pending'))}::text[], ${params.add(orders.map((o) => o.order.totalAmount))}::numeric[],
+       ${params.add(orders.map((o) => o.order.currency))}::text[], ${params.add(orders.map((o) => o.order.createdAt))}::timestamptz[],
+       ${params.add(orders.map((o) => reasonsOf(o.status)))}::jsonb[])`,
+  ];
+  const lines = orders.flatMap(({ order }) => order.items.map((line, index) => ({ orderId: order.orderId, lineNo: index + 1, ...line })));
+  if (lines.length === 0) return parts;
+  // Its key to orders is checked once the whole statement has run, the orders part's rows included.
+  parts.push(
     `INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price)
-     SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::numeric[])`,
-    [
-      lines.map((l) => l.orderId),
-      lines.map((l) => l.lineNo),
-      lines.map((l) => l.sku),
-      lines.map((l) => l.quantity),
-      lines.map((l) => l.unitPrice),
-    ],
+     SELECT * FROM unnest(${params.add(lines.map((l) => l.orderId))}::text[], ${params.add(lines.map((l) => l.lineNo))}::int[],
+       ${params.add(lines.map((l) => l.sku))}::text[], ${params.add(lines.map((l) => l.quantity))}::int[], ${params.add(lines.map((l) => l.unitPrice))}::numeric[])`,
   );
+  return parts;
 }
 
-const reasonsOf = (s: Change<'SetOrderStatus'>) => (s.reasons === undefined ? null : JSON.stringify(s.reasons));
-
-async function setStatuses(tx: SqlExecutor, statuses: readonly Change<'SetOrderStatus'>[]): Promise<void> {
+function setStatuses(params: SqlParams, statuses: readonly Change<'SetOrderStatus'>[]): string {
   const [one] = statuses;
   // An update joined with unnest() costs PGlite twice a plain one to plan: one row (an idle projector) goes plain.
   if (statuses.length === 1 && one) {
-    await tx.query('UPDATE orders SET status = $2, rejection_reasons = $3 WHERE order_id = $1', [one.orderId, one.status, reasonsOf(one)]);
-    return;
+    return `UPDATE orders SET status = ${params.add(one.status)}, rejection_reasons = ${params.add(reasonsOf(one))}::jsonb WHERE order_id = ${params.add(one.orderId)}`;
   }
-  await tx.query(
-    `UPDATE orders SET status = s.status, rejection_reasons = s.reasons
-     FROM unnest($1::text[], $2::text[], $3::jsonb[]) AS s(id, status, reasons)
-     WHERE orders.order_id = s.id`,
-    [statuses.map((s) => s.orderId), statuses.map((s) => s.status), statuses.map(reasonsOf)],
-  );
+  return `UPDATE orders SET status = s.status, rejection_reasons = s.reasons
+     FROM unnest(${params.add(statuses.map((s) => s.orderId))}::text[], ${params.add(statuses.map((s) => s.status))}::text[], ${params.add(statuses.map(reasonsOf))}::jsonb[]) AS s(id, status, reasons)
+     WHERE orders.order_id = s.id`;
 }
 
-async function adjustInventory(tx: SqlExecutor, inventory: ReadonlyMap<string, { onHand: number; reserved: number }>): Promise<void> {
+function adjustInventory(params: SqlParams, inventory: ReadonlyMap<string, { onHand: number; reserved: number }>): string {
   const skus = [...inventory.keys()];
-  await tx.query(
-    `INSERT INTO inventory (sku, on_hand, reserved) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
-     ON CONFLICT (sku) DO UPDATE SET on_hand = inventory.on_hand + EXCLUDED.on_hand, reserved = inventory.reserved + EXCLUDED.reserved`,
-    [skus, skus.map((sku) => inventory.get(sku)!.onHand), skus.map((sku) => inventory.get(sku)!.reserved)],
-  );
+  return `INSERT INTO inventory (sku, on_hand, reserved)
+     SELECT * FROM unnest(${params.add(skus)}::text[], ${params.add(skus.map((sku) => inventory.get(sku)!.onHand))}::bigint[], ${params.add(skus.map((sku) => inventory.get(sku)!.reserved))}::bigint[])
+     ON CONFLICT (sku) DO UPDATE SET on_hand = inventory.on_hand + EXCLUDED.on_hand, reserved = inventory.reserved + EXCLUDED.reserved`;
 }

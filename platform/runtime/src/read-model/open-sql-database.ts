@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { openPgliteDatabase } from './pglite-database';
 import type { SqlDatabase, SqlExecutor, SqlResult } from './sql-database';
 
 // A replica applies few events at once per version; small pools leave connections for the other replicas.
@@ -18,19 +19,6 @@ function loadPg(): typeof import('pg') {
 export interface SqlLocation {
   readonly databaseUrl?: string;
   readonly dataDir?: string;
-}
-
-interface PgliteLike {
-  query<R>(sql: string, params?: unknown[]): Promise<{ rows: R[]; affectedRows?: number }>;
-}
-
-function pgliteExecutor(db: PgliteLike): SqlExecutor {
-  return {
-    async query<R>(sql: string, params: readonly unknown[] = []): Promise<SqlResult<R>> {
-      const result = await db.query<R>(sql, [...params]);
-      return { rows: result.rows, affected: result.affectedRows ?? 0 };
-    },
-  };
 }
 
 function pgExecutor(client: Pool | PoolClient): SqlExecutor {
@@ -74,21 +62,8 @@ export function openPostgres(connectionString: string, searchPath?: string): Sql
   };
 }
 
-/** An embedded PostgreSQL (PGlite) in `dataDir`, or in memory when `dataDir` is undefined. */
-export async function openPglite(dataDir: string | undefined): Promise<SqlDatabase> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const db = await PGlite.create(dataDir);
-  return {
-    kind: 'pglite',
-    ...pgliteExecutor(db),
-    // PGlite has one connection and serialises transactions (and plain queries with them) itself.
-    transaction: (work) => db.transaction((tx) => work(pgliteExecutor(tx))),
-    close: () => db.close(),
-  };
-}
-
 /** PostgreSQL when a connection string is given, otherwise an embedded PGlite in `dataDir`. */
 export async function openSqlDatabase(location: SqlLocation): Promise<SqlDatabase> {
   if (location.databaseUrl) return openPostgres(location.databaseUrl);
-  return openPglite(location.dataDir);
+  return openPgliteDatabase(location.dataDir);
 }

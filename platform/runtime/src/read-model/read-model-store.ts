@@ -1,4 +1,5 @@
-import { openPglite, openPostgres, type SqlLocation } from './open-sql-database';
+import { openPostgres, type SqlLocation } from './open-sql-database';
+import { openPgliteDatabase } from './pglite-database';
 import type { ReadModelDb, SqlDatabase } from './sql-database';
 
 // Schemas are named by the runtime from the function name and a version label; this keeps them safe to splice into SQL.
@@ -23,8 +24,8 @@ export function assertSchemaName(schema: string): string {
 
 /**
  * PostgreSQL: one small pool per schema, each connection started with that `search_path`. PGlite has
- * one connection: every bound statement runs in a transaction that sets the path first (PGlite
- * serialises transactions, so two versions in one process never see each other's path).
+ * one connection: every bound statement runs in a transaction that sets the path first (transactions
+ * take turns on it, so two versions in one process never see each other's path).
  */
 export async function openReadModelStore(location: SqlLocation): Promise<ReadModelStore> {
   if (location.databaseUrl) {
@@ -54,27 +55,12 @@ export async function openReadModelStore(location: SqlLocation): Promise<ReadMod
       },
     };
   }
-  const db = await openPglite(location.dataDir);
+  const db = await openPgliteDatabase(location.dataDir);
   return {
     kind: 'pglite',
     control: db,
-    bind(schema) {
-      const setPath = `SET LOCAL search_path TO ${assertSchemaName(schema)}`;
-      return {
-        kind: 'pglite',
-        query: (sql, params) =>
-          db.transaction(async (tx) => {
-            await tx.query(setPath);
-            return tx.query(sql, params);
-          }),
-        transaction: (work) =>
-          db.transaction(async (tx) => {
-            await tx.query(setPath);
-            return work(tx);
-          }),
-      };
-    },
-    release: async () => {},
+    bind: (schema) => db.inSchema(assertSchemaName(schema)),
+    release: (schema) => db.release(schema),
     close: () => db.close(),
   };
 }

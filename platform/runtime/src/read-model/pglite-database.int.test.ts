@@ -1,0 +1,111 @@
+import { openPgliteDatabase, type PgliteDatabase, parameterText } from './pglite-database';
+
+describe('parameterText', () => {
+  test.each([
+    { name: 'null and undefined are SQL NULL', value: undefined, text: null },
+    { name: 'a string is itself', value: 'a "b" \\c', text: 'a "b" \\c' },
+    { name: 'a number and a bigint in decimal', value: [1.5, 12345678901234567890n], text: '{"1.5","12345678901234567890"}' },
+    { name: 'a boolean as PostgreSQL reads it', value: true, text: 'true' },
+    { name: 'a date in ISO form', value: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)), text: '2026-01-02T03:04:05.000Z' },
+    { name: 'an object as JSON, bigints as strings', value: { n: 1n, s: 'x' }, text: '{"n":"1","s":"x"}' },
+    { name: 'bytes in hex', value: Uint8Array.from([0, 255]), text: '\\x00ff' },
+    { name: 'array elements quoted and escaped, nulls bare', value: ['a,b', 'q"', 'b\\', null], text: '{"a,b","q\\"","b\\\\",NULL}' },
+    { name: 'nested arrays', value: [['a'], ['b']], text: '{{"a"},{"b"}}' },
+    { name: 'an empty array', value: [], text: '{}' },
+  ])('$name', ({ value, text }) => {
+    expect(parameterText(value)).toBe(text);
+  });
+});
+
+describe('PGlite database', () => {
+  let db: PgliteDatabase;
+
+  beforeAll(async () => {
+    db = await openPgliteDatabase(undefined);
+    await db.query('CREATE SCHEMA v1');
+    await db.query('CREATE SCHEMA v2');
+    await db.query('CREATE TABLE v1.items (id text PRIMARY KEY, n bigint NOT NULL, tags text[], doc jsonb, at timestamptz)');
+    await db.query('CREATE TABLE v2.items (id text PRIMARY KEY, label text NOT NULL)');
+  });
+
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  test('parameters reach PostgreSQL as they were given and rows come back typed as PGlite parses them', async () => {
+    const tags = ['a,b', 'q"uote', 'back\\slash', '{brace}', null];
+    const at = new Date(Date.UTC(2026, 2, 1, 10, 0, 0));
+    await db.query('INSERT INTO v1.items (id, n, tags, doc, at) VALUES ($1, $2, $3, $4, $5)', ['round', 7, tags, { k: [1, 'x'] }, at]);
+    const { rows } = await db.query('SELECT n, tags, doc, at FROM v1.items WHERE id = $1', ['round']);
+    expect(rows).toEqual([{ n: 7, tags, doc: { k: [1, 'x'] }, at }]);
+  });
+
+  test('a version sees its own schema, in transactions and plain statements, repeated or not', async () => {
+    const v1 = db.inSchema('v1');
+    const v2 = db.inSchema('v2');
+    for (let i = 0; i < 3; i++) {
+      await v1.transaction((tx) => tx.query('INSERT INTO items (id, n) VALUES ($1, $2)', [`one-${i}`, i]));
+      await v2.query('INSERT INTO items (id, label) VALUES ($1, $2)', [`two-${i}`, `label ${i}`]);
+    }
+    expect((await v1.query<{ id: string }>('SELECT id FROM items WHERE id LIKE $1 ORDER BY id', ['one-%'])).rows.map((r) => r.id)).toEqual([
+      'one-0',
+      'one-1',
+      'one-2',
+    ]);
+    expect((await v2.query('SELECT count(*)::int AS n FROM items')).rows).toEqual([{ n: 3 }]);
+    // The path was set for each transaction only: unbound statements still need qualified names.
+    await expect(db.query('SELECT 1 FROM items')).rejects.toThrow(/does not exist/);
+  });
+
+  test('a failing statement rolls its transaction back, and the database goes on serving', async () => {
+    const v1 = db.inSchema('v1');
+    await expect(
+      v1.transaction(async (tx) => {
+        await tx.query('INSERT INTO items (id, n) VALUES ($1, $2)', ['lost', 1]);
+        await tx.query('INSERT INTO items (id, n) VALUES ($1, $2)', ['lost', 2]);
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    await expect(v1.query('SELECT n FROM items WHERE id = $1 AND n = $2', ['missing', 'not a number'])).rejects.toThrow(/bigint/);
+    expect((await v1.query('SELECT count(*)::int AS n FROM items WHERE id = $1', ['lost'])).rows).toEqual([{ n: 0 }]);
+    expect((await v1.query('SELECT n FROM items WHERE id = $1', ['one-1'])).rows).toEqual([{ n: 1 }]);
+  });
+
+  test('a transaction whose failed statement was swallowed does not report a commit', async () => {
+    const v1 = db.inSchema('v1');
+    await expect(
+      v1.transaction(async (tx) => {
+        await tx.query('INSERT INTO items (id, n) VALUES ($1, $2)', ['swallowed', 1]);
+        await tx.query('SELECT 1 / 0').catch(() => undefined);
+      }),
+    ).rejects.toThrow(/rolled back/);
+    expect((await v1.query('SELECT count(*)::int AS n FROM items WHERE id = $1', ['swallowed'])).rows).toEqual([{ n: 0 }]);
+  });
+
+  test('a statement prepared in a transaction that rolled back still runs, and follows a changed table', async () => {
+    const v1 = db.inSchema('v1');
+    const count = 'SELECT count(*)::int AS n FROM items WHERE n >= $1';
+    await expect(
+      v1.transaction(async (tx) => {
+        await tx.query(count, [0]);
+        throw new Error('abandoned');
+      }),
+    ).rejects.toThrow('abandoned');
+    const before = (await v1.query<{ n: number }>(count, [0])).rows[0]?.n ?? 0;
+    await db.query('ALTER TABLE v1.items ADD COLUMN extra text');
+    await v1.query('INSERT INTO items (id, n, extra) VALUES ($1, $2, $3)', ['extra', 5, 'x']);
+    expect((await v1.query(count, [0])).rows).toEqual([{ n: before + 1 }]);
+  });
+
+  test('released statements of a dropped schema are not reused for one of the same name', async () => {
+    await db.query('CREATE SCHEMA v3');
+    await db.query('CREATE TABLE v3.items (id text PRIMARY KEY)');
+    const select = 'SELECT * FROM items ORDER BY 1';
+    await db.inSchema('v3').query(select);
+    await db.query('DROP SCHEMA v3 CASCADE');
+    await db.release('v3');
+    await db.query('CREATE SCHEMA v3');
+    await db.query('CREATE TABLE v3.items (id text PRIMARY KEY, label text)');
+    await db.query("INSERT INTO v3.items VALUES ('a', 'b')");
+    expect((await db.inSchema('v3').query(select)).rows).toEqual([{ id: 'a', label: 'b' }]);
+  });
+});

@@ -1,0 +1,203 @@
+import type { ReadModelDb, SqlDatabase, SqlExecutor, SqlResult } from './sql-database';
+
+type PgliteModule = typeof import('@electric-sql/pglite');
+type Pglite = InstanceType<PgliteModule['PGlite']>;
+type BackendMessage = Awaited<ReturnType<Pglite['execProtocolStream']>>[number];
+
+/** PGlite with a view per read-model version, each of whose transactions starts in that version's schema. */
+export interface PgliteDatabase extends SqlDatabase {
+  /** `searchPath` is spliced into SQL: the caller vouches that it is a plain schema name. */
+  inSchema(searchPath: string): ReadModelDb;
+  /** Frees what statements of `searchPath` kept (its schema is gone). */
+  release(searchPath: string): Promise<void>;
+}
+
+/**
+ * A parameter in PostgreSQL's text form, decided by its JavaScript type as `pg` does (the server infers
+ * each parameter's type from the statement): PGlite's own `query` asks the server for the types first,
+ * an extra exchange per statement.
+ */
+export function parameterText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return arrayLiteral(value);
+  return scalarText(value);
+}
+
+function scalarText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return `\\x${Buffer.from(value).toString('hex')}`;
+  if (typeof value === 'object') return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  return String(value);
+}
+
+const ARRAY_ELEMENT_ESCAPES = /["\\]/g;
+
+function arrayLiteral(values: readonly unknown[]): string {
+  const elements = values.map((value) => {
+    if (value === null || value === undefined) return 'NULL';
+    if (Array.isArray(value)) return arrayLiteral(value);
+    return `"${scalarText(value).replace(ARRAY_ELEMENT_ESCAPES, '\\$&')}"`;
+  });
+  return `{${elements.join(',')}}`;
+}
+
+// Bounds the statements kept prepared (a few dozen shapes are in use); past it a statement is parsed each time.
+const MAX_PREPARED = 500;
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/**
+ * Opens PGlite and talks to it a message batch per statement. PGlite's `query` runs a statement as six
+ * separate calls into the database (parse, describe the statement, bind, describe the portal, execute,
+ * sync), each parsed on its own, and its `transaction` adds BEGIN and COMMIT with a sync each: a read-model
+ * transaction of eight statements made over fifty calls. Here a statement is one call (bind, describe, execute
+ * and sync sent together, after a parse the first time only), BEGIN with the version's `SET LOCAL search_path`
+ * rides on the first statement's call, and a version's plain statement is one call with its BEGIN and COMMIT.
+ */
+export async function openPgliteDatabase(dataDir: string | undefined): Promise<PgliteDatabase> {
+  const { PGlite, protocol, parse } = await import('@electric-sql/pglite');
+  const db = await PGlite.create(dataDir);
+  const { serialize } = protocol;
+  const TAIL = concat([serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]);
+
+  // Keeps one statement's messages from interleaving with another's inside PGlite, as its own query does.
+  const send = (message: Uint8Array): Promise<BackendMessage[]> =>
+    db.runExclusive(() => db.execProtocolStream(message, { syncToFs: false }));
+
+  // Statements run again and again (the projector's few shapes of statement, the API's reads) are prepared once
+  // per schema: PostgreSQL then skips parsing them and, once a generic plan proves as cheap, planning them,
+  // most of what a small statement costs PGlite. A statement's plan follows later changes to its tables; a
+  // version's statements are closed when its schema is released.
+  const prepared = new Map<string, string>();
+  let preparedCount = 0;
+
+  /**
+   * One statement in one call. `before` and `after` are simple queries sent in the same call (opening and
+   * closing its transaction); the answer is the statement's result and the last command `after` completed.
+   * `scope` names the search_path the statement runs under (its prepared form is that path's).
+   */
+  async function statement<R>(
+    sql: string,
+    params: readonly unknown[],
+    around: { scope: string; before?: Uint8Array; after?: Uint8Array },
+  ): Promise<SqlResult<R> & { closedWith?: string }> {
+    const key = `${around.scope}\n${sql}`;
+    let name = prepared.get(key);
+    const fresh = name === undefined;
+    if (name === undefined) name = prepared.size < MAX_PREPARED ? `spillway_${++preparedCount}` : '';
+    const parts = [serialize.bind({ statement: name, values: params.map(parameterText) }), TAIL];
+    if (fresh) parts.unshift(serialize.parse({ text: sql, name }));
+    if (around.before) parts.unshift(around.before);
+    if (around.after) parts.push(around.after);
+    let messages: BackendMessage[];
+    try {
+      // A failed statement throws here (after PGlite ran the whole call: `after` still ends the transaction).
+      messages = await send(concat(parts));
+    } catch (err) {
+      // Prepared afresh next time, in case its failure was its own (its plan no longer fitting its tables).
+      prepared.delete(key);
+      throw err;
+    }
+    if (fresh && name !== '') prepared.set(key, name);
+    const from = messages.findIndex((m) => m.name === 'bindComplete');
+    const to = messages.findIndex((m, i) => i > from && m.name === 'readyForQuery');
+    const [result] = parse.parseResults(messages.slice(from, to), db.parsers);
+    const closedWith = around.after ? lastCommand(messages.slice(to)) : undefined;
+    return { rows: (result?.rows ?? []) as R[], affected: result?.affectedRows ?? 0, ...(closedWith ? { closedWith } : {}) };
+  }
+
+  const lastCommand = (messages: readonly BackendMessage[]): string | undefined =>
+    messages.filter((m): m is BackendMessage & { text: string } => m.name === 'commandComplete').at(-1)?.text;
+
+  async function simple(sql: string): Promise<string | undefined> {
+    return lastCommand(await send(serialize.query(sql)));
+  }
+
+  // PGlite has one connection: transactions, and plain statements between them, take turns.
+  let tail: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = tail.then(work, work);
+    tail = run.catch(() => {});
+    return run;
+  }
+
+  const COMMIT = serialize.query('COMMIT');
+  // COMMIT of a transaction a failed statement aborted answers ROLLBACK, not an error.
+  const committed = (tag: string | undefined) => {
+    if (tag !== 'COMMIT') throw new Error('the transaction was rolled back instead of committed');
+  };
+
+  async function transaction<T>(scope: string, begin: Uint8Array, work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return exclusive(async () => {
+      // BEGIN goes out with the transaction's first statement, in its call.
+      let unopened: Uint8Array | undefined = begin;
+      let open = true;
+      const tx: SqlExecutor = {
+        query<R>(sql: string, params: readonly unknown[] = []) {
+          if (!open) return Promise.reject(new Error('the transaction has ended'));
+          const before = unopened;
+          unopened = undefined;
+          return statement<R>(sql, params, before ? { scope, before } : { scope });
+        },
+      };
+      let result: T;
+      try {
+        result = await work(tx);
+      } catch (err) {
+        open = false;
+        if (!unopened) await simple('ROLLBACK');
+        throw err;
+      }
+      open = false;
+      if (unopened) return result;
+      committed(await simple('COMMIT'));
+      await db.syncToFs();
+      return result;
+    });
+  }
+
+  // A plain statement of a version runs in a transaction of its own that sets the path: one call for all three.
+  const view = (scope: string, begin: Uint8Array): ReadModelDb => ({
+    kind: 'pglite',
+    query: <R>(sql: string, params: readonly unknown[] = []) =>
+      exclusive(async () => {
+        const { closedWith, ...result } = await statement<R>(sql, params, { scope, before: begin, after: COMMIT });
+        committed(closedWith);
+        await db.syncToFs();
+        return result;
+      }),
+    transaction: (work) => transaction(scope, begin, work),
+  });
+
+  return {
+    kind: 'pglite',
+    query: <R>(sql: string, params: readonly unknown[] = []) =>
+      exclusive(async () => {
+        const { rows, affected } = await statement<R>(sql, params, { scope: '' });
+        await db.syncToFs();
+        return { rows, affected };
+      }),
+    transaction: (work) => transaction('', serialize.query('BEGIN'), work),
+    inSchema: (searchPath) => view(searchPath, serialize.query(`BEGIN; SET LOCAL search_path TO ${searchPath}`)),
+    release: (searchPath) =>
+      exclusive(async () => {
+        const names: string[] = [];
+        for (const [key, name] of prepared) {
+          if (!key.startsWith(`${searchPath}\n`)) continue;
+          prepared.delete(key);
+          names.push(name);
+        }
+        if (names.length > 0) await send(concat([...names.map((name) => serialize.close({ type: 'S', name })), serialize.sync()]));
+      }),
+    close: () => db.close(),
+  };
+}
