@@ -1,6 +1,6 @@
 import type { Consumer } from './consumer';
 import type { ConsumerStrategy, PushResult } from './consumer-strategies';
-import type { OutstandingMessage } from './messages';
+import type { OutstandingMessage, ResolvedEvent } from './messages';
 import type { ConsumerStrategyName } from './settings';
 import { hashStreamId } from './stream-hash';
 
@@ -30,6 +30,11 @@ export class PinnedStrategy implements ConsumerStrategy {
   private readonly nodes: PinnedNode[] = [];
   private readonly buckets: Bucket[] = Array.from({ length: BUCKET_COUNT }, () => ({ node: undefined, assigned: false, inFlight: 0 }));
   private assignmentCount = 0;
+  /**
+   * Each event's bucket, hashed once: a buffered message is offered again after every ack
+   * while its consumer is full, and settled once per delivery (retries share the event).
+   */
+  private readonly bucketIndex = new WeakMap<ResolvedEvent, number>();
 
   constructor(
     readonly name: ConsumerStrategyName,
@@ -84,7 +89,12 @@ export class PinnedStrategy implements ConsumerStrategy {
   }
 
   private bucketOf(message: OutstandingMessage): number {
-    return hashStreamId(this.keyOf(message)) % BUCKET_COUNT;
+    let index = this.bucketIndex.get(message.resolved);
+    if (index === undefined) {
+      index = hashStreamId(this.keyOf(message)) % BUCKET_COUNT;
+      this.bucketIndex.set(message.resolved, index);
+    }
+    return index;
   }
 
   private leastAssigned(): PinnedNode {

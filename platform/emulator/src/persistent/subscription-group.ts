@@ -168,16 +168,37 @@ export class SubscriptionGroup {
     this.afterSettling();
   }
 
-  /** The live feed: an event was appended to the store. */
-  onAppended(record: RecordedEvent): void {
+  /**
+   * The live feed: records of the source were appended to the store, in one commit. They are
+   * all buffered before any is pushed, and a run of filtered-out records is counted in one
+   * step: one pass over the buffer and one checkpoint decision per commit, not per record.
+   */
+  onAppended(records: readonly RecordedEvent[]): void {
     if (this.closed) return;
-    const position = this.source.positionOf(record);
-    if (this.settings.startFrom !== LIVE_POSITION && position < this.settings.startFrom) return;
-    if (!this.source.passesFilter(record)) {
-      if (this.source.countsAsSkipped(record)) this.skipped(position, 1);
-      return;
+    let added = false;
+    let skippedCount = 0;
+    let lastSkipped = 0n;
+    for (const record of records) {
+      const position = this.source.positionOf(record);
+      if (this.settings.startFrom !== LIVE_POSITION && position < this.settings.startFrom) continue;
+      if (!this.source.passesFilter(record)) {
+        if (this.source.countsAsSkipped(record)) {
+          skippedCount++;
+          lastSkipped = position;
+        }
+        continue;
+      }
+      if (skippedCount > 0) this.skipped(lastSkipped, skippedCount);
+      skippedCount = 0;
+      added = this.addLive(record, position) || added;
     }
-    if (this.lastKnownEventPosition !== undefined && position <= this.lastKnownEventPosition && this.buffer.isLive) return;
+    if (skippedCount > 0) this.skipped(lastSkipped, skippedCount);
+    if (added) this.tryPushing();
+  }
+
+  /** Buffers one appended record that passed the filter; false when the group already has it. */
+  private addLive(record: RecordedEvent, position: bigint): boolean {
+    if (this.lastKnownEventPosition !== undefined && position <= this.lastKnownEventPosition && this.buffer.isLive) return false;
     this.noteKnown(position);
     const wasLive = this.buffer.isLive;
     this.buffer.addLive(newMessage(this.source.resolve(record), position));
@@ -185,7 +206,7 @@ export class SubscriptionGroup {
       this.setBehind();
       if (wasLive) this.nextReadPosition = position;
     }
-    this.tryPushing();
+    return true;
   }
 
   /** The periodic sweep: message timeouts, time-based checkpoints, and resuming reads. */

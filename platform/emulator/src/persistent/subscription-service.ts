@@ -161,14 +161,13 @@ export class SubscriptionService {
 
   private onAppended(events: readonly RecordedEvent[]): void {
     if (this.groups.size === 0) return;
-    for (const event of events) {
-      for (const group of this.groups.values()) {
-        if (!group.source.contains(event)) continue;
-        try {
-          group.onAppended(event);
-        } catch {
-          // One group's failure must not reach the store's append path or the other groups.
-        }
+    for (const group of this.groups.values()) {
+      const records = group.source.kind === 'all' ? events : events.filter((event) => group.source.contains(event));
+      if (records.length === 0) continue;
+      try {
+        group.onAppended(records);
+      } catch {
+        // One group's failure must not reach the store's append path or the other groups.
       }
     }
   }

@@ -265,6 +265,39 @@ describe('SubscriptionService over the in-memory store', () => {
     expect(again.received[4]!.resolved.original.streamId).toBe('in-2');
   });
 
+  test('a filtered live $all group given one commit of several streams: the matching records in order, a checkpoint past the filtered-out ones before them', async () => {
+    const filter = { context: 'StreamId', type: 'Prefix', data: ['in-'] } as const;
+    await service.create('$all', 'g', filter, settings({ minCheckPointCount: 1, maxCheckPointCount: 1, checkPointAfterMs: 1 }), 'admin');
+    const group = service.require('$all', 'g');
+    const c = connect(group, 100);
+    await until(() => group.status === 'Live', 'the group to go live');
+    const proposed = (n: number) =>
+      Array.from({ length: n }, () => ({
+        id: randomUUID(),
+        type: 'Tested',
+        contentType: 'application/json',
+        data: new Uint8Array(),
+        metadata: new Uint8Array(),
+      }));
+    await store.appendEmitted(
+      new Map([
+        ['out-a', proposed(2)],
+        ['in-a', proposed(2)],
+        ['out-b', proposed(3)],
+      ]),
+    );
+    const all = store.readAll(0n, 'forwards', 1000n);
+    const positionsOf = (stream: string) => all.filter((e) => e.streamId === stream).map((e) => e.position);
+    expect(c.received.map((m) => m.resolved.original.position)).toEqual(positionsOf('in-a'));
+    // Nothing was pending when the commit came: the group checkpointed past the records before the first match.
+    expect(group.lastCheckpointedPosition).toBe(positionsOf('out-a')[1]);
+    group.acknowledge(
+      c.consumer,
+      c.received.map((m) => m.id),
+    );
+    expect(group.lastCheckpointedPosition).toBe(positionsOf('in-a')[1]);
+  });
+
   test("an unfiltered $all group never receives $all groups' own checkpoints", async () => {
     await service.create('$all', 'g', undefined, settings({ minCheckPointCount: 1, maxCheckPointCount: 1, checkPointAfterMs: 1 }), 'admin');
     const group = service.require('$all', 'g');

@@ -61,14 +61,14 @@ test('reads through a cache far smaller than the log answer what the in-memory s
   // One clock for both, so that `created` agrees.
   const now = () => 1_796_000_000_000;
   const memory = createMemoryStore({ now });
-  const first = await openFileStore(dir, { cacheBytes: CACHE_BYTES, now });
+  const first = await openFileStore(dir, { cacheBytes: CACHE_BYTES, recentEvents: 0, now });
   await writeSame([memory, first.store]);
   const expected = everything(memory);
   expect(expected.allForwards).toHaveLength(402);
   expect(everything(first.store)).toEqual(expected);
   await first.store.close();
 
-  const second = await openFileStore(dir, { cacheBytes: CACHE_BYTES, now });
+  const second = await openFileStore(dir, { cacheBytes: CACHE_BYTES, recentEvents: 0, now });
   expect(everything(second.store)).toEqual(expected);
   // Old events, read again at random, still come back whole.
   for (const i of [0, 401, 17, 250, 50, 3]) {
@@ -87,7 +87,7 @@ test('reads through a cache far smaller than the log answer what the in-memory s
 test('events read back right after their append (copied into the cache as they become durable) are whole, with a cache of a few blocks', async () => {
   const now = () => 1_796_000_000_000;
   const memory = createMemoryStore({ now });
-  const file = await openFileStore(dir, { cacheBytes: 4 * 64 * 1024, now });
+  const file = await openFileStore(dir, { cacheBytes: 4 * 64 * 1024, recentEvents: 0, now });
   const lastOf = (store: Store, stream: string) => store.readStream(stream, BigInt(Number.MAX_SAFE_INTEGER), 'backwards', 3n).map(view);
   let checked = 0;
   await writeSame([memory, file.store], (stream) => {
@@ -101,4 +101,28 @@ test('events read back right after their append (copied into the cache as they b
   expect(everything(file.store)).toEqual(everything(memory));
   await file.store.close();
   await memory.close();
+});
+
+test('reads across the edge of the recent tail (the newest durable events, kept decoded) answer what the in-memory store answers', async () => {
+  const now = () => 1_796_000_000_000;
+  const memory = createMemoryStore({ now });
+  const file = await openFileStore(dir, { cacheBytes: 4 * 64 * 1024, recentEvents: 7, now });
+  const lastOf = (store: Store, stream: string) => store.readStream(stream, BigInt(Number.MAX_SAFE_INTEGER), 'backwards', 4n).map(view);
+  const allBackwards = (store: Store) => store.readAll(store.headPosition(), 'backwards', 12n).map(view);
+  await writeSame([memory, file.store], (stream) => {
+    expect(lastOf(file.store, stream)).toEqual(lastOf(memory, stream));
+    expect(allBackwards(file.store)).toEqual(allBackwards(memory));
+  });
+  expect(everything(file.store)).toEqual(everything(memory));
+  await file.store.close();
+  await memory.close();
+});
+
+test('a recent event is decoded once: every reader of it gets the same object', async () => {
+  const file = await openFileStore(dir);
+  await file.store.append('s-0', { kind: 'no_stream' }, [proposed(0, 10), proposed(1, 10)]);
+  const [first] = file.store.readAll(0n, 'forwards', 1n);
+  const [again] = file.store.readStream('s-0', 0n, 'forwards', 1n);
+  expect(again).toBe(first);
+  await file.store.close();
 });

@@ -5,6 +5,11 @@
  * batch with one writev and one fdatasync, then acknowledges them in order. An append is
  * acknowledged only after the fdatasync that covers it, so `kill -9` at any moment loses
  * nothing acknowledged; what it can leave is a torn tail, which `open` cuts off.
+ *
+ * Where the platform has O_DSYNC the log is opened with it, and the writev is the sync: it
+ * returns once its bytes are on disk, as writev followed by fdatasync would, in one trip to
+ * the thread pool instead of two (each costs the event loop a request, a wake-up and a
+ * callback, for every group commit).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,6 +22,10 @@ import type { RecordedEvent } from './store';
 
 const writev = promisify(fs.writev);
 const fdatasync = promisify(fs.fdatasync);
+/** Undefined where the platform has no O_DSYNC (Windows): then every flush ends with an fdatasync. */
+const O_DSYNC: number | undefined = fs.constants.O_DSYNC;
+const OPEN_NEW = fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC | (O_DSYNC ?? 0);
+const OPEN_EXISTING = fs.constants.O_RDWR | (O_DSYNC ?? 0);
 
 export { LOG_FILE };
 
@@ -73,12 +82,12 @@ export class FileJournal implements Journal {
     try {
       const file = path.join(dataDir, LOG_FILE);
       if (!fs.existsSync(file)) {
-        fd = fs.openSync(file, 'w+');
+        fd = fs.openSync(file, OPEN_NEW);
         writeFreshHeader(fd);
         syncDirectory(dataDir);
         return { journal: new FileJournal(fd, FILE_HEADER_SIZE, release), end: FILE_HEADER_SIZE, truncated: 0 };
       }
-      fd = fs.openSync(file, 'r+');
+      fd = fs.openSync(file, OPEN_EXISTING);
       const check = checkLog(file, fd, options.onRecord);
       if (check.kind === 'partial') {
         // Crashed while creating the file: what is there is the start of a header, nothing else.
@@ -153,7 +162,7 @@ export class FileJournal implements Journal {
             const remaining = sliceFrom(buffers, written);
             written += (await writev(this.fd, remaining, this.offset + written)).bytesWritten;
           }
-          await fdatasync(this.fd);
+          if (O_DSYNC === undefined) await fdatasync(this.fd);
           this.offset += total;
         } catch (error) {
           this.failure = error instanceof Error ? error : new Error(String(error));

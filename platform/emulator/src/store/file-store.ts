@@ -16,6 +16,8 @@ export interface FileStoreOptions {
   readonly warn?: (message: string) => void;
   /** Bytes of the log the read cache keeps, in 64 KiB blocks (file-bodies.ts CACHE_BYTES by default). */
   readonly cacheBytes?: number;
+  /** Durable events kept decoded in memory, the newest (file-bodies.ts RECENT_EVENTS by default); 0 reads every durable event from the log. */
+  readonly recentEvents?: number;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function openFileStore(dataDir: string, options: FileStoreOptions =
   const file = path.join(dataDir, LOG_FILE);
   const store = new EventStore({
     ...(options.now ? { now: options.now } : {}),
-    bodies: (positionOf) => new FileBodies(file, positionOf, options.cacheBytes),
+    bodies: (positionOf) => new FileBodies(file, positionOf, options.cacheBytes, options.recentEvents),
   });
   let opened: Awaited<ReturnType<typeof FileJournal.open>>;
   try {

@@ -25,6 +25,7 @@ import * as grpcStatus from '../server/grpc-status';
 import { RecordTooLargeError } from '../store/record-limits';
 import type { ExpectedState, ProposedEvent, Store } from '../store/store';
 import type { DecodedBatchAppend, DecodedOptions, DecodedUuid } from './batch-append-decoding';
+import { encodeAppendSuccess } from './batch-append-response';
 import { BadRequest, canonicalUuid, expectedState, streamIdentifier, streamNameFromBytes, uuidMessage } from './convert';
 import { GoogleEmpty, packAny } from './google-protobuf';
 import { appendSize, proposedEvent } from './proposed-events';
@@ -188,6 +189,12 @@ export function handleBatchAppend(
           .append(write.streamName, write.expected, write.events)
           .then(
             (outcome) => {
+              if (call.cancelled) return;
+              // The common answer goes out pre-encoded (see module.ts for the serializer).
+              if (outcome.kind === 'success' && correlation !== undefined && !correlation.structured) {
+                call.write(encodeAppendSuccess(correlation.text, write.streamName, outcome.nextRevision, outcome.position) as never);
+                return;
+              }
               const response = respond(correlation, write.streamName);
               switch (outcome.kind) {
                 case 'success': {
@@ -215,7 +222,7 @@ export function handleBatchAppend(
                   );
                   break;
               }
-              if (!call.cancelled) call.write(response);
+              call.write(response);
             },
             (error: unknown) => {
               const message = error instanceof Error ? error.message : String(error);

@@ -1,4 +1,5 @@
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
+import type { BatchAppendResp } from '@eventstore/db-client/generated/streams_pb';
 import type * as grpc from '@grpc/grpc-js';
 import { type AccessControl, OPEN_ACCESS } from '../server/access-control';
 import { errors } from '../server/errors';
@@ -16,11 +17,16 @@ const SERVICE = 'event_store.client.streams.Streams';
 
 /**
  * The generated definition, except on the hot paths: Read also sends messages encoded in
- * advance, and BatchAppend requests are decoded without google-protobuf objects.
+ * advance, BatchAppend requests are decoded without google-protobuf objects, and its
+ * successes are answered with bytes encoded in advance.
  */
 const STREAMS_DEFINITION: grpc.ServiceDefinition = {
   ...StreamsService,
-  batchAppend: { ...StreamsService.batchAppend, requestDeserialize: decodeBatchAppendReq },
+  batchAppend: {
+    ...StreamsService.batchAppend,
+    requestDeserialize: decodeBatchAppendReq,
+    responseSerialize: (value: BatchAppendResp | Buffer) => (Buffer.isBuffer(value) ? value : Buffer.from(value.serializeBinary())),
+  },
   read: {
     ...StreamsService.read,
     responseSerialize: (value: ReadMessage) => (Buffer.isBuffer(value) ? value : Buffer.from(value.serializeBinary())),
