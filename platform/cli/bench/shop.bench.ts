@@ -34,7 +34,9 @@ interface Shop {
 }
 
 async function startShop(dataDir: string): Promise<Shop> {
-  const ports = ['--gateway-port', '--emulator-port', '--order-create-port', '--stock-reservation-port', '--order-projector-port'].flatMap((f) => [f, '0']);
+  const ports = ['--gateway-port', '--emulator-port', '--order-create-port', '--stock-reservation-port', '--order-projector-port'].flatMap(
+    (f) => [f, '0'],
+  );
   const child = spawn(
     process.execPath,
     [join(ROOT, 'platform', 'cli', 'bin', 'spillway.js'), 'dev', '--data-dir', dataDir, ...ports, '--database-url', DATABASE_URL],
