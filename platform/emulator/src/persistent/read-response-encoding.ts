@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '../store/store';
+import { fieldSize, ProtobufWriter, smallVarintSize, VARINT, varintSize } from '../wire/protobuf-writer';
 import type { OutstandingMessage } from './messages';
 
 /**
@@ -10,66 +11,9 @@ import type { OutstandingMessage } from './messages';
  * UUID string = 2; StreamIdentifier stream_name = 3), and each record's bytes are built once.
  */
 
-const LENGTH_DELIMITED = 2;
-const VARINT = 0;
-
 /** A record's encoded RecordedEvent, shared by every delivery of it (retries, other groups). */
 const encodedRecords = new WeakMap<RecordedEvent, Buffer>();
 
-function varintSize(value: bigint): number {
-  let v = BigInt.asUintN(64, value);
-  let size = 1;
-  while (v >= 0x80n) {
-    v >>= 7n;
-    size++;
-  }
-  return size;
-}
-
-function smallVarintSize(n: number): number {
-  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
-}
-
-/** Writes into one buffer sized up front: no intermediate arrays. */
-class Cursor {
-  offset = 0;
-  constructor(readonly buffer: Buffer) {}
-
-  small(n: number): void {
-    while (n >= 0x80) {
-      this.buffer[this.offset++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    this.buffer[this.offset++] = n;
-  }
-
-  big(value: bigint): void {
-    let v = BigInt.asUintN(64, value);
-    while (v >= 0x80n) {
-      this.buffer[this.offset++] = Number(v & 0x7fn) | 0x80;
-      v >>= 7n;
-    }
-    this.buffer[this.offset++] = Number(v);
-  }
-
-  header(field: number, length: number): void {
-    this.small((field << 3) | LENGTH_DELIMITED);
-    this.small(length);
-  }
-
-  bytes(field: number, bytes: Uint8Array): void {
-    this.header(field, bytes.length);
-    this.buffer.set(bytes, this.offset);
-    this.offset += bytes.length;
-  }
-
-  uint(field: number, value: bigint): void {
-    this.small((field << 3) | VARINT);
-    this.big(value);
-  }
-}
-
-const fieldSize = (length: number): number => 1 + smallVarintSize(length) + length;
 const TYPE = Buffer.from('type');
 const CREATED = Buffer.from('created');
 const CONTENT_TYPE = Buffer.from('content-type');
@@ -98,7 +42,7 @@ function recordedEvent(record: RecordedEvent, position: bigint): Buffer {
     entrySizes.reduce((sum, n) => sum + fieldSize(n), 0) +
     (record.metadata.length > 0 ? fieldSize(record.metadata.length) : 0) +
     (record.data.length > 0 ? fieldSize(record.data.length) : 0);
-  const out = new Cursor(Buffer.allocUnsafe(size));
+  const out = new ProtobufWriter(Buffer.allocUnsafe(size));
   out.header(1, uuidSize);
   out.bytes(2, id);
   out.header(2, identifierSize);
@@ -133,7 +77,7 @@ export function encodeEventResponse(message: OutstandingMessage): Buffer {
     varintSize(position) +
     1 +
     smallVarintSize(retry);
-  const out = new Cursor(Buffer.allocUnsafe(fieldSize(eventSize)));
+  const out = new ProtobufWriter(Buffer.allocUnsafe(fieldSize(eventSize)));
   out.header(1, eventSize);
   if (event !== undefined) out.bytes(1, event);
   if (link !== undefined) out.bytes(2, link);

@@ -8,58 +8,7 @@
  * StreamIdentifier.stream_name = 3. Fields go in field-number order, zeros left out, as
  * google-protobuf writes them.
  */
-
-const LEN = 2;
-const VARINT = 0;
-
-function varintSize(n: bigint): number {
-  let size = 1;
-  while (n >= 128n) {
-    n >>= 7n;
-    size++;
-  }
-  return size;
-}
-
-function smallVarintSize(n: number): number {
-  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
-}
-
-/** A length-delimited field of `length` bytes, its tag (field < 16) included. */
-const fieldSize = (length: number): number => 1 + smallVarintSize(length) + length;
-
-class Writer {
-  offset = 0;
-  constructor(readonly buffer: Buffer) {}
-
-  small(n: number): void {
-    while (n >= 0x80) {
-      this.buffer[this.offset++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    this.buffer[this.offset++] = n;
-  }
-
-  header(field: number, length: number): void {
-    this.small((field << 3) | LEN);
-    this.small(length);
-  }
-
-  string(field: number, value: string, byteLength: number): void {
-    this.header(field, byteLength);
-    this.offset += this.buffer.write(value, this.offset, 'utf8');
-  }
-
-  uint(field: number, value: bigint): void {
-    this.small((field << 3) | VARINT);
-    let v = value;
-    while (v >= 0x80n) {
-      this.buffer[this.offset++] = Number(v & 0x7fn) | 0x80;
-      v >>= 7n;
-    }
-    this.buffer[this.offset++] = Number(v);
-  }
-}
+import { fieldSize, ProtobufWriter, varintSize } from '../wire/protobuf-writer';
 
 /**
  * The answer to an append that succeeded: `nextRevision` is the stream's last revision
@@ -75,7 +24,7 @@ export function encodeAppendSuccess(correlationId: string, streamName: string, n
   const allPositionSize = 2 * positionFieldSize;
   const revisionSize = nextRevision < 0n ? fieldSize(0) : 1 + varintSize(nextRevision);
   const successSize = revisionSize + fieldSize(allPositionSize);
-  const out = new Writer(Buffer.allocUnsafe(fieldSize(uuidSize) + fieldSize(successSize) + fieldSize(identifierSize)));
+  const out = new ProtobufWriter(Buffer.allocUnsafe(fieldSize(uuidSize) + fieldSize(successSize) + fieldSize(identifierSize)));
   out.header(1, uuidSize);
   out.string(2, correlationId, idLength);
   out.header(3, successSize);
