@@ -10,7 +10,7 @@
 import type { EventBodies } from './event-bodies';
 import type { PreparedRecord } from './journal';
 import { LogCache } from './log-cache';
-import { decodeEntry, ENTRY_FIXED_SIZE } from './log-format';
+import { decodeEntry, ENTRY_FIXED_SIZE, encodedEntrySize } from './log-format';
 import type { RecordedEvent } from './store';
 
 /** Bytes of the log the cache keeps: the most recent ones and re-read old ones. */
@@ -97,15 +97,7 @@ export class FileBodies implements EventBodies {
     if (kept) return kept;
     const position = this.positionOf(index);
     const header = this.cache.view(position, ENTRY_FIXED_SIZE);
-    const o = this.cache.offset;
-    const size =
-      ENTRY_FIXED_SIZE +
-      header.readUInt16LE(o + 32) +
-      header.readUInt16LE(o + 34) +
-      header.readUInt16LE(o + 36) +
-      header.readUInt32LE(o + 38) +
-      header.readUInt32LE(o + 42);
-    const entry = this.cache.view(position, size);
+    const entry = this.cache.view(position, encodedEntrySize(header, this.cache.offset));
     return decodeEntry(entry, this.cache.offset, BigInt(position));
   }
 

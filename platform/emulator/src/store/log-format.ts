@@ -215,17 +215,22 @@ export function checkRecordHeader(buf: Buffer, offset: number, base: number): He
   return { kind: 'ok', bodySize };
 }
 
-/** Where the entry at `o` ends within `buf`, or undefined when it does not fit. */
-export function entryEnd(buf: Buffer, o: number): number | undefined {
-  if (o + ENTRY_FIXED_SIZE > buf.length) return undefined;
-  const end =
-    o +
+/** The whole size of the encoded entry whose fixed part (at least ENTRY_FIXED_SIZE bytes) starts at `o` in `buf`. */
+export function encodedEntrySize(buf: Buffer, o: number): number {
+  return (
     ENTRY_FIXED_SIZE +
     buf.readUInt16LE(o + 32) +
     buf.readUInt16LE(o + 34) +
     buf.readUInt16LE(o + 36) +
     buf.readUInt32LE(o + 38) +
-    buf.readUInt32LE(o + 42);
+    buf.readUInt32LE(o + 42)
+  );
+}
+
+/** Where the entry at `o` ends within `buf`, or undefined when it does not fit. */
+export function entryEnd(buf: Buffer, o: number): number | undefined {
+  if (o + ENTRY_FIXED_SIZE > buf.length) return undefined;
+  const end = o + encodedEntrySize(buf, o);
   return end > buf.length ? undefined : end;
 }
 
