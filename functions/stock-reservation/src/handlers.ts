@@ -27,10 +27,22 @@ async function decideOnInventory(
 ): Promise<readonly InventoryEvent[]> {
   return deps.skuLock.run(command.sku, async () => {
     for (let attempt = 0; attempt <= INVENTORY_CONFLICT_RETRIES; attempt++) {
-      // The cached state first (no read); after a conflict, what the cache missed.
-      const { state, revision } = await deps.inventory.current(es, command.sku, { refresh: attempt > 0 });
-      const events = decide(command, state);
-      if (events.length === 0) return events;
+      // The cached state first (no read); after a conflict, or a decision the cache could have got wrong, what it missed.
+      const { state, revision, fresh } = await deps.inventory.current(es, command.sku, { refresh: attempt > 0 });
+      // A decision that appends nothing (a rejection, a release of a hold not seen here) meets no expected
+      // revision that would catch a cache behind the stream (a restock, another replica's hold), so it is
+      // taken only on a state just read.
+      let events: InventoryEvent[];
+      try {
+        events = decide(command, state);
+      } catch (err) {
+        if (fresh || !(err instanceof InsufficientStockError)) throw err;
+        continue;
+      }
+      if (events.length === 0) {
+        if (fresh) return events;
+        continue;
+      }
       try {
         await es.append(inventoryStream(command.sku), events, { expectedRevision: revision });
         deps.inventory.appended(command.sku, revision, events);

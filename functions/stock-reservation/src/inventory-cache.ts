@@ -24,8 +24,9 @@ export function isWrongExpectedVersion(err: unknown): boolean {
  * from the start for every reservation would make each one cost O(stream length), and even reading
  * forward from where it stopped costs a round trip per reservation. So a SKU is read once, then
  * kept current by `appended` with what this replica writes, and trusted: streams are append-only,
- * so a cached state is never wrong, only possibly behind (another replica, a restock). The append's
- * expected revision catches that, and `current(es, sku, { refresh: true })` then reads what it missed.
+ * so a cached state is never wrong, only possibly behind (another replica, a restock). An append's
+ * expected revision catches that, and `current(es, sku, { refresh: true })` then reads what it missed;
+ * a decision that appends nothing has no such check, so callers take it only on a `fresh` state.
  * Callers must hold the SKU's lock: two concurrent reads of one SKU would fold the same events twice.
  */
 export class InventoryCache {
@@ -35,17 +36,19 @@ export class InventoryCache {
     es: EventStoreAccess,
     sku: string,
     options: { refresh?: boolean } = {},
-  ): Promise<{ state: InventoryState; revision: ExpectedRevision }> {
+  ): Promise<{ state: InventoryState; revision: ExpectedRevision; fresh: boolean }> {
     let entry = this.entries.get(sku);
     if (!entry) {
       entry = { state: initialState(), next: 0n, read: false };
       this.entries.set(sku, entry);
     }
-    if (!entry.read || options.refresh) {
+    // Fresh: read from the store just now, so nothing appended before this call is missing.
+    const fresh = !entry.read || options.refresh === true;
+    if (fresh) {
       await this.readForward(es, sku, entry);
       entry.read = true;
     }
-    return { state: entry.state, revision: revisionOf(entry) };
+    return { state: entry.state, revision: revisionOf(entry), fresh };
   }
 
   /** Records events this replica appended at `expected` (the revision the append stated), so the next decision needs no read. */

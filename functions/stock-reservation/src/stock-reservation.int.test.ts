@@ -233,6 +233,39 @@ describe('stock-reservation (real runtime, in-memory emulator)', () => {
       expect(await outcomeOf(await placeOrder([{ sku: a, quantity: 1 }]))).toMatchObject({ type: 'StockReserved' });
     });
 
+    test('stock restocked after this replica saw the SKU run out is used: the next order is reserved, not rejected on the cached state', async () => {
+      const a = sku('a');
+      await restock(a, 1);
+      expect(await outcomeOf(await placeOrder([{ sku: a, quantity: 1 }]))).toMatchObject({ type: 'StockReserved' });
+      // The cache now says 0 available; a restock through the route, then one by another writer, add 2.
+      await restock(a, 1);
+      await shop.append(`inventory-${a}`, [
+        { type: 'StockRestocked', data: { sku: a, quantity: 1, restockedAt: new Date().toISOString() } },
+      ]);
+      expect(await outcomeOf(await placeOrder([{ sku: a, quantity: 2 }]))).toMatchObject({ type: 'StockReserved' });
+    });
+
+    test("a cancel handled on a cache behind another replica's hold still gives the stock back", async () => {
+      const a = sku('a');
+      await restock(a, 3);
+      expect(await outcomeOf(await placeOrder([{ sku: a, quantity: 1 }]))).toMatchObject({ type: 'StockReserved' });
+      // Another replica reserved order y (stream and hold) while this one's cache of the SKU stood still. The
+      // stream opens with an event this contract does not know, so OrderCreated is not at revision 0 and this
+      // replica only reads the order (already reserved) instead of trying to reserve, which would refresh the cache.
+      const y = randomUUID();
+      const createdAt = new Date().toISOString();
+      const items = [{ sku: a, quantity: 2, unitPrice: 1 }];
+      await shop.append(`inventory-${a}`, [{ type: 'StockReserved', data: { orderId: y, items: [{ sku: a, quantity: 2 }] } }]);
+      await shop.append(`order-${y}`, [
+        { type: 'OrderImported', data: { orderId: y } },
+        { type: 'OrderCreated', data: { orderId: y, customerId: 'c', items, totalAmount: 2, currency: 'EUR', createdAt } },
+        { type: 'StockReserved', data: { orderId: y, items: [{ sku: a, quantity: 2 }] } },
+      ]);
+      await shop.append(`order-${y}`, [{ type: 'OrderCancelled', data: { orderId: y, cancelledAt: createdAt } }]);
+      await shop.eventually(async () => ((await typesOf(`inventory-${a}`)).includes('StockReleased') ? true : undefined));
+      expect(await outcomeOf(await placeOrder([{ sku: a, quantity: 2 }]))).toMatchObject({ type: 'StockReserved' });
+    });
+
     test('concurrent orders on scarce stock never oversell', async () => {
       const a = sku('hot');
       await restock(a, 7);
