@@ -85,6 +85,13 @@ function answers(byStatus: Record<string, number>): string {
     .join(', ');
 }
 
+/** Why requests got no answer, e.g. `; socket hang up ×3`. */
+function noAnswerReasons(noAnswer: Record<string, number>): string {
+  return Object.entries(noAnswer)
+    .map(([error, n]) => `; ${error} ×${n}`)
+    .join('');
+}
+
 function sustained(s: OpenLoopSummary): boolean {
   return s.failed === 0 && s.postMs.p99 < SUSTAINED_POST_P99_MS;
 }
@@ -140,7 +147,7 @@ async function main(): Promise<void> {
     [
       `${s.rate}`,
       `${s.postMs.p50} / ${s.postMs.p90} / ${s.postMs.p99} / ${s.postMs.max}`,
-      `${s.accepted}/${s.sent}${s.failed > 0 ? ` (${answers(s.byStatus)})` : ''}`,
+      `${s.accepted}/${s.sent}${s.failed > 0 ? ` (${answers(s.byStatus)}${noAnswerReasons(s.noAnswer)})` : ''}`,
       `${s.e2e.ms.p50} / ${s.e2e.ms.p99}`,
       `${s.e2e.final}/${s.e2e.sampled}`,
       `${s.generatorLagMs}`,

@@ -20,6 +20,7 @@ export function formatOpenLoop(summary: OpenLoopSummary, url: string): string {
   return [
     `open loop: ${summary.sent} orders at ${summary.rate}/s over ${summary.seconds} s to ${url} (generator lag max ${summary.generatorLagMs} ms)`,
     `  accepted    ${summary.accepted}, failed ${summary.failed} (${counts(summary.byStatus)})`,
+    ...Object.entries(summary.noAnswer).map(([error, n]) => `  no answer   ${n}× ${error}`),
     `  POST ms     p50 ${postMs.p50}  p90 ${postMs.p90}  p99 ${postMs.p99}  max ${postMs.max}  (from the intended send time)`,
     `  e2e ms      p50 ${e2e.ms.p50}  p99 ${e2e.ms.p99}  max ${e2e.ms.max}  (${e2e.final} of ${e2e.sampled} sampled orders final in the read model: ${counts(e2e.byStatus)})`,
     '',

@@ -32,6 +32,8 @@ export interface OpenLoopSummary {
   /** Every answer other than 201, and requests that got none. */
   readonly failed: number;
   readonly byStatus: Record<string, number>;
+  /** Why requests got no answer (refused, reset, timed out): each distinct message with its count. */
+  readonly noAnswer: Record<string, number>;
   /** From the intended send time to the answer, of every request (failures included). */
   readonly postMs: Percentiles;
   /** How late the generator fired its latest request (a busy generator shows up here, not as a slower rate). */
@@ -67,6 +69,7 @@ export async function runOpenLoad(options: OpenLoopOptions): Promise<OpenLoopSum
   const samplesPerSecond = options.e2eEvery > 0 ? options.rate / options.e2eEvery : 0;
   const sampler = new E2eSampler(options.urls.readModel, clock, Math.max(1, samplesPerSecond * READS_PER_SAMPLE_PER_SECOND));
   const byStatus: Record<string, number> = {};
+  const noAnswer: Record<string, number> = {};
   const postLatencies: number[] = [];
   const requests: Promise<void>[] = [];
   let generatorLagMs = 0;
@@ -75,6 +78,7 @@ export async function runOpenLoad(options: OpenLoopOptions): Promise<OpenLoopSum
     postLatencies.push(clock.now() - intendedAt);
     const key = String(outcome.status);
     byStatus[key] = (byStatus[key] ?? 0) + 1;
+    if (outcome.status === 'no answer') noAnswer[outcome.error] = (noAnswer[outcome.error] ?? 0) + 1;
     if (options.e2eEvery > 0 && i % options.e2eEvery === 0 && outcome.status === 201 && outcome.orderId)
       sampler.follow(outcome.orderId, intendedAt);
   };
@@ -110,6 +114,7 @@ export async function runOpenLoad(options: OpenLoopOptions): Promise<OpenLoopSum
     accepted,
     failed: postLatencies.length - accepted,
     byStatus,
+    noAnswer,
     postMs: percentiles(postLatencies),
     generatorLagMs: roundTenth(generatorLagMs),
     e2e: {
