@@ -16,8 +16,24 @@ interface Answer {
   readonly text: string;
 }
 
-/** One HTTP request with a JSON answer; rejects when the service refuses, resets, or says nothing for REQUEST_TIMEOUT_MS. */
-function requestJson(method: string, url: string, headers: Record<string, string>, body?: string): Promise<Answer> {
+/**
+ * One HTTP request with a JSON answer; rejects when the service refuses, resets, or says nothing for REQUEST_TIMEOUT_MS.
+ * A kept-alive connection the server closed as idle just as the request went out fails with ECONNRESET before
+ * the server saw anything; that one case is sent again once, on a new connection (Node's documented remedy,
+ * `request.reusedSocket`). Every request here is safe to repeat: reads, and writes with an Idempotency-Key.
+ */
+async function requestJson(method: string, url: string, headers: Record<string, string>, body?: string): Promise<Answer> {
+  try {
+    return await requestOnce(method, url, headers, body);
+  } catch (err) {
+    if (!(err instanceof StaleConnectionError)) throw err;
+    return requestOnce(method, url, headers, body);
+  }
+}
+
+class StaleConnectionError extends Error {}
+
+function requestOnce(method: string, url: string, headers: Record<string, string>, body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const sent = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
     const req = request(url, { method, agent, headers: sent }, (res) => {
@@ -36,7 +52,9 @@ function requestJson(method: string, url: string, headers: Record<string, string
       });
     });
     req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      reject(req.reusedSocket && err.code === 'ECONNRESET' ? new StaleConnectionError(err.message, { cause: err }) : err),
+    );
     req.end(body);
   });
 }
