@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { postOrder } from './shop-client';
 
@@ -62,6 +63,27 @@ describe('postOrder over kept-alive connections', () => {
     expect(await postOrder(shop.url, 'k1', '{}')).toEqual({ status: 201, orderId: 'o-0-1' });
     expect(await postOrder(shop.url, 'k2', '{}')).toEqual({ status: 201, orderId: 'o-1-1' });
     expect(shop.requests).toEqual([2, 1]);
+  });
+
+  test("an idle connection is dropped before the server's announced keep-alive timeout, so the next order opens a new one", async () => {
+    let connections = 0;
+    const server = createHttpServer((_req, res) => {
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ orderId: `o-${connections}` }));
+    });
+    // Node's server announces this as `Keep-Alive: timeout=2`; the client should let go a second earlier.
+    server.keepAliveTimeout = 2_000;
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push({
+      close: async () => {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    });
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    expect(await postOrder(url, 'k4', '{}')).toEqual({ status: 201, orderId: 'o-1' });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await postOrder(url, 'k5', '{}')).toEqual({ status: 201, orderId: 'o-2' });
   });
 
   test('a new connection reset before the answer is not retried: the order reports no answer', async () => {
