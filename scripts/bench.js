@@ -12,6 +12,7 @@ const benches = {
     'platform/emulator/bench/persistent.bench.ts',
     'platform/emulator/bench/projections.bench.ts',
     'platform/emulator/bench/memory.bench.ts',
+    'platform/emulator/bench/latency.bench.ts',
   ],
   runtime: ['platform/runtime/bench/runtime.bench.ts'],
   autoscale: ['platform/autoscaler/bench/autoscale.bench.ts'],
