@@ -88,9 +88,11 @@ async function openLoop(connectionString: string, prefix: string): Promise<Run> 
   const subscription = reader.subscribeToPersistentSubscriptionToAll(group, { bufferSize: 100 });
   subscription.on('data', (resolved) => {
     const received = performance.now();
-    const { i } = resolved.event?.data as { i: number };
-    deliveries.push(received - (intended[i] as number));
     void subscription.ack(resolved);
+    const i = (resolved.event?.data as { i?: number } | undefined)?.i ?? -1;
+    // The warm-up append (i = -1) is not in the figures.
+    if (i < 0) return;
+    deliveries.push(received - (intended[i] as number));
     if (deliveries.length === total) allDelivered();
   });
   // One append first, outside the figures: connections and the subscription are up before the clock starts.
