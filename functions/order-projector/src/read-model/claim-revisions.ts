@@ -1,5 +1,5 @@
 import type { SqlExecutor } from './sql-database';
-import { SqlParams } from './sql-params';
+import { asOneStatement, SqlParams } from './sql-params';
 
 /**
  * The event is ahead of the read model: an earlier event of its stream has not been applied
@@ -96,13 +96,10 @@ async function claimRound(tx: SqlExecutor, round: readonly RevisionClaim[]): Pro
        FROM unnest(${params.add(later.map((c) => c.streamId))}::text[], ${params.add(later.map((c) => c.revision.toString()))}::bigint[]) AS c(id, revision)
        WHERE s.stream_id = c.id AND s.revision = c.revision - 1 RETURNING s.stream_id`);
   }
+  if (parts.length === 0) return new Set();
   // The two parts claim different streams (a round has one event per stream), so neither waits on the other's rows.
-  const sql =
-    parts.length === 2
-      ? `WITH part0 AS (${parts[0]}), part1 AS (${parts[1]}) SELECT stream_id FROM part0 UNION ALL SELECT stream_id FROM part1`
-      : parts[0];
-  if (sql === undefined) return new Set();
-  const { rows } = await tx.query<{ stream_id: string }>(sql, params.values);
+  if (parts.length === 2) parts.push('SELECT stream_id FROM part0 UNION ALL SELECT stream_id FROM part1');
+  const { rows } = await tx.query<{ stream_id: string }>(asOneStatement(parts), params.values);
   return new Set(rows.map((row) => row.stream_id));
 }
 
