@@ -43,9 +43,9 @@ export class EventSource {
     this.matches = this.kind === 'all' ? (record) => allowedInAll(record) && userFilter(record) : userFilter;
   }
 
-  /** Whether an appended record belongs to this source at all (before the filter). */
-  contains(record: RecordedEvent): boolean {
-    return this.kind === 'all' || record.streamId === this.name;
+  /** The records of one commit that belong to this source at all (before the filter), in order: all of them for `$all`, without a copy. */
+  within(records: readonly RecordedEvent[]): readonly RecordedEvent[] {
+    return this.kind === 'all' ? records : records.filter((record) => record.streamId === this.name);
   }
 
   passesFilter(record: RecordedEvent): boolean {

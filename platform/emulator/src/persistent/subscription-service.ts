@@ -162,7 +162,7 @@ export class SubscriptionService {
   private onAppended(events: readonly RecordedEvent[]): void {
     if (this.groups.size === 0) return;
     for (const group of this.groups.values()) {
-      const records = group.source.kind === 'all' ? events : events.filter((event) => group.source.contains(event));
+      const records = group.source.within(events);
       if (records.length === 0) continue;
       try {
         group.onAppended(records);
