@@ -18,8 +18,19 @@ import {
 } from '@eventstore/db-client';
 import { startChild, stop } from '../src/testing/child-emulator';
 
-const RATE = Number(process.env.BENCH_LATENCY_RATE ?? 1_000);
-const SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+/** A positive whole number from the environment, or the default; anything else stops the bench naming the setting. */
+function setting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    process.stderr.write(`latency bench: ${name} must be a positive whole number, got '${raw}'\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const RATE = setting('BENCH_LATENCY_RATE', 1_000);
+const SECONDS = setting('BENCH_LATENCY_SECONDS', 10);
 const STREAMS = 100;
 /** Writes timed for the disk's figure. */
 const DISK_SAMPLES = 1_000;
