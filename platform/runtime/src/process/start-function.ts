@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EventStoreDBClient, StreamNotFoundError } from '@eventstore/db-client';
 import type { DestinationStream, Logger } from 'pino';
@@ -8,6 +8,7 @@ import type { EventSchemas, FunctionDefinition, SubscriptionDefinition } from '.
 import { sleep, within } from '../event-store/backoff';
 import { TolerantReader } from '../event-store/tolerant-reader';
 import { createApp } from '../http/create-app';
+import { createExpressServer } from '../http/express-server';
 import { createLogger } from '../observability/logger';
 import { createMetrics, type RuntimeMetrics } from '../observability/metrics';
 import { ReadModelManager } from '../read-model/read-model-manager';
@@ -218,7 +219,7 @@ export async function startFunction<E extends EventSchemas, D>(
     deps: () => deps,
     ...(readModel ? { readModel: () => readModel.servingDb(), runtimeRoutes: readModelRoutes(readModel) } : {}),
   });
-  const http = createServer(app);
+  const http = createExpressServer(app);
   let port: number;
   try {
     port = await listen(http, config.port, config.host);
