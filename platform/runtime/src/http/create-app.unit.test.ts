@@ -298,6 +298,47 @@ describe('what a route reads of its request, built on first use', () => {
     expect(res.body).toEqual({ tenant: 'acme', accept: 'application/json' });
   });
 
+  test('a route gets its request and context as instances with shared getters, not literals with getters of their own', async () => {
+    // V8 gives an object literal with getters a map of its own each time, and what the getters reach then
+    // survives minor GCs (see express-server.ts); getters on a shared prototype do not.
+    const seen: object[] = [];
+    const capture = defineFunction({
+      name: 'capture-test',
+      routes: [
+        {
+          method: 'GET',
+          path: '/capture',
+          async handle(req, ctx) {
+            seen.push(req, ctx);
+            return { status: 200, body: { tenant: req.headers['x-tenant'] ?? null } };
+          },
+        },
+      ],
+    });
+    const app = createApp({
+      definition: capture,
+      client,
+      log: pino({ level: 'silent' }),
+      metrics: createMetrics(capture.name),
+      apiTokens: [],
+      bodyLimitBytes: 1024,
+      readiness: { notReadyReasons: async () => [] },
+      deps: () => undefined,
+    });
+    await request(app).get('/capture').set('x-tenant', 'a').expect(200, { tenant: 'a' });
+    await request(app).get('/capture').set('x-tenant', 'b').expect(200, { tenant: 'b' });
+    const [req1, ctx1, req2, ctx2] = seen;
+    const ownGetters = (o: object | undefined) =>
+      Object.entries(Object.getOwnPropertyDescriptors(o))
+        .filter(([, d]) => d.get)
+        .map(([k]) => k);
+    for (const o of seen) expect(ownGetters(o)).toEqual([]);
+    expect(Object.getPrototypeOf(req1)).toBe(Object.getPrototypeOf(req2));
+    expect(Object.getPrototypeOf(ctx1)).toBe(Object.getPrototypeOf(ctx2));
+    expect(Object.getPrototypeOf(req1)).not.toBe(Object.prototype);
+    expect(Object.getPrototypeOf(ctx1)).not.toBe(Object.prototype);
+  });
+
   test("ctx.log carries the request's correlation and request ids", async () => {
     lines.length = 0;
     await request(server).get('/echo').set('x-correlation-id', 'corr-7').set('x-tenant', 'acme').expect(200);

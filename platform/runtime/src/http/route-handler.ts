@@ -3,7 +3,7 @@ import type { EventStoreDBClient } from '@eventstore/db-client';
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { RouteDefinition } from '../contract/define-function';
+import type { RequestContext, RouteDefinition, RouteRequest } from '../contract/define-function';
 import { SpillwayError, ValidationError } from '../errors/errors';
 import { type Cause, effectId } from '../event-store/cause';
 import { createEventStoreAccess } from '../event-store/create-event-store-access';
@@ -86,6 +86,59 @@ export interface RouteRuntime<D> {
 }
 
 /**
+ * The request as a route sees it. What most routes never touch (the header copy here; the pino child
+ * and the store access in RouteContext) is built on first use: per request, building them all cost more
+ * than some routes' own work. Both are classes with getters on the prototype, not object literals with
+ * getters: V8 gives every such literal a map of its own, and what its getters reach (the request, the
+ * response) then survives minor GCs until the next major one. See express-server.ts.
+ */
+class RouteRequestView<B, Q> implements RouteRequest<B, Q> {
+  private copied: Record<string, string | undefined> | undefined;
+
+  constructor(
+    private readonly req: Request,
+    readonly params: Readonly<Record<string, string>>,
+    readonly body: B,
+    readonly query: Q,
+    readonly idempotencyKey: string | undefined,
+  ) {}
+
+  get headers(): Readonly<Record<string, string | undefined>> {
+    this.copied ??= headersOf(this.req);
+    return this.copied;
+  }
+}
+
+class RouteContext<D> implements RequestContext<D> {
+  readonly deps: D;
+  // One lookup per request: every statement of one request reads the same version, even across a switch.
+  readonly readModel: ReadModelDb;
+  private childLog: Logger | undefined;
+  private access: EventStoreAccess | undefined;
+
+  constructor(
+    private readonly runtime: RouteRuntime<D>,
+    private readonly cause: Cause,
+    private readonly correlationId: string,
+    private readonly requestId: string,
+    absentReadModel: ReadModelDb | undefined,
+  ) {
+    this.deps = runtime.deps();
+    this.readModel = runtime.readModel ? runtime.readModel() : (absentReadModel as ReadModelDb);
+  }
+
+  get log(): Logger {
+    this.childLog ??= this.runtime.log.child({ correlationId: this.correlationId, requestId: this.requestId });
+    return this.childLog;
+  }
+
+  get eventStore(): EventStoreAccess {
+    this.access ??= createEventStoreAccess(this.runtime.client, this.cause, this.runtime.reader);
+    return this.access;
+  }
+}
+
+/**
  * Validates a route's input, derives the request's cause (ids from the Idempotency-Key, so a retried
  * request writes the same event ids; correlation from `x-correlation-id`), and sends the route's response.
  */
@@ -114,35 +167,9 @@ export function routeHandler<D>(route: RouteDefinition<any, any, D>, runtime: Ro
       traceparent: traceparent(req),
     };
     const cause: Cause = key === undefined ? base : { ...base, request: { id: effectId(base, 'request'), hash: requestHash(query, body) } };
-    // What most routes never touch (a pino child, the header copy, the store access) is built on first
-    // use: per request, building them all cost more than some routes' own work.
-    let log: Logger | undefined;
-    let headers: Record<string, string | undefined> | undefined;
-    let eventStore: EventStoreAccess | undefined;
     const response = await route.handle(
-      {
-        params,
-        body,
-        query,
-        get headers() {
-          headers ??= headersOf(req);
-          return headers;
-        },
-        idempotencyKey: key,
-      },
-      {
-        deps: runtime.deps(),
-        get log() {
-          log ??= runtime.log.child({ correlationId, requestId });
-          return log;
-        },
-        get eventStore() {
-          eventStore ??= createEventStoreAccess(runtime.client, cause, runtime.reader);
-          return eventStore;
-        },
-        // One lookup per request: every statement of one request reads the same version, even across a switch.
-        readModel: runtime.readModel ? runtime.readModel() : (absentReadModel as ReadModelDb),
-      },
+      new RouteRequestView(req, params, body, query, key),
+      new RouteContext(runtime, cause, correlationId, requestId, absentReadModel),
     );
     res.status(response.status);
     res.setHeader('x-correlation-id', correlationId);

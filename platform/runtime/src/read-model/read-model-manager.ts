@@ -1,6 +1,6 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import type { Logger } from 'pino';
-import type { EventSchemas, HandlerContext, ReadModelDefinition, SkippedEvent, SubscriptionDefinition } from '../contract/define-function';
+import type { EventSchemas, HandlerContext, ReadModelDefinition, SubscriptionDefinition } from '../contract/define-function';
 import { BusinessRuleError, ConcurrencyError, NotFoundError } from '../errors/errors';
 import { sleep, within } from '../event-store/backoff';
 import type { TolerantReader } from '../event-store/tolerant-reader';
@@ -110,11 +110,6 @@ interface Consumer<D> {
 class SwitchLost extends Error {}
 
 const takeLock = (tx: SqlExecutor) => tx.query('SELECT pg_advisory_xact_lock($1)', [REGISTRY_LOCK_KEY]);
-
-function bindContext<D>(ctx: HandlerContext<D>, readModel: ReadModelDb): HandlerContext<D> {
-  // The runner's context has lazy getters (log, eventStore): a prototype keeps them lazy.
-  return Object.create(ctx, { readModel: { value: readModel, enumerable: true } }) as HandlerContext<D>;
-}
 
 /**
  * Runs a function's versioned read model: decides at start-up which generations this replica consumes
@@ -302,16 +297,10 @@ export class ReadModelManager<D> {
     const readModel = this.store.bind(generation.schema);
     const consumer: Consumer<D> = { generation, applied: 0, runner: undefined as unknown as SubscriptionRunner<D> };
     const handle = async (event: Parameters<typeof subscription.handle>[0], ctx: HandlerContext<D>) => {
-      await subscription.handle(event, bindContext(ctx, readModel));
+      await subscription.handle(event, ctx);
       consumer.applied++;
     };
-    const skip = subscription.skip;
-    const bound = {
-      ...subscription,
-      group: generation.group,
-      handle,
-      ...(skip ? { skip: (event: SkippedEvent, ctx: HandlerContext<D>) => skip(event, bindContext(ctx, readModel)) } : {}),
-    };
+    const bound = { ...subscription, group: generation.group, handle };
     const runner = new SubscriptionRunner<D>({
       fn: this.options.fn,
       subscription: bound,
@@ -324,6 +313,7 @@ export class ReadModelManager<D> {
       retry: this.options.retry,
       reader: this.options.reader,
       deps: this.options.deps,
+      readModel,
       mayConsume: () => this.mayConsume(generation.label),
     });
     Object.assign(consumer, { runner });

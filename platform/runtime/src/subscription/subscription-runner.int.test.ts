@@ -1,7 +1,7 @@
 import { type Emulator, startEmulator } from '@spillway/emulator';
 import { z } from 'zod';
 import { logCapture } from '../../test/log-capture';
-import { defineFunction, type EventSchemas, type FunctionDefinition } from '../contract/define-function';
+import { defineFunction, type EventSchemas, type FunctionDefinition, type HandlerContext } from '../contract/define-function';
 import { PermanentError } from '../errors/errors';
 import { type Harness, type HarnessOptions, startHarness } from '../testing/harness';
 
@@ -231,6 +231,42 @@ describe('the subscription runner against the emulator', () => {
     });
     expect(effects).toHaveLength(1);
     expect(effects[0]?.metadata).toMatchObject({ $correlationId: 'corr-1', $causationId: cause?.id });
+  });
+
+  test('a handler gets its context as an instance with shared getters, and ctx.readModel throws without a read model', async () => {
+    // V8 gives an object literal with getters a map of its own each time, and what the getters reach then
+    // survives minor GCs (see http/express-server.ts); getters on a shared prototype do not.
+    const seen: HandlerContext<undefined>[] = [];
+    const readModelErrors: string[] = [];
+    const fn = defineFunction({
+      name: 'context-test',
+      subscription: {
+        source: { all: { streamNamePrefixes: ['ctx-'] } },
+        group: 'context-test',
+        events: { Item },
+        async handle(_event, ctx) {
+          seen.push(ctx);
+          expect(ctx.signal.aborted).toBe(false);
+          try {
+            void ctx.readModel;
+          } catch (err) {
+            readModelErrors.push((err as Error).message);
+          }
+        },
+      },
+    });
+    const h = await start(fn);
+    await h.append('ctx-1', [{ type: 'Item', data: { n: 1 } }]);
+    await h.append('ctx-2', [{ type: 'Item', data: { n: 2 } }]);
+    await h.eventually(() => (seen.length >= 2 ? true : undefined));
+    const ownGetters = (o: object) =>
+      Object.entries(Object.getOwnPropertyDescriptors(o))
+        .filter(([, d]) => d.get)
+        .map(([k]) => k);
+    expect(seen.map(ownGetters)).toEqual([[], []]);
+    expect(Object.getPrototypeOf(seen[0])).toBe(Object.getPrototypeOf(seen[1]));
+    expect(Object.getPrototypeOf(seen[0])).not.toBe(Object.prototype);
+    expect(readModelErrors).toEqual(["function 'context-test' declares no readModel", "function 'context-test' declares no readModel"]);
   });
 
   test("handles at most `concurrency` events at once, and one stream's events in order", async () => {

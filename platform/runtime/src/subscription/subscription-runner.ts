@@ -7,6 +7,7 @@ import { createEventStoreAccess } from '../event-store/create-event-store-access
 import type { EventStoreAccess } from '../event-store/event-store-access';
 import { TolerantReader } from '../event-store/tolerant-reader';
 import type { RuntimeMetrics } from '../observability/metrics';
+import type { ReadModelDb } from '../read-model/sql-database';
 import { AckBatcher } from './ack-batcher';
 import { type RawDelivery, toDelivery, truncate, type Verdict, verdictForFailure, withTimeout } from './delivery';
 import { ensureGroup } from './ensure-group';
@@ -57,6 +58,8 @@ export interface RunnerOptions<D> {
    * build's catch-up reads in larger pages than the server's default 20; the history buffer grows to match).
    */
   readonly readBatchSize?: number;
+  /** The read-model version this runner's events build (`ctx.readModel`); without it `ctx.readModel` throws. */
+  readonly readModel?: ReadModelDb;
 }
 
 // The server requires its history buffer to be larger than a read batch; this keeps a few batches in it.
@@ -67,6 +70,64 @@ const HISTORY_BUFFER_BATCHES = 4;
  * bounded concurrency (in order per stream, so Pinned groups keep each stream's order), acks / retries /
  * parks, resubscribes with backoff when the connection is lost, and drains on request.
  */
+/**
+ * What the attempts at one event share: its deps, its log and its store access, the last two built on
+ * first use (most handlers never log, and a pino child per event is a measurable cost).
+ *
+ * Handler contexts are class instances with getters on the prototype, not object literals with getters:
+ * V8 gives every such literal a map of its own, and what its getters reach (the event, the cause, the
+ * handler's scope) then survives minor GCs until the next major one. See http/express-server.ts.
+ */
+class EventScope<D> {
+  private access: EventStoreAccess | undefined;
+
+  constructor(
+    private readonly options: RunnerOptions<D>,
+    private readonly reader: TolerantReader,
+    private readonly cause: Cause,
+    readonly log: () => Logger,
+    readonly deps: D,
+  ) {}
+
+  eventStore(): EventStoreAccess {
+    this.access ??= createEventStoreAccess(this.options.client, this.cause, this.reader);
+    return this.access;
+  }
+
+  readModel(): ReadModelDb {
+    if (this.options.readModel === undefined) throw new Error(`function '${this.options.fn}' declares no readModel`);
+    return this.options.readModel;
+  }
+}
+
+/** One attempt's context: its own signal, the rest from the event's scope. */
+class AttemptContext<D> implements HandlerContext<D> {
+  constructor(
+    private readonly scope: EventScope<D>,
+    private readonly signalOf: () => AbortSignal,
+  ) {}
+
+  get deps(): D {
+    return this.scope.deps;
+  }
+
+  get signal(): AbortSignal {
+    return this.signalOf();
+  }
+
+  get log(): Logger {
+    return this.scope.log();
+  }
+
+  get eventStore(): EventStoreAccess {
+    return this.scope.eventStore();
+  }
+
+  get readModel(): ReadModelDb {
+    return this.scope.readModel();
+  }
+}
+
 export class SubscriptionRunner<D> {
   private readonly declared: GroupSettings;
   private concurrency: number;
@@ -245,26 +306,8 @@ export class SubscriptionRunner<D> {
 
   /** A handler's context for one cause; `signal` is the per-attempt one, built on first use. */
   private contextFor(cause: Cause, logFor: () => Logger): (signal: () => AbortSignal) => HandlerContext<D> {
-    let eventStore: EventStoreAccess | undefined;
-    const { client, fn } = this.options;
-    const reader = this.reader;
-    const deps = this.options.deps();
-    return (signal) => ({
-      deps,
-      get signal() {
-        return signal();
-      },
-      get log() {
-        return logFor();
-      },
-      get eventStore() {
-        eventStore ??= createEventStoreAccess(client, cause, reader);
-        return eventStore;
-      },
-      get readModel(): never {
-        throw new Error(`function '${fn}' declares no readModel`);
-      },
-    });
+    const scope = new EventScope(this.options, this.reader, cause, logFor, this.options.deps());
+    return (signal) => new AttemptContext(scope, signal);
   }
 
   /**
