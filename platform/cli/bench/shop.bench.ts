@@ -42,13 +42,15 @@ async function startShop(dataDir: string): Promise<Shop> {
     [join(ROOT, 'platform', 'cli', 'bin', 'spillway.js'), 'dev', '--data-dir', dataDir, ...ports, '--database-url', DATABASE_URL],
     { cwd: ROOT, env: { ...process.env, DATABASE_URL }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // What dev prints is kept until the shop is up (the ready line, the URLs); after that the pipes are only
+  // drained, so dev never blocks on them and the generator does not hold a whole run's log.
   let out = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-  });
+  let collecting = true;
+  const collect = (chunk: Buffer) => {
+    if (collecting) out += chunk.toString('utf8');
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + READY_DEADLINE_MS;
   while (!out.includes('Press Ctrl-C to stop.')) {
@@ -59,6 +61,8 @@ async function startShop(dataDir: string): Promise<Shop> {
     await new Promise((r) => setTimeout(r, 100));
   }
   const urls = Object.fromEntries([...out.matchAll(/^ {2}([a-z-]+) +(http:\/\/\S+)$/gm)].map((m) => [m[1] as string, m[2] as string]));
+  collecting = false;
+  out = '';
   return { child, urls, exited };
 }
 
