@@ -66,11 +66,6 @@ export interface RunnerOptions<D> {
 const HISTORY_BUFFER_BATCHES = 4;
 
 /**
- * Consumes one persistent subscription group: ensures the group, subscribes, handles events with
- * bounded concurrency (in order per stream, so Pinned groups keep each stream's order), acks / retries /
- * parks, resubscribes with backoff when the connection is lost, and drains on request.
- */
-/**
  * What the attempts at one event share: its deps, its log and its store access, the last two built on
  * first use (most handlers never log, and a pino child per event is a measurable cost).
  *
@@ -128,6 +123,11 @@ class AttemptContext<D> implements HandlerContext<D> {
   }
 }
 
+/**
+ * Consumes one persistent subscription group: ensures the group, subscribes, handles events with
+ * bounded concurrency (in order per stream, so Pinned groups keep each stream's order), acks / retries /
+ * parks, resubscribes with backoff when the connection is lost, and drains on request.
+ */
 export class SubscriptionRunner<D> {
   private readonly declared: GroupSettings;
   private concurrency: number;
