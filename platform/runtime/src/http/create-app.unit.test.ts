@@ -300,7 +300,7 @@ describe('what a route reads of its request, built on first use', () => {
 
   test('a route gets its request and context as instances with shared getters, not literals with getters of their own', async () => {
     // V8 gives an object literal with getters a map of its own each time, and what the getters reach then
-    // survives minor GCs (see express-server.ts); getters on a shared prototype do not.
+    // survives minor GCs (runtime README, Performance); getters on a shared prototype do not.
     const seen: object[] = [];
     const capture = defineFunction({
       name: 'capture-test',

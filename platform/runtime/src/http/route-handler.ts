@@ -90,7 +90,7 @@ export interface RouteRuntime<D> {
  * and the store access in RouteContext) is built on first use: per request, building them all cost more
  * than some routes' own work. Both are classes with getters on the prototype, not object literals with
  * getters: V8 gives every such literal a map of its own, and what its getters reach (the request, the
- * response) then survives minor GCs until the next major one. See express-server.ts.
+ * response) then survives minor GCs until the next major one (measured in the README, Performance).
  */
 class RouteRequestView<B, Q> implements RouteRequest<B, Q> {
   private copied: Record<string, string | undefined> | undefined;

@@ -235,7 +235,7 @@ describe('the subscription runner against the emulator', () => {
 
   test('a handler gets its context as an instance with shared getters, and ctx.readModel throws without a read model', async () => {
     // V8 gives an object literal with getters a map of its own each time, and what the getters reach then
-    // survives minor GCs (see http/express-server.ts); getters on a shared prototype do not.
+    // survives minor GCs (runtime README, Performance); getters on a shared prototype do not.
     const seen: HandlerContext<undefined>[] = [];
     const readModelErrors: string[] = [];
     const fn = defineFunction({

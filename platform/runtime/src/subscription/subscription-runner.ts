@@ -71,7 +71,7 @@ const HISTORY_BUFFER_BATCHES = 4;
  *
  * Handler contexts are class instances with getters on the prototype, not object literals with getters:
  * V8 gives every such literal a map of its own, and what its getters reach (the event, the cause, the
- * handler's scope) then survives minor GCs until the next major one. See http/express-server.ts.
+ * handler's scope) then survives minor GCs until the next major one (measured in the README, Performance).
  */
 class EventScope<D> {
   private access: EventStoreAccess | undefined;
