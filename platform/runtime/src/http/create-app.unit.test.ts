@@ -1,8 +1,9 @@
 import { EventStoreDBClient } from '@eventstore/db-client';
+import type { Logger } from 'pino';
 import pino from 'pino';
 import request from 'supertest';
 import { z } from 'zod';
-import { defineFunction } from '../contract/define-function';
+import { defineFunction, type EventSchemas, type FunctionDefinition } from '../contract/define-function';
 import { BusinessRuleError, NotFoundError } from '../errors/errors';
 import { createMetrics } from '../observability/metrics';
 import { createApp } from './create-app';
@@ -38,12 +39,15 @@ const fn = defineFunction({
 const client = EventStoreDBClient.connectionString('esdb://127.0.0.1:1?tls=false');
 afterAll(() => client.dispose());
 
-function app(options: { tokens?: string[]; reasons?: string[] } = {}) {
+function app(
+  options: { tokens?: string[]; reasons?: string[]; definition?: FunctionDefinition<EventSchemas, undefined>; log?: Logger } = {},
+) {
+  const definition = options.definition ?? fn;
   return createApp({
-    definition: fn,
+    definition,
     client,
-    log: pino({ level: 'silent' }),
-    metrics: createMetrics(fn.name),
+    log: options.log ?? pino({ level: 'silent' }),
+    metrics: createMetrics(definition.name),
     apiTokens: options.tokens ?? [],
     bodyLimitBytes: 1024,
     readiness: { notReadyReasons: async () => options.reasons ?? [] },
@@ -282,16 +286,7 @@ describe('what a route reads of its request, built on first use', () => {
       },
     ],
   });
-  const server = createApp({
-    definition: echo,
-    client,
-    log: pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) }),
-    metrics: createMetrics(echo.name),
-    apiTokens: [],
-    bodyLimitBytes: 1024,
-    readiness: { notReadyReasons: async () => [] },
-    deps: () => undefined,
-  });
+  const server = app({ definition: echo, log: pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) }) });
 
   test("headers are the request's headers", async () => {
     const res = await request(server).get('/echo').set('x-tenant', 'acme').set('accept', 'application/json');
@@ -315,18 +310,9 @@ describe('what a route reads of its request, built on first use', () => {
         },
       ],
     });
-    const app = createApp({
-      definition: capture,
-      client,
-      log: pino({ level: 'silent' }),
-      metrics: createMetrics(capture.name),
-      apiTokens: [],
-      bodyLimitBytes: 1024,
-      readiness: { notReadyReasons: async () => [] },
-      deps: () => undefined,
-    });
-    await request(app).get('/capture').set('x-tenant', 'a').expect(200, { tenant: 'a' });
-    await request(app).get('/capture').set('x-tenant', 'b').expect(200, { tenant: 'b' });
+    const server = app({ definition: capture });
+    await request(server).get('/capture').set('x-tenant', 'a').expect(200, { tenant: 'a' });
+    await request(server).get('/capture').set('x-tenant', 'b').expect(200, { tenant: 'b' });
     const [req1, ctx1, req2, ctx2] = seen;
     const ownGetters = (o: object | undefined) =>
       Object.entries(Object.getOwnPropertyDescriptors(o))

@@ -111,8 +111,6 @@ class RouteRequestView<B, Q> implements RouteRequest<B, Q> {
 
 class RouteContext<D> implements RequestContext<D> {
   readonly deps: D;
-  // One lookup per request: every statement of one request reads the same version, even across a switch.
-  readonly readModel: ReadModelDb;
   private childLog: Logger | undefined;
   private access: EventStoreAccess | undefined;
 
@@ -121,10 +119,10 @@ class RouteContext<D> implements RequestContext<D> {
     private readonly cause: Cause,
     private readonly correlationId: string,
     private readonly requestId: string,
-    absentReadModel: ReadModelDb | undefined,
+    // One lookup per request: every statement of one request reads the same version, even across a switch.
+    readonly readModel: ReadModelDb,
   ) {
     this.deps = runtime.deps();
-    this.readModel = runtime.readModel ? runtime.readModel() : (absentReadModel as ReadModelDb);
   }
 
   get log(): Logger {
@@ -144,7 +142,8 @@ class RouteContext<D> implements RequestContext<D> {
  */
 // biome-ignore lint/suspicious/noExplicitAny: a function's routes each carry their own schema types.
 export function routeHandler<D>(route: RouteDefinition<any, any, D>, runtime: RouteRuntime<D>): RequestHandler {
-  const absentReadModel = runtime.readModel ? undefined : noReadModel(runtime.fn);
+  const absentReadModel = noReadModel(runtime.fn);
+  const readModelNow = runtime.readModel?.bind(runtime) ?? (() => absentReadModel);
   return async (req, res) => {
     if (route.body && !req.is('application/json')) {
       throw new UnsupportedMediaTypeError('the request body must be JSON (Content-Type: application/json)');
@@ -169,7 +168,7 @@ export function routeHandler<D>(route: RouteDefinition<any, any, D>, runtime: Ro
     const cause: Cause = key === undefined ? base : { ...base, request: { id: effectId(base, 'request'), hash: requestHash(query, body) } };
     const response = await route.handle(
       new RouteRequestView(req, params, body, query, key),
-      new RouteContext(runtime, cause, correlationId, requestId, absentReadModel),
+      new RouteContext(runtime, cause, correlationId, requestId, readModelNow()),
     );
     res.status(response.status);
     res.setHeader('x-correlation-id', correlationId);
