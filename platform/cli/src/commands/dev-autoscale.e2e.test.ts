@@ -135,9 +135,12 @@ describe('spillway dev scales stock-reservation by lag', () => {
         .slice(before)
         .find(([from, to]) => to > from && from >= 1),
     );
-    const children = childrenOf(dev.child.pid!);
-    // order-create, two or more stock-reservation replicas, the projector.
-    expect(children.length).toBeGreaterThanOrEqual(4);
+    // order-create, two or more stock-reservation replicas, the projector. The decision is logged
+    // before the new replica's process exists, so the count is awaited rather than read once.
+    const children = await eventually('the added replica to run', () => {
+      const now = childrenOf(dev!.child.pid!);
+      return now.length >= 4 ? now : undefined;
+    });
     dev.child.kill('SIGINT');
     expect(await dev.exited).toBe(0);
     expect(dev.output()).toContain('stopped');
