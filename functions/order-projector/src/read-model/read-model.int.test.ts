@@ -165,19 +165,27 @@ describe.each(['postgres', 'pglite'] as const)('read model on %s', (kind) => {
       expect(transactions()).toBe(2);
     });
 
+    /**
+     * One order applied at once (the projector has just committed), then `events` more handed over `gapMs` apart
+     * without waiting for them; resolves once all are applied. Orders are `<prefix>-<n>`, created at minute `minute + n`.
+     */
+    async function steadyFlow(commits: GroupCommit, prefix: string, minute: number, events: number, gapMs: number): Promise<void> {
+      expect(await commits.apply(changes(orderCreated(`${prefix}-0`, 'c9', minute), 0n))).toBe('applied');
+      const applied: Promise<unknown>[] = [];
+      for (let i = 1; i <= events; i++) {
+        applied.push(commits.apply(changes(orderCreated(`${prefix}-${i}`, 'c9', minute + i), 0n)));
+        await new Promise((resolve) => setTimeout(resolve, gapMs));
+      }
+      expect(await Promise.all(applied)).toEqual(Array(events).fill('applied'));
+    }
+
     test('a steady flow with gaps longer than the shortest pause still commits several events per transaction', async () => {
       const { db: counted, transactions } = counting();
       // Events 20 ms apart, far above the 1 ms floor: a pause counts from three mean gaps (60 ms) instead, and the
       // window outlasts the test's timeout, so only the pause after the last event ends the gathering.
       const commits = new GroupCommit(counted, { busyMs: 60_000, gatherMs: 60_000, quietMs: 1, quietGaps: 3 });
-      expect(await commits.apply(changes(orderCreated('gs-0', 'c9', 40), 0n))).toBe('applied');
-      const applied: Promise<unknown>[] = [];
       const EVENTS = 16;
-      for (let i = 1; i <= EVENTS; i++) {
-        applied.push(commits.apply(changes(orderCreated(`gs-${i}`, 'c9', 40 + i), 0n)));
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(await Promise.all(applied)).toEqual(Array(EVENTS).fill('applied'));
+      await steadyFlow(commits, 'gs', 40, EVENTS, 20);
       // With the 1 ms pause alone each event would commit on its own (EVENTS + 1 in all); the first few gaps
       // teach the mean, then the rest gather.
       expect(transactions()).toBeLessThanOrEqual(1 + EVENTS / 2);
@@ -189,14 +197,8 @@ describe.each(['postgres', 'pglite'] as const)('read model on %s', (kind) => {
       // maxLoad 0: any commit at all puts it past the limit. Without the limit, three gaps of 100 ms would keep
       // every gathering open until the next event came (as the steady-flow test shows at 20 ms).
       const commits = new GroupCommit(counted, { busyMs: 60_000, gatherMs: 60_000, quietMs: 10, quietGaps: 3, maxLoad: 0 });
-      expect(await commits.apply(changes(orderCreated('gl-0', 'c9', 3), 0n))).toBe('applied');
-      const applied: Promise<unknown>[] = [];
       const EVENTS = 6;
-      for (let i = 1; i <= EVENTS; i++) {
-        applied.push(commits.apply(changes(orderCreated(`gl-${i}`, 'c9', 3 + i), 0n)));
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(await Promise.all(applied)).toEqual(Array(EVENTS).fill('applied'));
+      await steadyFlow(commits, 'gl', 3, EVENTS, 100);
       // Each event on its own, but for a timer running 90 ms late under load.
       expect(transactions()).toBeGreaterThanOrEqual(EVENTS);
     });
