@@ -1,6 +1,7 @@
 import { type Emulator, startEmulator } from '@spillway/emulator';
 import { z } from 'zod';
 import { logCapture } from '../../test/log-capture';
+import { ownGetters } from '../../test/own-getters';
 import { defineFunction, type EventSchemas, type FunctionDefinition, type HandlerContext } from '../contract/define-function';
 import { PermanentError } from '../errors/errors';
 import { type Harness, type HarnessOptions, startHarness } from '../testing/harness';
@@ -259,10 +260,6 @@ describe('the subscription runner against the emulator', () => {
     await h.append('ctx-1', [{ type: 'Item', data: { n: 1 } }]);
     await h.append('ctx-2', [{ type: 'Item', data: { n: 2 } }]);
     await h.eventually(() => (seen.length >= 2 ? true : undefined));
-    const ownGetters = (o: object) =>
-      Object.entries(Object.getOwnPropertyDescriptors(o))
-        .filter(([, d]) => d.get)
-        .map(([k]) => k);
     expect(seen.map(ownGetters)).toEqual([[], []]);
     expect(Object.getPrototypeOf(seen[0])).toBe(Object.getPrototypeOf(seen[1]));
     expect(Object.getPrototypeOf(seen[0])).not.toBe(Object.prototype);
