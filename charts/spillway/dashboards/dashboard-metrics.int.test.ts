@@ -31,7 +31,9 @@ const probe = defineFunction({
     source: { stream: 'probe' },
     group: 'dashboard-probe',
     events: { Ok: z.object({}), Flaky: z.object({}), Poison: z.object({}) },
-    async handle(event) {
+    async handle(event, ctx) {
+      // One append, so the store-hop histogram has series.
+      if (event.type === 'Ok') await ctx.eventStore.append('probe-out', [{ type: 'Noted', data: {} }], { expectedRevision: 'no_stream' });
       if (event.type === 'Flaky' && flakyAttempts++ === 0) throw new Error('fails on its first attempt');
       if (event.type === 'Poison') throw new PermanentError('never handled');
     },
@@ -59,7 +61,8 @@ async function scrapeFunction(): Promise<string> {
       const done =
         counter(text, 'spillway_event_retries_total') >= 1 &&
         counter(text, 'spillway_events_parked_total') >= 1 &&
-        counter(text, 'spillway_events_processed_total') >= 3;
+        counter(text, 'spillway_events_processed_total') >= 3 &&
+        counter(text, 'spillway_eventstore_append_duration_seconds_count') >= 1;
       return done ? text : undefined;
     });
   } finally {

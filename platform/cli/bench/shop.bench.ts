@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type OpenLoopSummary, runOpenLoad } from '../src/load/open-loop';
+import { hopSnapshot, hopSummary } from './hop-latency';
 import { commandLine, treeCpuMsByPart } from './process-cpu';
 
 const RATES = (process.env.BENCH_RATES ?? '50,100,200,400').split(',').map(Number);
@@ -109,9 +110,13 @@ async function main(): Promise<void> {
   );
   const shop = await startShop(dataDir);
   const results: (OpenLoopSummary & { cpuMsPerOrder?: number; generatorCpuMsPerOrder: number })[] = [];
+  // The URL dev prints for a function is its first replica's: a scaled stock-reservation's others are not in its figures.
+  const hopUrls = { 'order-create': shop.urls['order-create']!, 'stock-reservation': shop.urls['stock-reservation']! };
+  const hopSnapshots = () => Promise.all(Object.values(hopUrls).map((url) => hopSnapshot(url)));
   const pid = shop.child.pid as number;
   try {
     for (const rate of RATES) {
+      const hopsBefore = await hopSnapshots();
       const cpuBefore = cpuByPart(pid);
       const generatorBefore = process.cpuUsage();
       const loaded = await runOpenLoad({
@@ -125,6 +130,12 @@ async function main(): Promise<void> {
       });
       const cpuAfter = cpuByPart(pid);
       const generator = process.cpuUsage(generatorBefore);
+      const hopsAfter = await hopSnapshots();
+      const hops = Object.keys(hopUrls)
+        .map((name, i) => [name, hopSummary(hopsBefore[i], hopsAfter[i], name === 'order-create')] as const)
+        .filter(([, summary]) => summary !== undefined)
+        .map(([name, summary]) => `${name}: ${summary}`)
+        .join('; ');
       // Read once the samples are final, so it includes the work the run queued, not only what kept up.
       const perPart =
         cpuBefore === undefined || cpuAfter === undefined
@@ -138,7 +149,8 @@ async function main(): Promise<void> {
       results.push(summary);
       const split = perPart ? ` (${perPart.map(([part, ms]) => `${part} ${round(ms)}`).join(', ')})` : '';
       process.stdout.write(
-        `  ${rate}/s: POST p99 ${summary.postMs.p99} ms, e2e p99 ${summary.e2e.ms.p99} ms, accepted ${summary.accepted}/${summary.sent}, shop CPU ${cpuMsPerOrder ?? '?'} ms/order${split}, generator ${generatorCpuMsPerOrder}\n`,
+        `  ${rate}/s: POST p99 ${summary.postMs.p99} ms, e2e p99 ${summary.e2e.ms.p99} ms, accepted ${summary.accepted}/${summary.sent}, shop CPU ${cpuMsPerOrder ?? '?'} ms/order${split}, generator ${generatorCpuMsPerOrder}\n` +
+          (hops ? `    hops (the functions' own histograms): ${hops}\n` : ''),
       );
       await new Promise((r) => setTimeout(r, PAUSE_MS));
     }

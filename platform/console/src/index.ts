@@ -3,6 +3,8 @@ export { consoleApi } from './api/console-api';
 export type { ConsoleFunction, GroupMeasurement, ScalingTick } from './api/console-function';
 export type { FunctionView, HistoryPoint } from './api/function-sampler';
 export { FunctionSampler } from './api/function-sampler';
+export type { Buckets, PromSample } from './api/prometheus';
+export { addBuckets, bucketDelta, parsePrometheus } from './api/prometheus';
 export type { Quarantine, QuarantinedView } from './api/quarantine';
 export { QUARANTINE_STREAM } from './api/quarantine';
 export type { BuildView, ReadModelSummary, UnknownField } from './api/read-models';

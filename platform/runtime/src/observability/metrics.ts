@@ -20,7 +20,14 @@ export interface RuntimeMetrics {
   readonly reconnects: Counter;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
+  readonly appendDuration: Histogram<'outcome'>;
 }
+
+/**
+ * Buckets of the request and append histograms, in seconds: a durable append takes about a millisecond
+ * when the store keeps up, so the low end is fine enough to tell that from one queued behind others.
+ */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /** The default labels of every series: the function, its subscription group and the pod's namespace, where known. */
 export interface MetricsLabels {
@@ -110,7 +117,14 @@ export function createMetrics(fn: string, { group, namespace }: MetricsLabels = 
       name: 'spillway_http_request_duration_seconds',
       help: 'HTTP request duration',
       labelNames: ['method', 'route'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    appendDuration: new Histogram({
+      name: 'spillway_eventstore_append_duration_seconds',
+      help: 'Appends to EventStoreDB by this process, from the call to the answer, by outcome (ok, conflict, error)',
+      labelNames: ['outcome'],
+      buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
   };

@@ -11,6 +11,7 @@ import { createApp } from '../http/create-app';
 import { createExpressServer } from '../http/express-server';
 import { createLogger } from '../observability/logger';
 import { createMetrics, type RuntimeMetrics } from '../observability/metrics';
+import { timeAppends } from '../observability/timed-appends';
 import { ReadModelManager } from '../read-model/read-model-manager';
 import { readModelRoutes } from '../read-model/read-model-routes';
 import { type RetryPolicy, requiredMessageTimeoutMs, resolveRetryPolicy, retryPolicyProblems } from '../subscription/retry-policy';
@@ -147,6 +148,7 @@ export async function startFunction<E extends EventSchemas, D>(
   const metrics = createMetrics(fn, { group: subscription?.group, namespace: config.namespace });
   reportSecurity(definition, config, log, metrics);
   const client = EventStoreDBClient.connectionString(config.esdbConnectionString);
+  timeAppends(client, metrics.appendDuration);
   const reader = new TolerantReader(fn, client, log, metrics);
   let deps: D;
   try {
