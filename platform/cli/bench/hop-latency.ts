@@ -12,6 +12,7 @@ export interface HopSnapshot {
   readonly append: Buckets;
 }
 
+/** The function's histograms now; undefined when its /metrics does not answer (its hops are then left out of the line, not the run). */
 export async function hopSnapshot(functionUrl: string): Promise<HopSnapshot | undefined> {
   try {
     const res = await fetch(new URL('/metrics', functionUrl));
