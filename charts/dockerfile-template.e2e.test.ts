@@ -217,6 +217,11 @@ describe('the dev image `skaffold dev` builds (target function-dev, FUNCTION=ord
         while (restarts() < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
         expect(restarts()).toBe(count);
       };
+      const starts = () => output.match(/"msg":"function started"/g)?.length ?? 0;
+      const waitForStarts = async (count: number) => {
+        const deadline = Date.now() + START_TIMEOUT_MS;
+        while (starts() < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      };
       try {
         await waitForStatus(`http://127.0.0.1:${port}/livez`, 200, START_TIMEOUT_MS);
         expect(restarts()).toBe(0);
@@ -227,6 +232,9 @@ describe('the dev image `skaffold dev` builds (target function-dev, FUNCTION=ord
         ].entries()) {
           appendFileSync(join(image.dir, file), '\n// edited\n');
           await waitForRestarts(i + 1);
+          // The old process answers /livez until it has drained: wait for the new one's start line, or the next
+          // edit lands while node --watch is restarting and is not seen.
+          await waitForStarts(i + 2);
           await waitForStatus(`http://127.0.0.1:${port}/livez`, 200, START_TIMEOUT_MS);
         }
       } catch (err) {
