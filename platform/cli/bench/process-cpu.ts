@@ -64,3 +64,48 @@ export function treeCpuMsByPart(root: number, partOf: (pid: number) => string): 
   }
   return parts;
 }
+
+/** The whole machine's CPU time so far, in clock ticks summed over its cores (the `cpu` line of /proc/stat). */
+export interface MachineCpu {
+  /** Running anything: user, nice, system, irq and softirq time. */
+  readonly busy: number;
+  /** Idle, waiting for I/O included. */
+  readonly idle: number;
+  /** Time a virtual core wanted to run but the hypervisor ran something else (another guest, its own I/O). */
+  readonly steal: number;
+}
+
+/** Reads the machine's CPU counters; undefined where there is no /proc/stat. */
+export function machineCpu(): MachineCpu | undefined {
+  try {
+    return parseMachineCpu(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `cpu` line of /proc/stat's text: user nice system idle iowait irq softirq steal (guest time is inside user). */
+export function parseMachineCpu(procStat: string): MachineCpu | undefined {
+  const line = procStat.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) return undefined;
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal };
+}
+
+/**
+ * Between two readings: the share of the machine's time its cores were busy, and the share the hypervisor
+ * took (steal), in percent of all cores' time. A high steal means the figures measured a machine that had
+ * less CPU than its core count says: latency tails grow with it, and runs are not comparable.
+ */
+export function machineShares(before: MachineCpu, after: MachineCpu): { busyPct: number; stealPct: number } | undefined {
+  const busy = after.busy - before.busy;
+  const steal = after.steal - before.steal;
+  const total = busy + steal + (after.idle - before.idle);
+  if (total <= 0) return undefined;
+  const pct = (ticks: number) => Math.round((1000 * ticks) / total) / 10;
+  return { busyPct: pct(busy), stealPct: pct(steal) };
+}

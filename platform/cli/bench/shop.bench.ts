@@ -14,13 +14,15 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { type OpenLoopSummary, runOpenLoad } from '../src/load/open-loop';
 import { hopSnapshot, hopSummary } from './hop-latency';
-import { commandLine, treeCpuMsByPart } from './process-cpu';
+import { commandLine, machineCpu, machineShares, treeCpuMsByPart } from './process-cpu';
 
 const RATES = (process.env.BENCH_RATES ?? '50,100,200,400').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const ROOT = process.env.BENCH_SHOP_ROOT ?? join(__dirname, '..', '..', '..');
 const DATABASE_URL = process.env.DATABASE_URL ?? '';
+// Extra `spillway dev` flags, for experiments (e.g. `--no-autoscale`).
+const DEV_ARGS = (process.env.BENCH_DEV_ARGS ?? '').split(' ').filter(Boolean);
 // The issue's bar for "sustained": POST p99 under 25 ms and every order accepted.
 const SUSTAINED_POST_P99_MS = 25;
 const REPORTED_RATE = 200;
@@ -44,7 +46,16 @@ async function startShop(dataDir: string): Promise<Shop> {
   );
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'platform', 'cli', 'bin', 'spillway.js'), 'dev', '--data-dir', dataDir, ...ports, '--database-url', DATABASE_URL],
+    [
+      join(ROOT, 'platform', 'cli', 'bin', 'spillway.js'),
+      'dev',
+      '--data-dir',
+      dataDir,
+      ...ports,
+      '--database-url',
+      DATABASE_URL,
+      ...DEV_ARGS,
+    ],
     { cwd: ROOT, env: { ...process.env, DATABASE_URL }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   // What dev prints is kept until the shop is up (the ready line, the URLs); after that the pipes are only
@@ -101,6 +112,14 @@ function noAnswerReasons(noAnswer: Record<string, number>): string {
     .join('');
 }
 
+/**
+ * The machine's share of busy and stolen time during a rate: on a virtual machine whose host is shared, the
+ * hypervisor can take a large part of the cores (steal), and the tails then measure the host, not the shop.
+ */
+function machineText(machine: { busyPct: number; stealPct: number } | undefined): string {
+  return machine ? `; machine ${machine.busyPct} % busy, ${machine.stealPct} % stolen by the hypervisor` : '';
+}
+
 function sustained(s: OpenLoopSummary): boolean {
   return s.failed === 0 && s.postMs.p99 < SUSTAINED_POST_P99_MS;
 }
@@ -113,7 +132,11 @@ async function main(): Promise<void> {
       `durable emulator, ${readModel}, local autoscaling; ${SECONDS} s per rate after ${WARMUP_SECONDS} s unmeasured; shop from ${ROOT}\n`,
   );
   const shop = await startShop(dataDir);
-  const results: (OpenLoopSummary & { cpuMsPerOrder?: number; generatorCpuMsPerOrder: number })[] = [];
+  const results: (OpenLoopSummary & {
+    cpuMsPerOrder?: number;
+    generatorCpuMsPerOrder: number;
+    machine?: { busyPct: number; stealPct: number };
+  })[] = [];
   // The URL dev prints for a function is its first replica's: a scaled stock-reservation's others are not in its figures.
   const hopUrls = { 'order-create': shop.urls['order-create']!, 'stock-reservation': shop.urls['stock-reservation']! };
   const hopSnapshots = () => Promise.all(Object.values(hopUrls).map((url) => hopSnapshot(url)));
@@ -131,6 +154,7 @@ async function main(): Promise<void> {
       const hopsBefore = await hopSnapshots();
       const cpuBefore = cpuByPart(pid);
       const generatorBefore = process.cpuUsage();
+      const machineBefore = machineCpu();
       const loaded = await runOpenLoad({
         urls,
         rate,
@@ -142,6 +166,8 @@ async function main(): Promise<void> {
       });
       const cpuAfter = cpuByPart(pid);
       const generator = process.cpuUsage(generatorBefore);
+      const machineAfter = machineCpu();
+      const machine = machineBefore && machineAfter ? machineShares(machineBefore, machineAfter) : undefined;
       const hopsAfter = await hopSnapshots();
       const hops = Object.keys(hopUrls)
         .map((name, i) => [name, hopSummary(hopsBefore[i], hopsAfter[i], name === 'order-create')] as const)
@@ -157,11 +183,16 @@ async function main(): Promise<void> {
       const cpuMsPerOrder = perPart === undefined ? undefined : round(perPart.reduce((sum, [, ms]) => sum + ms, 0));
       // The generator shares the cores with the shop: what it costs is CPU the shop did not have.
       const generatorCpuMsPerOrder = round((generator.user + generator.system) / 1000 / loaded.sent);
-      const summary = { ...loaded, generatorCpuMsPerOrder, ...(cpuMsPerOrder === undefined ? {} : { cpuMsPerOrder }) };
+      const summary = {
+        ...loaded,
+        generatorCpuMsPerOrder,
+        ...(cpuMsPerOrder === undefined ? {} : { cpuMsPerOrder }),
+        ...(machine === undefined ? {} : { machine }),
+      };
       results.push(summary);
       const split = perPart ? ` (${perPart.map(([part, ms]) => `${part} ${round(ms)}`).join(', ')})` : '';
       process.stdout.write(
-        `  ${rate}/s: POST p99 ${summary.postMs.p99} ms, e2e p99 ${summary.e2e.ms.p99} ms, accepted ${summary.accepted}/${summary.sent}, shop CPU ${cpuMsPerOrder ?? '?'} ms/order${split}, generator ${generatorCpuMsPerOrder}\n` +
+        `  ${rate}/s: POST p99 ${summary.postMs.p99} ms, e2e p99 ${summary.e2e.ms.p99} ms, accepted ${summary.accepted}/${summary.sent}, shop CPU ${cpuMsPerOrder ?? '?'} ms/order${split}, generator ${generatorCpuMsPerOrder}${machineText(machine)}\n` +
           (hops ? `    hops (the functions' own histograms): ${hops}\n` : ''),
       );
       await new Promise((r) => setTimeout(r, PAUSE_MS));
@@ -181,13 +212,14 @@ async function main(): Promise<void> {
       `${s.generatorLagMs}`,
       `${s.cpuMsPerOrder ?? 'n/a'}`,
       `${s.generatorCpuMsPerOrder}`,
+      s.machine ? `${s.machine.busyPct} / ${s.machine.stealPct}` : 'n/a',
     ].join(' | '),
   );
   process.stdout.write(
     [
       '',
-      '| orders/s | POST p50 / p90 / p99 / max ms | accepted | e2e p50 / p99 ms | samples final | generator lag ms | shop CPU ms/order | generator CPU ms/order |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| orders/s | POST p50 / p90 / p99 / max ms | accepted | e2e p50 / p99 ms | samples final | generator lag ms | shop CPU ms/order | generator CPU ms/order | machine busy / steal % |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...rows.map((r) => `| ${r} |`),
       '',
     ].join('\n'),
