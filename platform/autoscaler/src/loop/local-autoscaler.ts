@@ -23,6 +23,8 @@ export interface LocalAutoscalerOptions {
   readonly log: Logger;
   readonly intervalMs: number;
   readonly metrics?: AutoscalerMetrics;
+  /** See ScalerOptions.leaveFixedUnmeasured. */
+  readonly leaveFixedUnmeasured?: boolean;
 }
 
 export interface LocalAutoscaler {
@@ -34,7 +36,12 @@ export interface LocalAutoscaler {
 
 /** One-machine mode: the same loop and policies, applied to a process pool per function. */
 export function startLocalAutoscaler(options: LocalAutoscalerOptions): LocalAutoscaler {
-  const scaler = new Scaler({ lagSource: options.lagSource, log: options.log, metrics: options.metrics });
+  const scaler = new Scaler({
+    lagSource: options.lagSource,
+    log: options.log,
+    metrics: options.metrics,
+    leaveFixedUnmeasured: options.leaveFixedUnmeasured ?? false,
+  });
   const pools = new Map<string, ProcessPool>();
   for (const fn of options.functions) {
     const pool = new ProcessPool({ spawn: fn.spawn, stopTimeoutMs: fn.stopTimeoutMs, log: options.log.child({ fn: fn.name }) });

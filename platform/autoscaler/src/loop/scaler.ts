@@ -53,6 +53,12 @@ export interface ScalerOptions {
   readonly measureTimeoutMs?: number;
   /** Milliseconds; injected so tests and simulations control time. */
   readonly now?: () => number;
+  /**
+   * Leaves unmeasured a workload whose minReplicas equals its maxReplicas: no lag could change its size, and
+   * a `$all` group's reading decodes every new event. Its outcomes then carry no measurement (whoever shows
+   * its lag measures it when asked). Off in the cluster, where the lag metrics are wanted whatever the range.
+   */
+  readonly leaveFixedUnmeasured?: boolean;
 }
 
 interface Entry {
@@ -198,18 +204,27 @@ export class Scaler {
     let decision: Decision;
     let measurement: LagMeasurement | undefined;
     let error: Error | undefined;
-    try {
-      measurement = await this.readLag(entry);
+    const { minReplicas, maxReplicas } = workload.spec;
+    if (this.options.leaveFixedUnmeasured && minReplicas === maxReplicas) {
       entry.failures = 0;
-      const out = choosePolicy(workload.spec.policy)({ measurement, currentReplicas: current, spec: workload.spec, now: at }, entry.state);
-      entry.state = out.state;
-      decision = out.decision;
-    } catch (err) {
-      error = err as Error;
-      entry.failures++;
-      this.options.metrics?.measurementFailures.inc(labels);
-      decision = decideOnFailure(entry.failures, current, workload.spec, this.options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD);
-      log.warn({ err, failures: entry.failures }, 'measuring lag failed');
+      decision = { replicas: maxReplicas, reason: `fixed at ${maxReplicas}: min and max replicas are equal, so the lag is not measured` };
+    } else {
+      try {
+        measurement = await this.readLag(entry);
+        entry.failures = 0;
+        const out = choosePolicy(workload.spec.policy)(
+          { measurement, currentReplicas: current, spec: workload.spec, now: at },
+          entry.state,
+        );
+        entry.state = out.state;
+        decision = out.decision;
+      } catch (err) {
+        error = err as Error;
+        entry.failures++;
+        this.options.metrics?.measurementFailures.inc(labels);
+        decision = decideOnFailure(entry.failures, current, workload.spec, this.options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD);
+        log.warn({ err, failures: entry.failures }, 'measuring lag failed');
+      }
     }
 
     const metrics = this.options.metrics;

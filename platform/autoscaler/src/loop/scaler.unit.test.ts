@@ -44,6 +44,48 @@ describe('Scaler', () => {
     await scaler.stop();
   });
 
+  test('with leaveFixedUnmeasured, a workload fixed at min = max is sized without reading its lag; a ranged one is still measured', async () => {
+    const { log } = captureLog();
+    const sources = new Map<string, ControlledLagSource>();
+    const scaler = new Scaler({
+      lagSource: (s) => {
+        const source = new ControlledLagSource(s.subscription.kind === 'stream' ? s.subscription.group : '', 50);
+        sources.set(source.subscription, source);
+        return source;
+      },
+      log,
+      leaveFixedUnmeasured: true,
+    });
+    const fixed = new RecordingScaleTarget(0);
+    const ranged = new RecordingScaleTarget(1);
+    scaler.upsert({ namespace: 'ns', name: 'fixed', spec: { ...spec('fixed'), minReplicas: 2, maxReplicas: 2 }, target: fixed });
+    scaler.upsert({ namespace: 'ns', name: 'ranged', spec: spec('ranged'), target: ranged });
+    const outcomes = await scaler.tick();
+    const fixedOutcome = outcomes.find((o) => o.name === 'fixed');
+    expect(fixedOutcome).toMatchObject({ applied: true, decision: { replicas: 2 } });
+    expect(fixedOutcome?.measurement).toBeUndefined();
+    expect(fixedOutcome?.error).toBeUndefined();
+    expect(fixed.history).toEqual([2]);
+    expect(sources.get('fixed')?.readings ?? 0).toBe(0);
+    expect(outcomes.find((o) => o.name === 'ranged')).toMatchObject({ decision: { replicas: 5 }, measurement: { lag: 50 } });
+    expect(sources.get('ranged')?.readings).toBe(1);
+    await scaler.stop();
+  });
+
+  test('without leaveFixedUnmeasured (the cluster), a fixed workload is measured like any other', async () => {
+    const { log } = captureLog();
+    const scaler = new Scaler({ lagSource: () => new ControlledLagSource('orders::x', 50), log });
+    scaler.upsert({
+      namespace: 'ns',
+      name: 'x',
+      spec: { ...spec('x'), minReplicas: 2, maxReplicas: 2 },
+      target: new RecordingScaleTarget(2),
+    });
+    const [outcome] = await scaler.tick();
+    expect(outcome).toMatchObject({ decision: { replicas: 2 }, measurement: { lag: 50 } });
+    await scaler.stop();
+  });
+
   test('a workload scaled by KEDA is measured and decided, never applied', async () => {
     const logs = captureLog();
     const target = new RecordingScaleTarget(1);
