@@ -88,12 +88,17 @@ export function machineCpu(): MachineCpu | undefined {
 export function parseMachineCpu(procStat: string): MachineCpu | undefined {
   const line = procStat.split('\n').find((l) => l.startsWith('cpu '));
   if (!line) return undefined;
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
+  const fields = line.trim().split(/\s+/).slice(1).map(Number);
+  // A line this parser does not understand gives no reading rather than NaN shares.
+  if (fields.length < 4 || fields.some((n) => !Number.isFinite(n))) return undefined;
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
   return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal };
+}
+
+/** Busy and stolen time between two readings, in percent of all cores' time. */
+export interface MachineShares {
+  readonly busyPct: number;
+  readonly stealPct: number;
 }
 
 /**
@@ -101,7 +106,7 @@ export function parseMachineCpu(procStat: string): MachineCpu | undefined {
  * took (steal), in percent of all cores' time. A high steal means the figures measured a machine that had
  * less CPU than its core count says: latency tails grow with it, and runs are not comparable.
  */
-export function machineShares(before: MachineCpu, after: MachineCpu): { busyPct: number; stealPct: number } | undefined {
+export function machineShares(before: MachineCpu, after: MachineCpu): MachineShares | undefined {
   const busy = after.busy - before.busy;
   const steal = after.steal - before.steal;
   const total = busy + steal + (after.idle - before.idle);

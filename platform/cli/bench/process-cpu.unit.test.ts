@@ -10,6 +10,11 @@ describe('machine CPU shares from /proc/stat', () => {
     expect(parseMachineCpu('intr 1\nctxt 2\n')).toBeUndefined();
   });
 
+  it('gives no reading for a cpu line it cannot read, rather than NaN', () => {
+    expect(parseMachineCpu('cpu  100 x 20 800\n')).toBeUndefined();
+    expect(parseMachineCpu('cpu  100 5\n')).toBeUndefined();
+  });
+
   it('puts busy and steal as shares of all the time between two readings', () => {
     const before = { busy: 1000, idle: 5000, steal: 100 };
     const after = { busy: 1600, idle: 5200, steal: 300 };

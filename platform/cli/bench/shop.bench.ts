@@ -12,13 +12,29 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { wholeNumber } from '../src/flag-values';
 import { type OpenLoopSummary, runOpenLoad } from '../src/load/open-loop';
 import { hopSnapshot, hopSummary } from './hop-latency';
-import { commandLine, machineCpu, machineShares, treeCpuMsByPart } from './process-cpu';
+import { commandLine, type MachineShares, machineCpu, machineShares, treeCpuMsByPart } from './process-cpu';
 
-const RATES = (process.env.BENCH_RATES ?? '50,100,200,400').split(',').map(Number);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
+/**
+ * Whole numbers of at least `min` from the environment (comma-separated where `list`), or the default;
+ * anything else stops the bench naming the setting.
+ */
+function settings(name: string, fallback: string, min: number, list = false): number[] {
+  const raw = process.env[name] ?? fallback;
+  const values = (list ? raw.split(',') : [raw]).map(wholeNumber);
+  if (values.some((v) => v === undefined || v < min)) {
+    const what = list ? 'comma-separated whole numbers' : 'a whole number';
+    process.stderr.write(`bench:shop: ${name} must be ${what} of at least ${min}, got '${raw}'\n`);
+    process.exit(2);
+  }
+  return values as number[];
+}
+
+const RATES = settings('BENCH_RATES', '50,100,200,400', 1, true);
+const [SECONDS = 20] = settings('BENCH_SECONDS', '20', 1);
+const [WARMUP_SECONDS = 5] = settings('BENCH_WARMUP_SECONDS', '5', 0);
 const ROOT = process.env.BENCH_SHOP_ROOT ?? join(__dirname, '..', '..', '..');
 const DATABASE_URL = process.env.DATABASE_URL ?? '';
 // Extra `spillway dev` flags, for experiments (e.g. `--no-autoscale`).
@@ -116,7 +132,7 @@ function noAnswerReasons(noAnswer: Record<string, number>): string {
  * The machine's share of busy and stolen time during a rate: on a virtual machine whose host is shared, the
  * hypervisor can take a large part of the cores (steal), and the tails then measure the host, not the shop.
  */
-function machineText(machine: { busyPct: number; stealPct: number } | undefined): string {
+function machineText(machine: MachineShares | undefined): string {
   return machine ? `; machine ${machine.busyPct} % busy, ${machine.stealPct} % stolen by the hypervisor` : '';
 }
 
@@ -135,7 +151,7 @@ async function main(): Promise<void> {
   const results: (OpenLoopSummary & {
     cpuMsPerOrder?: number;
     generatorCpuMsPerOrder: number;
-    machine?: { busyPct: number; stealPct: number };
+    machine?: MachineShares;
   })[] = [];
   // The URL dev prints for a function is its first replica's: a scaled stock-reservation's others are not in its figures.
   const hopUrls = { 'order-create': shop.urls['order-create']!, 'stock-reservation': shop.urls['stock-reservation']! };
