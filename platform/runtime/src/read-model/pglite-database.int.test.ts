@@ -53,8 +53,42 @@ describe('PGlite database', () => {
       'one-2',
     ]);
     expect((await v2.query('SELECT count(*)::int AS n FROM items')).rows).toEqual([{ n: 3 }]);
-    // The path was set for each transaction only: unbound statements still need qualified names.
+    // A version's path is not left to unbound statements: they still need qualified names.
     await expect(db.query('SELECT 1 FROM items')).rejects.toThrow(/does not exist/);
+  });
+
+  test('versions and unbound statements interleaved call by call, all at once, each resolve where they belong', async () => {
+    const v1 = db.inSchema('v1');
+    const v2 = db.inSchema('v2');
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < 10; i++) {
+      calls.push(v1.query<{ n: string }>("SELECT 'v1' AS n FROM items LIMIT 1").then((r) => r.rows[0]?.n));
+      calls.push(
+        v2.transaction(async (tx) => (await tx.query<{ n: string }>('SELECT label AS n FROM items WHERE id = $1', ['two-0'])).rows[0]?.n),
+      );
+      calls.push(
+        db.query('SELECT 1 FROM items').then(
+          () => 'resolved unbound',
+          (err: Error) => err.message,
+        ),
+      );
+      // A failing call in between: the path is still set right for the calls after it.
+      calls.push(
+        v2.query('SELECT missing FROM items').then(
+          () => 'no error',
+          (err: Error) => err.message,
+        ),
+      );
+    }
+    const answers = await Promise.all(calls);
+    for (let i = 0; i < 10; i++) {
+      expect(answers.slice(i * 4, i * 4 + 4)).toEqual([
+        'v1',
+        'label 0',
+        expect.stringMatching(/relation "items" does not exist/),
+        expect.stringMatching(/column "missing" does not exist/),
+      ]);
+    }
   });
 
   test('a failing statement rolls its transaction back, and the database goes on serving', async () => {

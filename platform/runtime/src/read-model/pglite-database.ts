@@ -60,8 +60,8 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
  * separate calls into the database (parse, describe the statement, bind, describe the portal, execute,
  * sync), each parsed on its own, and its `transaction` adds BEGIN and COMMIT with a sync each: a read-model
  * transaction of eight statements made over fifty calls. Here a statement is one call (bind, describe, execute
- * and sync sent together, after a parse the first time only), BEGIN with the version's `SET LOCAL search_path`
- * rides on the first statement's call, and a version's plain statement is one call with its BEGIN and COMMIT.
+ * and sync sent together, after a parse the first time only), BEGIN rides on the first statement's call, and
+ * so does setting the session's search_path to the version's schema when the last call left another there.
  */
 export async function openPgliteDatabase(dataDir: string | undefined): Promise<PgliteDatabase> {
   const { PGlite, protocol, parse } = await import('@electric-sql/pglite');
@@ -80,39 +80,50 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<P
   const prepared = new Map<string, string>();
   let preparedCount = 0;
 
+  // The session's search_path as this module last set it ('' is the default path; undefined: not known). It is
+  // set only when a call needs another, as a statement of its own before any transaction, so it stays set and
+  // one version's statements run under an unchanged path. PostgreSQL plans a prepared statement again whenever
+  // search_path was assigned since its last run, even to the same value: a `SET LOCAL search_path` in every
+  // transaction cost 0.2-0.5 ms of planning per statement, most of what a projector transaction of a few
+  // events took. The statements run here must not set search_path themselves.
+  let pathNow: string | undefined;
+  const pathFor = (scope: string): Uint8Array | undefined => {
+    if (pathNow === scope) return undefined;
+    pathNow = scope;
+    return serialize.query(`SET search_path TO ${scope === '' ? 'DEFAULT' : scope}`);
+  };
+
   /**
-   * One statement in one call. `before` and `after` are simple queries sent in the same call (opening and
-   * closing its transaction); the answer is the statement's result and the last command `after` completed.
-   * `scope` names the search_path the statement runs under (its prepared form is that path's).
+   * One statement in one call, under the search_path `scope` names (its prepared form is that path's). `begin`,
+   * a simple query sent in the same call after setting the path, opens its transaction; without it the
+   * statement commits by itself.
    */
-  async function statement<R>(
-    sql: string,
-    params: readonly unknown[],
-    around: { scope: string; before?: Uint8Array; after?: Uint8Array },
-  ): Promise<SqlResult<R> & { closedWith?: string }> {
-    const key = `${around.scope}\n${sql}`;
+  async function statement<R>(sql: string, params: readonly unknown[], scope: string, begin?: Uint8Array): Promise<SqlResult<R>> {
+    const key = `${scope}\n${sql}`;
     let name = prepared.get(key);
     const fresh = name === undefined;
     if (name === undefined) name = prepared.size < MAX_PREPARED ? `spillway_${++preparedCount}` : '';
     const parts = [serialize.bind({ statement: name, values: params.map(parameterText) }), TAIL];
     if (fresh) parts.unshift(serialize.parse({ text: sql, name }));
-    if (around.before) parts.unshift(around.before);
-    if (around.after) parts.push(around.after);
+    if (begin) parts.unshift(begin);
+    const path = pathFor(scope);
+    if (path) parts.unshift(path);
     let messages: BackendMessage[];
     try {
-      // A failed statement throws here (after PGlite ran the whole call: `after` still ends the transaction).
+      // A failed statement throws here, after PGlite ran the whole call.
       messages = await send(concat(parts));
     } catch (err) {
       // Prepared afresh next time, in case its failure was its own (its plan no longer fitting its tables).
       prepared.delete(key);
+      // Whether the path was set is not known: it is set again next time.
+      pathNow = undefined;
       throw err;
     }
     if (fresh && name !== '') prepared.set(key, name);
     const from = messages.findIndex((m) => m.name === 'bindComplete');
     const to = messages.findIndex((m, i) => i > from && m.name === 'readyForQuery');
     const [result] = parse.parseResults(messages.slice(from, to), db.parsers);
-    const closedWith = around.after ? lastCommand(messages.slice(to)) : undefined;
-    return { rows: (result?.rows ?? []) as R[], affected: result?.affectedRows ?? 0, ...(closedWith ? { closedWith } : {}) };
+    return { rows: (result?.rows ?? []) as R[], affected: result?.affectedRows ?? 0 };
   }
 
   const lastCommand = (messages: readonly BackendMessage[]): string | undefined =>
@@ -130,23 +141,24 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<P
     return run;
   }
 
-  const COMMIT = serialize.query('COMMIT');
   // COMMIT of a transaction a failed statement aborted answers ROLLBACK, not an error.
   const committed = (tag: string | undefined) => {
     if (tag !== 'COMMIT') throw new Error('the transaction was rolled back instead of committed');
   };
 
-  async function transaction<T>(scope: string, begin: Uint8Array, work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  const BEGIN = serialize.query('BEGIN');
+
+  async function transaction<T>(scope: string, work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return exclusive(async () => {
       // BEGIN goes out with the transaction's first statement, in its call.
-      let unopened: Uint8Array | undefined = begin;
+      let unopened: Uint8Array | undefined = BEGIN;
       let open = true;
       const tx: SqlExecutor = {
         query<R>(sql: string, params: readonly unknown[] = []) {
           if (!open) return Promise.reject(new Error('the transaction has ended'));
-          const before = unopened;
+          const begin = unopened;
           unopened = undefined;
-          return statement<R>(sql, params, before ? { scope, before } : { scope });
+          return statement<R>(sql, params, scope, begin);
         },
       };
       let result: T;
@@ -165,29 +177,21 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<P
     });
   }
 
-  // A plain statement of a version runs in a transaction of its own that sets the path: one call for all three.
-  const view = (scope: string, begin: Uint8Array): ReadModelDb => ({
+  // A plain statement commits by itself, in one call with setting the path when that is needed.
+  const view = (scope: string): ReadModelDb => ({
     kind: 'pglite',
     query: <R>(sql: string, params: readonly unknown[] = []) =>
       exclusive(async () => {
-        const { closedWith, ...result } = await statement<R>(sql, params, { scope, before: begin, after: COMMIT });
-        committed(closedWith);
+        const result = await statement<R>(sql, params, scope);
         await db.syncToFs();
         return result;
       }),
-    transaction: (work) => transaction(scope, begin, work),
+    transaction: (work) => transaction(scope, work),
   });
 
   return {
-    kind: 'pglite',
-    query: <R>(sql: string, params: readonly unknown[] = []) =>
-      exclusive(async () => {
-        const { rows, affected } = await statement<R>(sql, params, { scope: '' });
-        await db.syncToFs();
-        return { rows, affected };
-      }),
-    transaction: (work) => transaction('', serialize.query('BEGIN'), work),
-    inSchema: (searchPath) => view(searchPath, serialize.query(`BEGIN; SET LOCAL search_path TO ${searchPath}`)),
+    ...view(''),
+    inSchema: (searchPath) => view(searchPath),
     release: (searchPath) =>
       exclusive(async () => {
         const names: string[] = [];

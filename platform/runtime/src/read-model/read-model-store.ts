@@ -24,8 +24,8 @@ export function assertSchemaName(schema: string): string {
 
 /**
  * PostgreSQL: one small pool per schema, each connection started with that `search_path`. PGlite has
- * one connection: every bound statement runs in a transaction that sets the path first (transactions
- * take turns on it, so two versions in one process never see each other's path).
+ * one connection: a bound statement or transaction sets the path first when the last one left another
+ * there (transactions take turns on it, so two versions in one process never see each other's path).
  */
 export async function openReadModelStore(location: SqlLocation): Promise<ReadModelStore> {
   if (location.databaseUrl) {
