@@ -143,3 +143,46 @@ describe('PGlite database', () => {
     expect((await db.inSchema('v3').query(select)).rows).toEqual([{ id: 'a', label: 'b' }]);
   });
 });
+
+describe('PGlite vacuuming', () => {
+  test('tables whose rows keep changing are vacuumed by themselves, quiet ones are not, and writes go on meanwhile', async () => {
+    const db = await openPgliteDatabase(undefined, { vacuumCheckMs: 20 });
+    try {
+      await db.query('CREATE TABLE hot (k text PRIMARY KEY, n bigint NOT NULL)');
+      await db.query('CREATE TABLE quiet (k text PRIMARY KEY)');
+      await db.query("INSERT INTO hot VALUES ('a', 0)");
+      await db.query("INSERT INTO quiet VALUES ('a'), ('b')");
+      const vacuums = async () =>
+        Object.fromEntries(
+          (await db.query<{ relname: string; n: number }>('SELECT relname, vacuum_count::int AS n FROM pg_stat_user_tables')).rows.map(
+            (r) => [r.relname, r.n],
+          ),
+        );
+      const deadline = Date.now() + 10_000;
+      let updates = 0;
+      while ((await vacuums())['hot'] === 0 && Date.now() < deadline) {
+        for (let i = 0; i < 20; i++, updates++) await db.transaction((tx) => tx.query("UPDATE hot SET n = n + 1 WHERE k = 'a'"));
+        // PGlite answers without I/O: the timers (the vacuum check among them) get their turn as in a process serving requests.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(await vacuums()).toEqual({ hot: expect.any(Number), quiet: 0 });
+      expect((await vacuums())['hot']).toBeGreaterThan(0);
+      expect((await db.query('SELECT n FROM hot')).rows).toEqual([{ n: updates }]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('a check interval of 0 turns vacuuming off', async () => {
+    const idle = await openPgliteDatabase(undefined, { vacuumCheckMs: 0 });
+    try {
+      await idle.query('CREATE TABLE t (k int PRIMARY KEY, n int)');
+      await idle.query('INSERT INTO t SELECT g, 0 FROM generate_series(1, 10) g');
+      for (let i = 0; i < 100; i++) await idle.query('UPDATE t SET n = n + 1 WHERE k = 1');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await idle.query('SELECT vacuum_count::int AS n FROM pg_stat_user_tables')).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await idle.close();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { FLUSH_STATISTICS, markVacuumed, quoteIdent, TABLE_ACTIVITY, type TableActivity, tablesDue } from './pglite-vacuum';
 import type { ReadModelDb, SqlDatabase, SqlExecutor, SqlResult } from './sql-database';
 
 type PgliteModule = typeof import('@electric-sql/pglite');
@@ -55,6 +56,16 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+export interface PgliteOptions {
+  /** How often, after writes, the tables are looked at for a vacuum (see pglite-vacuum.ts); 0: never. */
+  readonly vacuumCheckMs?: number;
+}
+
+// About two thousand changes of a hot row at 200 orders a second; one look costs two calls of a fraction of a millisecond.
+const VACUUM_CHECK_MS = 2_000;
+// The command tags of statements that change rows.
+const CHANGED_ROWS = /^(INSERT|UPDATE|DELETE|MERGE) /;
+
 /**
  * Opens PGlite and talks to it a message batch per statement. PGlite's `query` runs a statement as six
  * separate calls into the database (parse, describe the statement, bind, describe the portal, execute,
@@ -63,7 +74,7 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
  * and sync sent together, after a parse the first time only), BEGIN rides on the first statement's call, and
  * so does setting the session's search_path to the version's schema when the last call left another there.
  */
-export async function openPgliteDatabase(dataDir: string | undefined): Promise<PgliteDatabase> {
+export async function openPgliteDatabase(dataDir: string | undefined, options: PgliteOptions = {}): Promise<PgliteDatabase> {
   const { PGlite, protocol, parse } = await import('@electric-sql/pglite');
   const db = await PGlite.create(dataDir);
   const { serialize } = protocol;
@@ -93,6 +104,10 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<P
     return serialize.query(`SET search_path TO ${scope === '' ? 'DEFAULT' : scope}`);
   };
 
+  // Whether a statement changed rows since the tables were last looked at for a vacuum.
+  let wrote = false;
+  const vacuumedAt = new Map<string, number>();
+
   /**
    * One statement in one call, under the search_path `scope` names (its prepared form is that path's). `begin`,
    * a simple query sent in the same call after setting the path, opens its transaction; without it the
@@ -120,6 +135,7 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<P
       throw err;
     }
     if (fresh && name !== '') prepared.set(key, name);
+    if (!wrote) wrote = messages.some((m) => m.name === 'commandComplete' && CHANGED_ROWS.test((m as { text?: string }).text ?? ''));
     const from = messages.findIndex((m) => m.name === 'bindComplete');
     const to = messages.findIndex((m, i) => i > from && m.name === 'readyForQuery');
     const [result] = parse.parseResults(messages.slice(from, to), db.parsers);
@@ -131,6 +147,24 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<P
 
   async function simple(sql: string): Promise<string | undefined> {
     return lastCommand(await send(serialize.query(sql)));
+  }
+
+  /** Vacuums the tables whose changes since their last vacuum call for one (PGlite has no autovacuum). */
+  async function vacuumDue(): Promise<void> {
+    if (!wrote) return;
+    wrote = false;
+    try {
+      await simple(FLUSH_STATISTICS);
+      const { rows } = await db.query<TableActivity>(TABLE_ACTIVITY);
+      for (const table of tablesDue(rows, vacuumedAt)) {
+        await simple(`VACUUM ${quoteIdent(table.schema)}.${quoteIdent(table.table)}`);
+        markVacuumed(vacuumedAt, table);
+      }
+      await db.syncToFs();
+    } catch {
+      // Looked at again next time (a table dropped meanwhile, the database closing); a read model is only slower unvacuumed.
+      wrote = true;
+    }
   }
 
   // PGlite has one connection: transactions, and plain statements between them, take turns.
@@ -177,6 +211,10 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<P
     });
   }
 
+  const checkMs = options.vacuumCheckMs ?? VACUUM_CHECK_MS;
+  const vacuuming = checkMs > 0 ? setInterval(() => void exclusive(vacuumDue), checkMs) : undefined;
+  vacuuming?.unref();
+
   // A plain statement commits by itself, in one call with setting the path when that is needed.
   const view = (scope: string): ReadModelDb => ({
     kind: 'pglite',
@@ -202,6 +240,9 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<P
         }
         if (names.length > 0) await send(concat([...names.map((name) => serialize.close({ type: 'S', name })), serialize.sync()]));
       }),
-    close: () => db.close(),
+    close: () => {
+      clearInterval(vacuuming);
+      return exclusive(() => db.close());
+    },
   };
 }
