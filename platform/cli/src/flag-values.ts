@@ -22,3 +22,16 @@ export function nameFlag(command: string, flag: string, value: string): string {
   }
   return value;
 }
+
+/** The server's `--run-projections` levels. */
+export const RUN_PROJECTIONS = ['none', 'system', 'all'] as const;
+export type RunProjections = (typeof RUN_PROJECTIONS)[number];
+
+/** A `--run-projections` flag, in any case, as the server takes it. */
+export function runProjectionsFlag(command: string, value: string): RunProjections {
+  const level = value.toLowerCase();
+  if (!(RUN_PROJECTIONS as readonly string[]).includes(level)) {
+    throw new UsageError(`${command}: --run-projections must be one of ${RUN_PROJECTIONS.join(', ')}, got '${value}'`);
+  }
+  return level as RunProjections;
+}

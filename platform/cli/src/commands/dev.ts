@@ -7,6 +7,7 @@ import { banner } from '../dev/banner';
 import { consoleFunctions } from '../dev/console-functions';
 import { lockDataDir } from '../dev/data-dir-lock';
 import { DEFAULT_PORTS_FROM, devOptions } from '../dev/dev-options';
+import { devProjections } from '../dev/dev-projections';
 import { functionFolders } from '../dev/function-folders';
 import { functionPorts } from '../dev/function-ports';
 import { PidFiles, stopLeftovers } from '../dev/leftovers';
@@ -14,6 +15,7 @@ import { type LocalFunctions, startLocalFunctions } from '../dev/local-functions
 import { checkPortsFree } from '../dev/port-check';
 import { describeReadModels, runPlan } from '../dev/run-plan';
 import { DEV_LAG_PER_REPLICA, DEV_MAX_REPLICAS, DEV_SCALE_DOWN_SECONDS } from '../dev/scaling-plan';
+import type { RunProjections } from '../flag-values';
 
 // The issue promises a ready shop within 15 s; PGlite's first initdb alone takes a few seconds on a slow machine.
 const READY_DEADLINE_MS = 60_000;
@@ -53,6 +55,9 @@ Flags:
   --no-autoscale                   one process per function, no scaling
   --max-replicas <n>               most replicas per scaled function (default: one per core beyond the first, 1 to ${DEV_MAX_REPLICAS}; a read model: 1 on PGlite, 2 on PostgreSQL)
   --scale-down-seconds <s>         scale-down window (default ${DEV_SCALE_DOWN_SECONDS})
+  --run-projections <level>        none, system or all, as the emulator's flag (default: none, as the chart runs
+                                   EventStoreDB; system when a function subscribes to a $ce-, $et-, $category-
+                                   or $streams stream, which only the standard projections write)
 
 Port 0 picks a free port.`;
 
@@ -62,11 +67,13 @@ interface Emulator {
   close(): Promise<void>;
 }
 
-function startEmulator(dataDir: string, port: number): Promise<Emulator> {
+function startEmulator(dataDir: string, port: number, runProjections: RunProjections): Promise<Emulator> {
   // Loaded only when dev runs, so `spillway --help` does not pull in the gRPC server.
-  const emulator = require('@spillway/emulator') as { startEmulator?: (options: { dataDir: string; port: number }) => Promise<Emulator> };
+  const emulator = require('@spillway/emulator') as {
+    startEmulator?: (options: { dataDir: string; port: number; runProjections: RunProjections }) => Promise<Emulator>;
+  };
   if (!emulator.startEmulator) throw new Error('@spillway/emulator does not provide startEmulator yet');
-  return emulator.startEmulator({ dataDir, port });
+  return emulator.startEmulator({ dataDir, port, runProjections });
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -104,7 +111,8 @@ async function run(argv: string[]): Promise<number> {
     throw err;
   }
 
-  const emulator = await startEmulator(join(dataDir, 'emulator'), options.ports.emulator).catch((err: unknown) => {
+  const projections = devProjections(options.runProjections, found.functions);
+  const emulator = await startEmulator(join(dataDir, 'emulator'), options.ports.emulator, projections.level).catch((err: unknown) => {
     unlock();
     // The bin prints only the message, so the cause goes into it (a port in use is the usual one).
     throw new Error(`starting the emulator on port ${options.ports.emulator}: ${err instanceof Error ? err.message : String(err)}`, {
@@ -195,6 +203,7 @@ async function run(argv: string[]): Promise<number> {
       banner({
         dataDir,
         emulator: emulator.connectionString,
+        projections,
         gateway: gateway.url,
         console: liveConsole.url,
         urls: startUp.urls,

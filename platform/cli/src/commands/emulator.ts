@@ -2,22 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../command';
 import { checkPortsFree } from '../dev/port-check';
-import { nameFlag, portFlag, wholeNumber } from '../flag-values';
+import { nameFlag, portFlag, type RunProjections, runProjectionsFlag, wholeNumber } from '../flag-values';
 import { parseFlags } from '../parse-flags';
 import { UsageError } from '../usage-error';
 
 const DEFAULT_DATA_DIR = join('.data', 'emulator');
-/** The server's `--run-projections` levels. */
-const RUN_PROJECTIONS = ['none', 'system', 'all'] as const;
-type RunProjections = (typeof RUN_PROJECTIONS)[number];
-
-function runProjections(value: string): RunProjections {
-  const level = value.toLowerCase();
-  if (!(RUN_PROJECTIONS as readonly string[]).includes(level)) {
-    throw new UsageError(`emulator: --run-projections must be one of ${RUN_PROJECTIONS.join(', ')}, got '${value}'`);
-  }
-  return level as RunProjections;
-}
 
 const USAGE = `Usage: spillway emulator [flags]
 
@@ -157,7 +146,7 @@ export const command: Command = {
         throw new UsageError('emulator: --auth needs --tls-cert and --tls-key (without TLS the client sends no credentials)');
       options.auth = true;
     }
-    if (values['run-projections'] !== undefined) options.runProjections = runProjections(values['run-projections']);
+    if (values['run-projections'] !== undefined) options.runProjections = runProjectionsFlag('emulator', values['run-projections']);
     // The server's own variable, so a setting written for a real node carries over; the flag wins.
     const envMaxAppendSize = process.env['EVENTSTORE_MAX_APPEND_SIZE'];
     if (values['max-append-size'] !== undefined) options.maxAppendSize = maxAppendSize('--max-append-size', values['max-append-size']);

@@ -1,7 +1,11 @@
+import type { DevProjections } from './dev-projections';
+
 /** What the banner shows: where everything listens, and how the scaled functions scale. */
 export interface BannerInput {
   readonly dataDir: string;
   readonly emulator: string;
+  /** The projections the emulator runs, and why. */
+  readonly projections: DevProjections;
   /** The gateway: every function's routes on one URL. */
   readonly gateway: string;
   /** The live console the gateway serves. */
@@ -51,7 +55,7 @@ export function banner(input: BannerInput): string {
     : [`  curl ${input.gateway}/openapi.json   (every function's routes)`];
   return [
     `Spillway ready in ${input.seconds.toFixed(1)} s: ${input.urls.size} function${input.urls.size === 1 ? '' : 's'} (data in ${input.dataDir})`,
-    `  emulator           ${input.emulator}`,
+    `  emulator           ${input.emulator}   (projections: ${input.projections.level}, ${input.projections.why})`,
     `  gateway            ${input.gateway}   (every route below, one URL; GET /openapi.json)`,
     `  console            ${input.console}   (functions, subscriptions, streams, try it: live)`,
     ...[...input.urls].map(([name, address]) => `  ${name.padEnd(18)} ${address}`),

@@ -3,6 +3,7 @@ import { type BannerInput, banner } from './banner';
 const input: BannerInput = {
   dataDir: '/data',
   emulator: 'esdb://127.0.0.1:2113?tls=false',
+  projections: { level: 'none', why: "as the chart's EventStoreDB runs" },
   gateway: 'http://127.0.0.1:8080',
   console: 'http://127.0.0.1:8080/console',
   urls: new Map([['order-create', 'http://127.0.0.1:8081']]),
@@ -14,6 +15,12 @@ const input: BannerInput = {
 };
 
 describe('the dev banner', () => {
+  test('the emulator line says which projections run and why', () => {
+    expect(banner(input)).toContain(
+      `emulator           esdb://127.0.0.1:2113?tls=false   (projections: none, as the chart's EventStoreDB runs)`,
+    );
+  });
+
   test.each([
     {
       name: 'with autoscaling up to 3',

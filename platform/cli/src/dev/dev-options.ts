@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { portFlag } from '../flag-values';
+import { portFlag, type RunProjections, runProjectionsFlag } from '../flag-values';
 import { parseFlags } from '../parse-flags';
 import { freePort } from './free-port';
 import { repositoryRoot } from './function-folders';
@@ -30,6 +30,8 @@ export interface DevOptions {
   readonly portsFrom: number;
   /** Undefined with --no-autoscale: one process per function. */
   readonly scaling?: ScalingPlan;
+  /** --run-projections when given; otherwise dev decides from the functions (dev-projections.ts). */
+  readonly runProjections?: RunProjections;
 }
 
 /** A port flag, or its default when absent (0 picks a free port). */
@@ -54,6 +56,7 @@ export async function devOptions(argv: string[]): Promise<DevOptions> {
     'no-autoscale': { type: 'boolean' },
     'max-replicas': { type: 'string' },
     'scale-down-seconds': { type: 'string' },
+    'run-projections': { type: 'string' },
   });
   const flag = (name: string) => (values as Record<string, string | boolean | undefined>)[name] as string | undefined;
   // The CLI's one environment read: the same variable the projector itself would take.
@@ -82,5 +85,6 @@ export async function devOptions(argv: string[]): Promise<DevOptions> {
     documentedPorts,
     portsFrom: port('ports-from', flag('ports-from'), DEFAULT_PORTS_FROM),
     ...(values['no-autoscale'] === true ? {} : { scaling: plan }),
+    ...(flag('run-projections') === undefined ? {} : { runProjections: runProjectionsFlag('dev', flag('run-projections') as string) }),
   };
 }

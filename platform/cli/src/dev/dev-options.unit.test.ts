@@ -33,7 +33,13 @@ describe("spillway dev's flags", () => {
     expect(options.portsFrom).toBe(0);
   });
 
+  test('--run-projections is taken in any case, and absent leaves the choice to dev', async () => {
+    expect((await devOptions(['--dir', root, '--run-projections', 'System'])).runProjections).toBe('system');
+    expect((await devOptions(['--dir', root])).runProjections).toBeUndefined();
+  });
+
   test.each([
+    { name: 'an unknown --run-projections level', argv: ['--run-projections', 'some'] },
     { name: 'a --ports-from beyond the last port', argv: ['--ports-from', '70000'] },
     { name: 'a --dir without functions/', argv: ['--dir', tmpdir()] },
   ])('$name is a usage error', async ({ argv }) => {
