@@ -218,6 +218,74 @@ describe.each(['postgres', 'pglite'] as const)('read model on %s', (kind) => {
       expect(await getOrder(db, 'gc-ahead')).toBeUndefined();
     });
 
+    test("a stream's following events are claimed together: a batch of orders and their outcomes is two statements", async () => {
+      let statements = 0;
+      const counted: SqlDatabase = {
+        ...db,
+        transaction: (work) =>
+          db.transaction((tx) =>
+            work({
+              query: (sql, params) => {
+                statements++;
+                return tx.query(sql, params);
+              },
+            }),
+          ),
+      };
+      const reserved = (orderId: string): ProjectedEvent => ({
+        streamId: `order-${orderId}`,
+        type: 'StockReserved',
+        data: { orderId, items: [{ sku: 'plum', quantity: 1 }] },
+      });
+      const held = (orderId: string): ProjectedEvent => ({
+        streamId: 'inventory-plum',
+        type: 'StockReserved',
+        data: { orderId, items: [{ sku: 'plum', quantity: 1 }] },
+      });
+      const restock: ProjectedEvent = {
+        streamId: 'inventory-plum',
+        type: 'StockRestocked',
+        data: { sku: 'plum', quantity: 10, restockedAt: createdAt(0) },
+      };
+      expect(await apply(db, restock, 0n)).toBe('applied');
+      const outcomes = await applyEvents(counted, [
+        changes(orderCreated('run-a', 'c9', 20), 0n),
+        changes(orderCreated('run-b', 'c9', 21), 0n),
+        changes(held('run-a'), 1n),
+        changes(reserved('run-a'), 1n),
+        changes(held('run-b'), 2n),
+        changes(reserved('run-b'), 1n),
+      ]);
+      expect(outcomes).toEqual(['applied', 'applied', 'applied', 'applied', 'applied', 'applied']);
+      expect(statements).toBe(2);
+      expect(await getOrder(db, 'run-a')).toMatchObject({ status: 'reserved' });
+      expect(await getInventory(db, 'plum')).toEqual({ sku: 'plum', onHand: 10, reserved: 2, available: 8 });
+      // Each stream's checkpoint is at its last claimed revision: the next ones apply, the claimed ones are duplicates.
+      expect(await apply(db, held('run-c'), 3n)).toBe('applied');
+      expect(await apply(db, reserved('run-b'), 1n)).toBe('duplicate');
+      expect(
+        await apply(db, { streamId: 'order-run-a', type: 'OrderCancelled', data: { orderId: 'run-a', cancelledAt: createdAt(22) } }, 2n),
+      ).toBe('applied');
+    });
+
+    test('a run whose claim fails goes one event at a time: a redelivered first event is skipped, the next applied, a gap refused', async () => {
+      const reserved = (orderId: string): ProjectedEvent => ({
+        streamId: `order-${orderId}`,
+        type: 'StockReserved',
+        data: { orderId, items: [{ sku: 'plum', quantity: 1 }] },
+      });
+      expect(await apply(db, orderCreated('run-d', 'c9', 23), 0n)).toBe('applied');
+      const outcomes = await applyEvents(db, [
+        changes(orderCreated('run-d', 'c9', 23), 0n),
+        changes(reserved('run-d'), 1n),
+        // Revision 1 of a stream whose revision 0 has not been applied: refused, to be retried.
+        changes(reserved('run-e'), 1n),
+      ]);
+      expect(outcomes.map((o) => (o instanceof EventAheadError ? 'ahead' : o))).toEqual(['duplicate', 'applied', 'ahead']);
+      expect(await getOrder(db, 'run-d')).toMatchObject({ status: 'reserved' });
+      expect(await getOrder(db, 'run-e')).toBeUndefined();
+    });
+
     test('one batch with a stream several times, a redelivery, a gap and shared SKUs ends as one event at a time would', async () => {
       const { db: counted, transactions } = counting();
       const reserve = (orderId: string, quantity: number): ProjectedEvent => ({
