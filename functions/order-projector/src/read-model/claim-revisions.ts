@@ -52,8 +52,6 @@ export async function claimRevisions(tx: SqlExecutor, claims: readonly RevisionC
     else rest.push(...indices);
   }
   if (rest.length === 0) return outcomes;
-  // In batch order, so each stream's events stay in stream order.
-  rest.sort((a, b) => a - b);
   const later = await claimInRounds(
     tx,
     rest.map((i) => claims[i]!),

@@ -71,6 +71,7 @@ export async function devOptions(argv: string[]): Promise<DevOptions> {
     documentedPorts.set(name, await portOf(port(`${name}-port`, flag(`${name}-port`), fallback)));
   }
   const root = repositoryRoot(flag('dir'));
+  const runProjections = flag('run-projections');
   const dataDir = flag('data-dir');
   return {
     root,
@@ -85,6 +86,6 @@ export async function devOptions(argv: string[]): Promise<DevOptions> {
     documentedPorts,
     portsFrom: port('ports-from', flag('ports-from'), DEFAULT_PORTS_FROM),
     ...(values['no-autoscale'] === true ? {} : { scaling: plan }),
-    ...(flag('run-projections') === undefined ? {} : { runProjections: runProjectionsFlag('dev', flag('run-projections') as string) }),
+    ...(runProjections === undefined ? {} : { runProjections: runProjectionsFlag('dev', runProjections) }),
   };
 }
